@@ -1,0 +1,46 @@
+//go:build deps
+
+// Package deps pins the modules the project builds against so that `go mod tidy`
+// keeps them while the packages that import them are written. It is never built.
+package deps
+
+import (
+	_ "github.com/aws/aws-cdk-go/awscdk/v2"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	_ "github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	_ "github.com/aws/constructs-go/constructs/v10"
+	_ "github.com/aws/jsii-runtime-go"
+	_ "github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	_ "github.com/xuri/excelize/v2"
+	_ "github.com/aws/aws-lambda-go/lambda"
+	_ "github.com/aws/aws-lambda-go/lambdacontext"
+	_ "github.com/aws/aws-sdk-go-v2/aws"
+	_ "github.com/aws/aws-sdk-go-v2/aws/arn"
+	_ "github.com/aws/aws-sdk-go-v2/aws/retry"
+	_ "github.com/aws/aws-sdk-go-v2/config"
+	_ "github.com/aws/aws-sdk-go-v2/credentials"
+	_ "github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	_ "github.com/aws/aws-sdk-go-v2/service/sts"
+	_ "github.com/aws/aws-sdk-go-v2/service/organizations"
+	_ "github.com/aws/aws-sdk-go-v2/service/configservice"
+	_ "github.com/aws/aws-sdk-go-v2/service/s3"
+	_ "github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	_ "github.com/aws/aws-sdk-go-v2/service/sesv2"
+	_ "github.com/aws/aws-sdk-go-v2/service/sfn"
+	_ "github.com/aws/smithy-go"
+	_ "github.com/johannesboyne/gofakes3"
+	_ "github.com/johannesboyne/gofakes3/backend/s3mem"
+	_ "github.com/sivchari/kumo"
+	_ "github.com/google/go-cmp/cmp"
+	_ "github.com/caarlos0/env/v11"
+)
