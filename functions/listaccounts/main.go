@@ -1,0 +1,38 @@
+// Command listaccounts is the ListAccounts Lambda function: it lists the
+// organization's accounts to scan and writes the run's manifest to S3.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/config-report/config-report/internal/org"
+)
+
+func main() {
+	slog.SetDefault(lambdacontext.NewLogger())
+	cfg, err := org.LoadConfig(os.LookupEnv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "load AWS configuration: %v\n", err)
+		os.Exit(1)
+	}
+	h, err := org.NewHandler(cfg, org.Deps{AWS: awsCfg, STS: sts.NewFromConfig(awsCfg), S3: s3.NewFromConfig(awsCfg)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}

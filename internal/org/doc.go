@@ -1,0 +1,18 @@
+// Package org lists the AWS Organization's accounts that a config-report run
+// scans, and holds the ListAccounts function's handler, which writes them to
+// the run's manifest in S3.
+//
+// The lister assumes the organization-listing role in the management account
+// (system-config-report-generator-list-org-role) and reads the organization
+// with ListRoots, ListOrganizationalUnitsForParent, ListAccountsForParent and,
+// for configured tag keys, ListTagsForResource. It walks the OU tree from the
+// root and lists accounts parent by parent rather than calling ListAccounts:
+// the parent being listed gives each account its OU path ("Root/Workloads/Prod")
+// with no extra call per account, and OUs that the filter leaves out are
+// never listed. Only ACTIVE accounts are scanned; the others are counted by
+// state.
+//
+// Organizations throttles its read APIs; the client's standard retryer
+// (NewRetryer) absorbs that with more attempts, capped backoff and no
+// client-side retry quota, and the lister bounds the calls in flight.
+package org
