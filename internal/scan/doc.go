@@ -1,0 +1,47 @@
+// Package scan is ScanAccount: it reads one account's AWS Config compliance
+// in every configured region and writes the account's shard.
+//
+// The scanner assumes the member account's read role once (credentials are
+// cached and reused for every region), scans the regions in parallel, and
+// in each region makes only the calls it needs:
+//
+//	DescribeConfigurationRecorders          1; no recorder: config-not-enabled, stop
+//	DescribeConfigurationRecorderStatus     1
+//	DescribeConfigRules                     one per page (Config's page size)
+//	DescribeComplianceByConfigRule          one per page, when there are rules
+//	DescribeConfigRuleEvaluationStatus      one per 50 rules, when there are rules
+//	DescribeConformancePacks                one per 20 packs, when a rule carries a pack's suffix
+//	GetComplianceDetailsByConfigRule        one per 100 resources of each NON_COMPLIANT rule
+//	BatchGetResourceConfig                  one per 100 distinct non-compliant resources
+//
+// Detail calls run DetailConcurrency at a time per account-region, where
+// Config's rate limits apply. Throttling and server errors are retried by
+// the SDK's standard retryer (NewRetryer), never by this package.
+//
+// Outcomes: a read role that cannot be assumed makes the account
+// unreachable; a region without a recorder, a disabled region and a denied
+// Config call are recorded in the region; in all these cases the scan
+// succeeds. Throttling or server errors that outlast the retries, and a
+// deadline reached before the scan ends, make it return a *TransientError,
+// and the Lambda writes nothing.
+//
+// # Member-account prerequisites
+//
+// Every member account needs the read role (system-config-report-generator-read-role
+// by default) trusting the hub's scanner role
+// (arn:<partition>:iam::<hub>:role/system-config-report-scanner-role), with
+// sts:ExternalId required when READ_EXTERNAL_ID is set, a maximum session
+// duration at least READ_SESSION_DURATION, and these actions on "*":
+//
+//	config:DescribeConfigurationRecorders
+//	config:DescribeConfigurationRecorderStatus
+//	config:DescribeConfigRules
+//	config:DescribeComplianceByConfigRule
+//	config:DescribeConfigRuleEvaluationStatus
+//	config:DescribeConformancePacks
+//	config:GetComplianceDetailsByConfigRule
+//	config:BatchGetResourceConfig (only with RESOLVE_RESOURCE_DETAILS=true)
+//
+// The hub's scanner role needs sts:AssumeRole on the read role in every
+// account and s3:PutObject on runs/*/shards/* of the report bucket.
+package scan

@@ -1,0 +1,121 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// TransientError reports a failure that a later attempt may not meet:
+// throttling or server errors that outlasted the SDK's retries, network
+// errors, or a deadline that passed before the scan finished. The Lambda
+// returns it unwrapped, so its Go type name, "TransientError", becomes the
+// Lambda errorType the state machine's Retry matches.
+type TransientError struct {
+	// AccountID is the account being scanned.
+	AccountID string
+	// Region is the region of the failed call; empty for account-wide steps.
+	Region string
+	// Action is the failed step, e.g. "config:DescribeConfigRules" or "sts:AssumeRole".
+	Action string
+	// Err is the underlying error.
+	Err error
+}
+
+// Error describes the failure without any credential material (the SDK's
+// errors carry request IDs and messages, never keys or tokens).
+func (e *TransientError) Error() string {
+	where := e.AccountID
+	if e.Region != "" {
+		where += "/" + e.Region
+	}
+	return fmt.Sprintf("transient failure scanning %s: %s: %v", where, e.Action, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *TransientError) Unwrap() error { return e.Err }
+
+// errorKind is how the scanner treats a failed AWS call.
+type errorKind int
+
+const (
+	// kindOther is an error the scanner does not expect (a bug or a
+	// misconfiguration of the hub); it fails the scan without a retry.
+	kindOther errorKind = iota
+	// kindTransient may pass on a later attempt: the state machine retries.
+	kindTransient
+	// kindDenied is an AccessDenied answer: recorded, the scan succeeds.
+	kindDenied
+	// kindRegionDisabled is the answer of a region the account has not
+	// enabled: recorded, the scan succeeds.
+	kindRegionDisabled
+)
+
+// retryables are the SDK's own checks of whether an error is worth another
+// attempt; an error they accept that reaches us has outlasted the retries.
+var retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
+
+// classify sorts an error returned by an AWS call.
+func classify(err error) errorKind {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return kindTransient
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "AccessDeniedException", "AccessDenied":
+			return kindDenied
+		case "UnrecognizedClientException":
+			// Config's answer in a region the account has not enabled: the
+			// session token, valid elsewhere, is unknown there.
+			return kindRegionDisabled
+		}
+	}
+	var maxAttempts *retry.MaxAttemptsError
+	if errors.As(err, &maxAttempts) {
+		return kindTransient
+	}
+	var respErr *smithyhttp.ResponseError
+	if errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500 {
+		return kindTransient
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return kindTransient
+	}
+	if retryables.IsErrorRetryable(err) == aws.TrueTernary {
+		return kindTransient
+	}
+	return kindOther
+}
+
+// apiMessage returns "Code: message" of an AWS error, or the error's text.
+func apiMessage(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	}
+	return err.Error()
+}
+
+// actionError names the IAM action of a failed call, so a denial can be
+// recorded with the action the read role lacks.
+type actionError struct {
+	action string
+	err    error
+}
+
+func (e *actionError) Error() string { return e.action + ": " + e.err.Error() }
+
+func (e *actionError) Unwrap() error { return e.err }
+
+// callFailed wraps err with the IAM action of the call that returned it.
+func callFailed(action string, err error) error {
+	return &actionError{action: action, err: err}
+}

@@ -1,0 +1,127 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+
+	"github.com/config-report/config-report/internal/run"
+)
+
+// DefaultWriteMargin is how long before the Lambda's deadline the scan stops,
+// leaving time to write the shard.
+const DefaultWriteMargin = 10 * time.Second
+
+// In is the ScanAccount Lambda's input, one item of the Distributed Map.
+type In struct {
+	// RunID is the run the account is scanned for.
+	RunID string `json:"runId"`
+	// Bucket is the report bucket the shard is written to.
+	Bucket string `json:"bucket"`
+	// Account is the manifest entry to scan.
+	Account run.Account `json:"account"`
+}
+
+// Out is the ScanAccount Lambda's result: a small pointer to the shard.
+type Out struct {
+	// AccountID is the scanned account.
+	AccountID string `json:"accountId"`
+	// Status says whether the account could be scanned.
+	Status run.AccountStatus `json:"status"`
+	// ShardKey is where the shard was written.
+	ShardKey string `json:"shardKey"`
+	// Counts are the shard's headline figures.
+	Counts run.Counts `json:"counts"`
+}
+
+// Handler is the ScanAccount Lambda: it scans one account and writes its shard.
+type Handler struct {
+	// Scanner scans the account.
+	Scanner *Scanner
+	// S3 writes the shard.
+	S3 run.ObjectPutter
+	// WriteMargin is how long before the invocation's deadline the scan is
+	// abandoned, so the shard can still be written; DefaultWriteMargin by default.
+	WriteMargin time.Duration
+}
+
+// NewHandler returns the handler for cfg: the hub's STS client assumes the
+// read roles, configClient reads Config, s3Client writes the shards. The
+// clients should use NewRetryer.
+func NewHandler(cfg Config, stsClient stscreds.AssumeRoleAPIClient, configClient ConfigAPI, s3Client run.ObjectPutter) *Handler {
+	return &Handler{
+		Scanner:     &Scanner{STS: stsClient, Config: configClient, Options: cfg.Options()},
+		S3:          s3Client,
+		WriteMargin: DefaultWriteMargin,
+	}
+}
+
+// Validate reports what is wrong with an input, if anything.
+func (in In) Validate() error {
+	var problems []string
+	if err := run.ValidateID(in.RunID); err != nil {
+		problems = append(problems, "runId: "+err.Error())
+	}
+	if strings.TrimSpace(in.Bucket) == "" {
+		problems = append(problems, "bucket is empty")
+	}
+	if err := in.Account.Validate(); err != nil {
+		problems = append(problems, "account: "+err.Error())
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid input: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Handle scans in.Account and writes its whole shard in one PutObject (a
+// re-scan replaces it). The scan must end WriteMargin before the
+// invocation's deadline; if it does not, or if a call failed transiently,
+// Handle writes nothing and returns the *TransientError itself, unwrapped,
+// so the Lambda's errorType is "TransientError" and the state machine retries.
+func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
+	if err := in.Validate(); err != nil {
+		return Out{}, err
+	}
+	log := h.Scanner.logger().With("run_id", in.RunID, "account_id", in.Account.ID)
+
+	margin := h.WriteMargin
+	if margin <= 0 {
+		margin = DefaultWriteMargin
+	}
+	scanCtx, cancel := ctx, context.CancelFunc(func() {})
+	if deadline, ok := ctx.Deadline(); ok {
+		scanCtx, cancel = context.WithDeadline(ctx, deadline.Add(-margin))
+	}
+	shard, err := h.Scanner.Scan(scanCtx, in.RunID, in.Account)
+	if err == nil && scanCtx.Err() != nil {
+		err = &TransientError{AccountID: in.Account.ID, Action: "scan", Err: scanCtx.Err()}
+	}
+	cancel()
+	if err != nil {
+		var te *TransientError
+		if errors.As(err, &te) {
+			if errors.Is(te.Err, context.DeadlineExceeded) && ctx.Err() == nil {
+				te.Err = fmt.Errorf("scan not finished %s before the invocation's deadline: %w", margin, te.Err)
+			}
+			return Out{}, te
+		}
+		return Out{}, err
+	}
+
+	key, err := run.PutShard(ctx, h.S3, in.Bucket, shard)
+	if err != nil {
+		if ctx.Err() != nil || classify(err) == kindTransient {
+			return Out{}, &TransientError{AccountID: in.Account.ID, Action: "s3:PutObject", Err: err}
+		}
+		return Out{}, fmt.Errorf("write shard of %s: %w", in.Account.ID, err)
+	}
+	out := Out{AccountID: in.Account.ID, Status: shard.Status, ShardKey: key, Counts: shard.Counts()}
+	log.Info("shard written", slog.String("shard_key", key), slog.String("status", string(shard.Status)))
+	return out, nil
+}

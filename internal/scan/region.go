@@ -1,0 +1,354 @@
+package scan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/configservice/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/config-report/config-report/internal/run"
+)
+
+// Page sizes: the largest each API accepts, so no listing takes more calls
+// than it must. DescribeConfigRules and DescribeComplianceByConfigRule take
+// no page size; Config chooses it.
+const (
+	// evaluationStatusPageSize is DescribeConfigRuleEvaluationStatus's maximum Limit.
+	evaluationStatusPageSize = 50
+	// conformancePackPageSize is DescribeConformancePacks's maximum Limit.
+	conformancePackPageSize = 20
+	// detailPageSize is GetComplianceDetailsByConfigRule's maximum Limit.
+	detailPageSize = 100
+	// batchGetSize is the most keys BatchGetResourceConfig takes in one call.
+	batchGetSize = 100
+)
+
+// packSuffix starts the suffix AWS Config appends to the name of a rule it
+// deploys from a conformance pack: "<rule>-conformance-pack-<id>", where
+// "conformance-pack-<id>" is the pack's ConformancePackId.
+const packSuffix = "-conformance-pack-"
+
+// regionScan scans one region of one account.
+type regionScan struct {
+	s      *Scanner
+	acct   string
+	region string
+	log    *slog.Logger
+	// optFn sets the region and the account's credentials on every call.
+	optFn func(*configservice.Options)
+}
+
+// scan reads the region and records a denied call or a disabled region in
+// the returned Region; it returns an error only for what is not recorded.
+func (rs *regionScan) scan(ctx context.Context) (run.Region, error) {
+	r, err := rs.read(ctx)
+	if err == nil {
+		rs.log.Info("region scanned", "status", r.Status, "rules", len(r.Rules), "resources", len(r.NonCompliant))
+		return r, nil
+	}
+	action := "config"
+	var ae *actionError
+	if errors.As(err, &ae) {
+		action = ae.action
+	}
+	if ctx.Err() == nil {
+		switch classify(err) {
+		case kindDenied:
+			reason := fmt.Sprintf("%s denied: %s", action, apiMessage(err))
+			rs.log.Warn("region access denied", "action", action, "reason", reason)
+			return emptyRegion(rs.region, run.RegionAccessDenied, reason), nil
+		case kindRegionDisabled:
+			reason := fmt.Sprintf("region not enabled for the account (%s answered %s)", action, apiMessage(err))
+			rs.log.Warn("region disabled", "action", action, "reason", reason)
+			return emptyRegion(rs.region, run.RegionDisabled, reason), nil
+		}
+	}
+	return run.Region{}, rs.s.failure(ctx, rs.acct, rs.region, action, err)
+}
+
+func emptyRegion(region string, status run.RegionStatus, reason string) run.Region {
+	return run.Region{Region: region, Status: status, Reason: reason, Rules: []run.Rule{}, NonCompliant: []run.Resource{}}
+}
+
+// read makes the region's calls: the recorder, the rules and, when there are
+// rules, their compliance, evaluation status, conformance packs (only when a
+// rule carries a pack's suffix), the non-compliant rules' details and the
+// resources' names and tags.
+func (rs *regionScan) read(ctx context.Context) (run.Region, error) {
+	recorder, err := rs.recorder(ctx)
+	if err != nil {
+		return run.Region{}, err
+	}
+	if recorder == nil {
+		return emptyRegion(rs.region, run.RegionConfigNotEnabled, "no configuration recorder in the region"), nil
+	}
+	region := emptyRegion(rs.region, run.RegionScanned, "")
+	region.Recorder = recorder
+	if !recorder.Recording {
+		region.Status = run.RegionRecorderStopped
+		region.Reason = fmt.Sprintf("configuration recorder %q is not recording; results may be stale", recorder.Name)
+	}
+
+	rules, err := rs.rules(ctx)
+	if err != nil || len(rules) == 0 {
+		return region, err
+	}
+
+	var (
+		compliance map[string]run.Compliance
+		resources  []run.Resource
+		evalErrors map[string]*run.EvaluationError
+		packs      map[string]string
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		if compliance, err = rs.compliance(gctx); err != nil {
+			return err
+		}
+		resources, err = rs.details(gctx, rules, compliance)
+		return err
+	})
+	g.Go(func() (err error) {
+		evalErrors, err = rs.evaluationErrors(gctx)
+		return err
+	})
+	if slices.ContainsFunc(rules, func(r types.ConfigRule) bool {
+		return strings.Contains(aws.ToString(r.ConfigRuleName), packSuffix)
+	}) {
+		g.Go(func() (err error) {
+			packs, err = rs.conformancePacks(gctx)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return run.Region{}, err
+	}
+	if rs.s.Options.ResolveResourceDetails && len(resources) > 0 {
+		if err := rs.resolve(ctx, resources); err != nil {
+			return run.Region{}, err
+		}
+	}
+
+	for _, cr := range rules {
+		name := aws.ToString(cr.ConfigRuleName)
+		rule := run.Rule{
+			Name:            name,
+			BaseName:        name,
+			Compliance:      run.InsufficientData,
+			EvaluationError: evalErrors[name],
+		}
+		if c, ok := compliance[name]; ok {
+			rule.Compliance = c
+		}
+		if cr.Source != nil {
+			rule.Source = string(cr.Source.Owner)
+			rule.Identifier = aws.ToString(cr.Source.SourceIdentifier)
+		}
+		if i := strings.LastIndex(name, packSuffix); i > 0 {
+			if pack, ok := packs[name[i+1:]]; ok {
+				rule.BaseName, rule.ConformancePack = name[:i], pack
+			}
+		}
+		region.Rules = append(region.Rules, rule)
+	}
+	slices.SortFunc(region.Rules, func(a, b run.Rule) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(resources, compareResources)
+	region.NonCompliant = append(region.NonCompliant, resources...)
+	return region, nil
+}
+
+func compareResources(a, b run.Resource) int {
+	return cmp.Or(
+		strings.Compare(a.Rule, b.Rule),
+		strings.Compare(a.Type, b.Type),
+		strings.Compare(a.ID, b.ID),
+		a.RecordedAt.Compare(b.RecordedAt),
+	)
+}
+
+// recorder returns the region's configuration recorder and its state, or nil
+// when the region has none (Config is not enabled). The status call is made
+// only when there is a recorder.
+func (rs *regionScan) recorder(ctx context.Context) (*run.Recorder, error) {
+	recs, err := rs.s.Config.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{}, rs.optFn)
+	if err != nil {
+		return nil, callFailed("config:DescribeConfigurationRecorders", err)
+	}
+	if len(recs.ConfigurationRecorders) == 0 {
+		return nil, nil
+	}
+	st, err := rs.s.Config.DescribeConfigurationRecorderStatus(ctx, &configservice.DescribeConfigurationRecorderStatusInput{}, rs.optFn)
+	if err != nil {
+		return nil, callFailed("config:DescribeConfigurationRecorderStatus", err)
+	}
+	byName := make(map[string]types.ConfigurationRecorderStatus, len(st.ConfigurationRecordersStatus))
+	for _, s := range st.ConfigurationRecordersStatus {
+		byName[aws.ToString(s.Name)] = s
+	}
+	// A region has one customer-managed recorder and may have service-linked
+	// ones; the first that records (in the API's order) speaks for the region.
+	var chosen *run.Recorder
+	for _, rec := range recs.ConfigurationRecorders {
+		name := aws.ToString(rec.Name)
+		s := byName[name]
+		r := &run.Recorder{Name: name, Recording: s.Recording, LastStatus: string(s.LastStatus)}
+		if chosen == nil || (r.Recording && !chosen.Recording) {
+			chosen = r
+		}
+	}
+	return chosen, nil
+}
+
+// rules lists every Config rule of the region.
+func (rs *regionScan) rules(ctx context.Context) ([]types.ConfigRule, error) {
+	var rules []types.ConfigRule
+	p := configservice.NewDescribeConfigRulesPaginator(rs.s.Config, &configservice.DescribeConfigRulesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, rs.optFn)
+		if err != nil {
+			return nil, callFailed("config:DescribeConfigRules", err)
+		}
+		rules = append(rules, page.ConfigRules...)
+	}
+	return rules, nil
+}
+
+// compliance returns each rule's compliance. Config leaves out rules it has
+// no result for; the caller counts those as INSUFFICIENT_DATA.
+func (rs *regionScan) compliance(ctx context.Context) (map[string]run.Compliance, error) {
+	out := map[string]run.Compliance{}
+	p := configservice.NewDescribeComplianceByConfigRulePaginator(rs.s.Config, &configservice.DescribeComplianceByConfigRuleInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, rs.optFn)
+		if err != nil {
+			return nil, callFailed("config:DescribeComplianceByConfigRule", err)
+		}
+		for _, c := range page.ComplianceByConfigRules {
+			if c.Compliance != nil && c.Compliance.ComplianceType != "" {
+				out[aws.ToString(c.ConfigRuleName)] = run.Compliance(c.Compliance.ComplianceType)
+			}
+		}
+	}
+	return out, nil
+}
+
+// evaluationErrors returns the last evaluation error of every rule whose
+// last evaluation failed (a failure followed by a success is not reported).
+func (rs *regionScan) evaluationErrors(ctx context.Context) (map[string]*run.EvaluationError, error) {
+	out := map[string]*run.EvaluationError{}
+	p := configservice.NewDescribeConfigRuleEvaluationStatusPaginator(rs.s.Config,
+		&configservice.DescribeConfigRuleEvaluationStatusInput{Limit: evaluationStatusPageSize})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, rs.optFn)
+		if err != nil {
+			return nil, callFailed("config:DescribeConfigRuleEvaluationStatus", err)
+		}
+		for _, s := range page.ConfigRulesEvaluationStatus {
+			if aws.ToString(s.LastErrorCode) == "" {
+				continue
+			}
+			failed, succeeded := aws.ToTime(s.LastFailedEvaluationTime), aws.ToTime(s.LastSuccessfulEvaluationTime)
+			if !succeeded.IsZero() && succeeded.After(failed) {
+				continue
+			}
+			out[aws.ToString(s.ConfigRuleName)] = &run.EvaluationError{
+				Code:    aws.ToString(s.LastErrorCode),
+				Message: aws.ToString(s.LastErrorMessage),
+				At:      failed.UTC(),
+			}
+		}
+	}
+	return out, nil
+}
+
+// conformancePacks maps each pack's ConformancePackId (the suffix of its
+// rules' names) to the pack's name.
+func (rs *regionScan) conformancePacks(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	p := configservice.NewDescribeConformancePacksPaginator(rs.s.Config,
+		&configservice.DescribeConformancePacksInput{Limit: conformancePackPageSize})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, rs.optFn)
+		if err != nil {
+			return nil, callFailed("config:DescribeConformancePacks", err)
+		}
+		for _, d := range page.ConformancePackDetails {
+			out[aws.ToString(d.ConformancePackId)] = aws.ToString(d.ConformancePackName)
+		}
+	}
+	return out, nil
+}
+
+// details reads every non-compliant resource of every NON_COMPLIANT rule,
+// DetailConcurrency rules at a time; compliant rules cost no call.
+func (rs *regionScan) details(ctx context.Context, rules []types.ConfigRule, compliance map[string]run.Compliance) ([]run.Resource, error) {
+	var (
+		mu  sync.Mutex
+		out []run.Resource
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, rs.s.Options.DetailConcurrency))
+	for _, cr := range rules {
+		name := aws.ToString(cr.ConfigRuleName)
+		if compliance[name] != run.NonCompliant {
+			continue
+		}
+		g.Go(func() error {
+			found, err := rs.ruleDetails(gctx, name)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			out = append(out, found...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ruleDetails reads one rule's non-compliant resources, 100 a page.
+func (rs *regionScan) ruleDetails(ctx context.Context, rule string) ([]run.Resource, error) {
+	var out []run.Resource
+	p := configservice.NewGetComplianceDetailsByConfigRulePaginator(rs.s.Config, &configservice.GetComplianceDetailsByConfigRuleInput{
+		ConfigRuleName:  aws.String(rule),
+		ComplianceTypes: []types.ComplianceType{types.ComplianceTypeNonCompliant},
+		Limit:           detailPageSize,
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, rs.optFn)
+		if err != nil {
+			return nil, callFailed("config:GetComplianceDetailsByConfigRule", err)
+		}
+		for _, e := range page.EvaluationResults {
+			res := run.Resource{
+				Rule:       rule,
+				Annotation: aws.ToString(e.Annotation),
+				RecordedAt: aws.ToTime(e.ResultRecordedTime).UTC(),
+			}
+			if id := e.EvaluationResultIdentifier; id != nil && id.EvaluationResultQualifier != nil {
+				res.Type = aws.ToString(id.EvaluationResultQualifier.ResourceType)
+				res.ID = aws.ToString(id.EvaluationResultQualifier.ResourceId)
+			}
+			if res.Type == "" || res.ID == "" {
+				rs.log.Warn("evaluation result without a resource type or id skipped", "rule", rule)
+				continue
+			}
+			out = append(out, res)
+		}
+	}
+	return out, nil
+}
