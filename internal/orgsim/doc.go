@@ -1,0 +1,108 @@
+// Package orgsim simulates an AWS Organization for tests and the local demo:
+// a model of accounts, OUs, roles and per-account, per-region AWS Config
+// data, served over HTTP in AWS's own wire protocols so that the real
+// aws-sdk-go-v2 clients work against it unchanged.
+//
+//	org := orgsim.Generate(orgsim.Spec{Seed: 1, Accounts: 50})
+//	srv := orgsim.Start(org)
+//	t.Cleanup(srv.Close)
+//	cfg := srv.AWSConfig(org.HubRoleARN("system-config-report-scanner-role"), "eu-west-1")
+//	// assume org.RoleARN(id, "system-config-report-generator-read-role") with
+//	// stscreds, then use configservice.NewFromConfig(cfg) as in production.
+//
+// # Services
+//
+// One handler serves every service, dispatching on the service of the SigV4
+// credential scope (Credential=AKID/date/region/service/aws4_request); the
+// region also comes from the scope, the caller from the access key ID.
+// Signatures are not verified, but a request must be signed with a key the
+// server minted (Server.Credentials or AssumeRole), carry the session token
+// that goes with a temporary key, and not be past the key's expiry.
+//
+//   - organizations (JSON 1.1, AWSOrganizationsV20161128): ListRoots,
+//     ListChildren, ListOrganizationalUnitsForParent, ListAccounts,
+//     ListAccountsForParent, DescribeOrganizationalUnit, ListTagsForResource,
+//     DescribeOrganization. MaxResults 1–20 (20 when unset); outside that,
+//     InvalidInputException with Reason MIN_VALUE_EXCEEDED or
+//     MAX_VALUE_EXCEEDED; a bad NextToken, InvalidInputException
+//     INVALID_NEXT_TOKEN. Only principals of the management account may call
+//     them (DescribeOrganization: any member); other members get
+//     AccessDeniedException, accounts outside the organization
+//     AWSOrganizationsNotInUseException. Accounts carry State and the retired
+//     Status (CLOSED reports Status SUSPENDED), and Paths in the entity-path
+//     form o-…/r-…/ou-…/<account>/ (AWS documents the field, not its format).
+//   - sts (Query protocol, XML): AssumeRole, GetCallerIdentity. AssumeRole
+//     refuses with AccessDenied (403, "User: <caller> is not authorized to
+//     perform: sts:AssumeRole on resource: <role>") when the account is
+//     unknown or not ACTIVE, the role does not exist, its trust policy does not
+//     name the caller's role (or user, or account root), or its ExternalId is
+//     missing or wrong; with ValidationError when DurationSeconds is outside
+//     900–43200, above the role's MaxSessionDuration (default one hour, as in
+//     IAM), or above one hour when the caller is itself a role session (role
+//     chaining, as from a Lambda function).
+//   - config (JSON 1.1, StarlingDoveService), per caller account and region:
+//     DescribeConfigurationRecorders, DescribeConfigurationRecorderStatus,
+//     DescribeConfigRules (25 a page), DescribeComplianceByConfigRule (25 a
+//     page), GetComplianceDetailsByConfigRule (Limit 0–100, 0 meaning AWS's
+//     default of 10; ComplianceTypes COMPLIANT, NON_COMPLIANT,
+//     NOT_APPLICABLE), DescribeConfigRuleEvaluationStatus (Limit 0–50),
+//     DescribeConformancePacks (Limit 0–20), BatchGetResourceConfig (1–100
+//     keys).
+//   - ses (REST-JSON): SendEmail (POST /v2/email/outbound-emails) with Simple
+//     or Raw content; messages are kept for Server.Emails.
+//   - s3: everything is handed to gofakes3 (in memory, path-style).
+//
+// # Config conventions
+//
+// Conformance packs have IDs conformance-pack-<9 lowercase alphanumerics>
+// and deploy rules named <rule>-conformance-pack-<the same 9 characters>,
+// with CreatedBy config-conforms.amazonaws.com and ARNs under
+// config-rule/aws-service-rule/config-conforms.amazonaws.com/. This is the
+// naming seen on deployed packs (e.g. efs-encrypted-check-conformance-pack-
+// hbmlt5imw next to pack IDs conformance-pack-<id>); so a rule's pack is the
+// pack whose ID suffix ends the rule's name.
+//
+// A rule's compliance (DescribeComplianceByConfigRule) is COMPLIANT,
+// NON_COMPLIANT or INSUFFICIENT_DATA: AWS documents that NOT_APPLICABLE is not
+// a rule-level value. ComplianceContributorCount counts non-compliant
+// resources up to 100 (CapExceeded above).
+//
+// BatchGetResourceConfig returns an item for each requested resource that has
+// a configuration item (Resource.InConfig) and omits the others, with
+// unprocessedResourceKeys empty. BaseConfigurationItem has no tags member; as
+// in Config's real items, tags travel in the item's JSON: for AWS::S3::Bucket
+// in supplementaryConfiguration["BucketTaggingConfiguration"]
+// ({"tagSets":[{"tags":{"k":"v"}}]}), for every other type in configuration's
+// "tags" list ([{"key":"k","value":"v"}]). resourceName is set when Config
+// knows a name.
+//
+// Recorder lastStatus uses the values of Config's API model (Pending,
+// Success, Failure).
+//
+// # Failures, as AWS shows them
+//
+// Model-level (Org and Account fields): a read role that is missing, does not
+// trust the scanner role, or requires another ExternalId (AccessDenied from
+// AssumeRole); a region where Config is not enabled (no recorder, no rules:
+// the Describe calls return empty lists, GetComplianceDetailsByConfigRule
+// NoSuchConfigRuleException, BatchGetResourceConfig
+// NoAvailableConfigurationRecorderException); a stopped recorder; an opt-in
+// region the account has not enabled (Config and SES calls there fail with
+// UnrecognizedClientException, "The security token included in the request
+// is invalid.", which is what AWS answers for a region not enabled for the
+// account); an action denied in an account (Config AccessDeniedException
+// "User: … is not authorized to perform: config:… because no identity-based
+// policy allows …", Organizations AccessDeniedException, STS AccessDenied).
+//
+// Transient (Faults): latency; throttling (Config ThrottlingException,
+// Organizations TooManyRequestsException, STS Throttling, all HTTP 400; SES
+// TooManyRequestsException 429; S3 SlowDown 503); server errors (HTTP 500 —
+// InternalFailure, Organizations' modeled ServiceException, SES
+// InternalServiceErrorException, S3 InternalError — or 503
+// ServiceUnavailable). The SDK's standard retryer retries all of them.
+//
+// Credentials: an unknown key gets UnrecognizedClientException (JSON
+// services, SES) or InvalidClientTokenId (STS) or InvalidAccessKeyId (S3); an
+// expired one ExpiredTokenException / ExpiredToken; an unsigned request
+// MissingAuthenticationToken(Exception) or, for S3, AccessDenied.
+package orgsim

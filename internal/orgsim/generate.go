@@ -1,0 +1,553 @@
+package orgsim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Spec describes the organization Generate builds. Every zero field gets the
+// default named in its comment. For the counts of problem accounts, zero means
+// the default share and a negative value means none.
+type Spec struct {
+	// Seed makes generation deterministic: the same Spec gives the same Org.
+	Seed int64
+	// Accounts is the number of accounts, management and hub included
+	// (default 50, minimum 2).
+	Accounts int
+	// OUDepth is the depth of the OU tree under the root (default 2).
+	OUDepth int
+	// OUFanout is the number of child OUs per OU (default 3), e.g.
+	// Root/Workloads/Prod.
+	OUFanout int
+	// Regions are the regions that hold Config data (default us-east-1,
+	// eu-west-1, eu-central-1).
+	Regions []string
+	// RulesPerRegion is the number of Config rules per account and region,
+	// conformance-pack rules included (default 30).
+	RulesPerRegion int
+	// ConformancePacks is the number of conformance packs per account and
+	// region (default 1; negative: none).
+	ConformancePacks int
+	// RulesPerPack is the number of rules each pack deploys (default
+	// RulesPerRegion/(3×ConformancePacks), at least 1).
+	RulesPerPack int
+	// NonCompliantShare is the share of rules that are NON_COMPLIANT (default
+	// 0.2; negative: none).
+	NonCompliantShare float64
+	// ResourcesPerRule is the largest number of non-compliant resources of a
+	// non-compliant rule (default 10); each gets 1..ResourcesPerRule.
+	ResourcesPerRule int
+	// EvaluationErrorShare is the share of rules whose last evaluation failed
+	// (default 0.02; negative: none).
+	EvaluationErrorShare float64
+	// InactiveAccounts is the number of SUSPENDED, PENDING_CLOSURE and CLOSED
+	// accounts, in turn (default Accounts/25).
+	InactiveAccounts int
+	// UnreachableAccounts is the number of accounts whose read role cannot be
+	// assumed: in turn the role is missing, does not trust the scanner role,
+	// or requires a different ExternalId (default Accounts/25).
+	UnreachableAccounts int
+	// ConfigDisabledRegion is a region where Config is not enabled in any
+	// account (default: none).
+	ConfigDisabledRegion string
+	// ConfigDisabledAccounts is the number of accounts with Config not enabled
+	// in one of the regions (default Accounts/50).
+	ConfigDisabledAccounts int
+	// RecorderStoppedAccounts is the number of accounts whose recorder is
+	// stopped in one of the regions (default Accounts/50).
+	RecorderStoppedAccounts int
+	// AccessDeniedAccounts is the number of accounts where AccessDeniedAction
+	// is denied (default Accounts/50).
+	AccessDeniedAccounts int
+	// AccessDeniedAction is the action denied in those accounts (default
+	// config:GetComplianceDetailsByConfigRule).
+	AccessDeniedAction string
+	// DisabledRegionAccounts is the number of accounts that have not enabled
+	// an opt-in region listed in Regions (default Accounts/50). AWS lets only
+	// opt-in regions (af-south-1, eu-south-1, …) be disabled, so with no
+	// opt-in region in Regions no account gets one.
+	DisabledRegionAccounts int
+	// ReadRoleName is the role the scanner assumes in every account (default
+	// system-config-report-generator-read-role).
+	ReadRoleName string
+	// OrgRoleName is the role the lister assumes in the management account
+	// (default system-config-report-generator-list-org-role).
+	OrgRoleName string
+	// ListerRoleName, ScannerRoleName and FormatterRoleName are the hub
+	// account's pipeline roles (defaults system-config-report-lister-role,
+	// system-config-report-scanner-role, system-config-report-formatter-role).
+	// The org role trusts the lister role; the read roles trust the scanner
+	// role.
+	ListerRoleName, ScannerRoleName, FormatterRoleName string
+	// ExternalID, when set, is required by the org role and every read role
+	// (default: none).
+	ExternalID string
+	// TagKeys are the account tag keys the generator fills (default owner,
+	// team); about one account in ten lacks each.
+	TagKeys []string
+	// Now is the reference time every generated timestamp precedes (default
+	// 2026-11-30T06:00:00Z).
+	Now time.Time
+}
+
+// Defaults of Spec.
+const (
+	DefaultAccounts        = 50
+	DefaultRulesPerRegion  = 30
+	DefaultReadRoleName    = "system-config-report-generator-read-role"
+	DefaultOrgRoleName     = "system-config-report-generator-list-org-role"
+	DefaultListerRoleName  = "system-config-report-lister-role"
+	DefaultScannerRoleName = "system-config-report-scanner-role"
+	DefaultFormatterRole   = "system-config-report-formatter-role"
+	DefaultDeniedAction    = "config:GetComplianceDetailsByConfigRule"
+)
+
+// DefaultRegions are the regions used when Spec.Regions is empty.
+var DefaultRegions = []string{"us-east-1", "eu-west-1", "eu-central-1"}
+
+// OptInRegions are the commercial regions AWS lets an account leave disabled.
+var OptInRegions = []string{
+	"af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
+	"ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1",
+	"eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+}
+
+func (s Spec) withDefaults() Spec {
+	if s.Accounts == 0 {
+		s.Accounts = DefaultAccounts
+	}
+	s.Accounts = max(s.Accounts, 2)
+	if s.OUDepth == 0 {
+		s.OUDepth = 2
+	}
+	if s.OUFanout == 0 {
+		s.OUFanout = 3
+	}
+	s.OUDepth, s.OUFanout = max(s.OUDepth, 0), max(s.OUFanout, 0)
+	if len(s.Regions) == 0 {
+		s.Regions = slices.Clone(DefaultRegions)
+	}
+	if s.RulesPerRegion == 0 {
+		s.RulesPerRegion = DefaultRulesPerRegion
+	}
+	s.RulesPerRegion = max(s.RulesPerRegion, 0)
+	if s.ConformancePacks == 0 {
+		s.ConformancePacks = 1
+	}
+	s.ConformancePacks = max(s.ConformancePacks, 0)
+	if s.RulesPerPack == 0 && s.ConformancePacks > 0 {
+		s.RulesPerPack = max(1, s.RulesPerRegion/(3*s.ConformancePacks))
+	}
+	if s.NonCompliantShare == 0 {
+		s.NonCompliantShare = 0.2
+	}
+	s.NonCompliantShare = min(max(s.NonCompliantShare, 0), 1)
+	if s.ResourcesPerRule == 0 {
+		s.ResourcesPerRule = 10
+	}
+	s.ResourcesPerRule = max(s.ResourcesPerRule, 1)
+	if s.EvaluationErrorShare == 0 {
+		s.EvaluationErrorShare = 0.02
+	}
+	s.EvaluationErrorShare = min(max(s.EvaluationErrorShare, 0), 1)
+	count := func(v, div int) int {
+		switch {
+		case v < 0:
+			return 0
+		case v == 0:
+			return s.Accounts / div
+		}
+		return v
+	}
+	s.InactiveAccounts = count(s.InactiveAccounts, 25)
+	s.UnreachableAccounts = count(s.UnreachableAccounts, 25)
+	s.ConfigDisabledAccounts = count(s.ConfigDisabledAccounts, 50)
+	s.RecorderStoppedAccounts = count(s.RecorderStoppedAccounts, 50)
+	s.AccessDeniedAccounts = count(s.AccessDeniedAccounts, 50)
+	s.DisabledRegionAccounts = count(s.DisabledRegionAccounts, 50)
+	if s.AccessDeniedAction == "" {
+		s.AccessDeniedAction = DefaultDeniedAction
+	}
+	if s.ReadRoleName == "" {
+		s.ReadRoleName = DefaultReadRoleName
+	}
+	if s.OrgRoleName == "" {
+		s.OrgRoleName = DefaultOrgRoleName
+	}
+	if s.ListerRoleName == "" {
+		s.ListerRoleName = DefaultListerRoleName
+	}
+	if s.ScannerRoleName == "" {
+		s.ScannerRoleName = DefaultScannerRoleName
+	}
+	if s.FormatterRoleName == "" {
+		s.FormatterRoleName = DefaultFormatterRole
+	}
+	if len(s.TagKeys) == 0 {
+		s.TagKeys = []string{"owner", "team"}
+	}
+	if s.Now.IsZero() {
+		s.Now = time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	}
+	return s
+}
+
+var ouNames = [][]string{
+	{"Workloads", "Infrastructure", "Security", "Sandbox", "Policy Staging", "Suspended", "Deployments", "Exceptions", "Transitional", "Business Continuity"},
+	{"Prod", "NonProd", "SDLC", "Shared", "Test", "Dev", "Staging", "QA", "Research", "Data"},
+}
+
+// Generate builds an organization from the spec, deterministically from its
+// seed. Accounts, OUs and roles are built at once; the Config data of an
+// account in a region is generated on first use from the seed, the account ID
+// and the region, so a 20,000-account organization is one cheap call.
+func Generate(spec Spec) *Org {
+	spec = spec.withDefaults()
+	seed := uint64(spec.Seed)
+	r := rngFor(seed, "org")
+	o := &Org{
+		Partition: "aws",
+		OrgID:     "o-" + randString(r, lowerAlnum, 10),
+		RootID:    "r-" + randString(r, lowerAlnum, 4),
+		Regions:   slices.Clone(spec.Regions),
+		Spec:      spec,
+		seed:      seed,
+		byID:      make(map[string]*Account, spec.Accounts),
+		ouByID:    make(map[string]*OU),
+		ouKids:    make(map[string][]*OU),
+		overrides: make(map[regionKey]*RegionConfig),
+	}
+	o.plan = newRulePlan(seed, spec)
+	o.generateOUs(r)
+
+	// Accounts: the first is the management account, the second the hub.
+	for i := 0; i < spec.Accounts; i++ {
+		a := &Account{org: o, State: StateActive, JoinedMethod: "CREATED"}
+		for {
+			a.ID = fmt.Sprintf("%012d", r.Int64N(1e12))
+			if _, dup := o.byID[a.ID]; !dup {
+				break
+			}
+		}
+		o.byID[a.ID] = a
+		o.Accounts = append(o.Accounts, a)
+		team, env := teams[r.IntN(len(teams))], envs[r.IntN(len(envs))]
+		switch i {
+		case 0:
+			a.Name, a.ParentID, a.JoinedMethod = "management", o.RootID, "INVITED"
+			o.ManagementAccountID = a.ID
+		case 1:
+			a.Name, a.ParentID = "security-tooling", o.securityOU()
+			o.HubAccountID = a.ID
+		default:
+			a.Name = fmt.Sprintf("%s-%s-%04d", team, env, i)
+			a.ParentID = o.RootID
+			if len(o.OUs) > 0 && r.Float64() >= 0.03 {
+				a.ParentID = o.OUs[r.IntN(len(o.OUs))].ID
+			}
+		}
+		a.Email = "aws+" + a.Name + "@example.com"
+		a.JoinedAt = spec.Now.Add(-time.Duration(r.Int64N(int64(9*365*24*time.Hour)))).Truncate(time.Second)
+		a.Tags = make(map[string]string, len(spec.TagKeys))
+		for _, k := range spec.TagKeys {
+			if r.Float64() < 0.1 && i > 1 {
+				continue
+			}
+			switch k {
+			case "owner":
+				a.Tags[k] = people[r.IntN(len(people))] + "@example.com"
+			case "team":
+				a.Tags[k] = team
+			default:
+				a.Tags[k] = k + "-" + itoa(r.IntN(10))
+			}
+		}
+		a.Roles = []Role{{Name: spec.ReadRoleName, Trusted: []string{o.HubRoleARN(spec.ScannerRoleName)}, ExternalID: spec.ExternalID}}
+	}
+	mgmt, hub := o.byID[o.ManagementAccountID], o.byID[o.HubAccountID]
+	mgmt.Roles = append(mgmt.Roles, Role{Name: spec.OrgRoleName, Trusted: []string{o.HubRoleARN(spec.ListerRoleName)}, ExternalID: spec.ExternalID})
+	for _, n := range []string{spec.ListerRoleName, spec.ScannerRoleName, spec.FormatterRoleName} {
+		hub.Roles = append(hub.Roles, Role{Name: n})
+	}
+	o.assignProblems(r)
+	slices.SortFunc(o.Accounts, func(a, b *Account) int { return strings.Compare(a.ID, b.ID) })
+	o.indexAccounts()
+	return o
+}
+
+func (o *Org) generateOUs(r *rand.Rand) {
+	parents := []string{o.RootID}
+	suffix := o.RootID[2:]
+	for depth := 0; depth < o.Spec.OUDepth; depth++ {
+		var next []string
+		for _, p := range parents {
+			for i := 0; i < o.Spec.OUFanout; i++ {
+				ou := &OU{ID: "ou-" + suffix + "-" + randString(r, lowerAlnum, 8), ParentID: p, Name: ouName(depth, i)}
+				o.OUs = append(o.OUs, ou)
+				o.ouByID[ou.ID] = ou
+				o.ouKids[p] = append(o.ouKids[p], ou)
+				next = append(next, ou.ID)
+			}
+		}
+		parents = next
+	}
+	for _, kids := range o.ouKids {
+		slices.SortFunc(kids, func(a, b *OU) int { return strings.Compare(a.ID, b.ID) })
+	}
+}
+
+func ouName(depth, i int) string {
+	if depth < len(ouNames) {
+		names := ouNames[depth]
+		if i < len(names) {
+			return names[i]
+		}
+		return fmt.Sprintf("%s-%d", names[i%len(names)], i/len(names)+1)
+	}
+	return fmt.Sprintf("Team-%02d", i+1)
+}
+
+func (o *Org) securityOU() string {
+	for _, ou := range o.OUs {
+		if ou.Name == "Security" && ou.ParentID == o.RootID {
+			return ou.ID
+		}
+	}
+	return o.RootID
+}
+
+// assignProblems gives disjoint sets of member accounts (never the management
+// or hub account) their problems, in a seeded order.
+func (o *Org) assignProblems(r *rand.Rand) {
+	s := o.Spec
+	var members []*Account
+	for _, a := range o.Accounts {
+		if a.ID != o.ManagementAccountID && a.ID != o.HubAccountID {
+			members = append(members, a)
+		}
+	}
+	r.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+	take := func(n int) []*Account {
+		n = min(n, len(members))
+		out := members[:n]
+		members = members[n:]
+		return out
+	}
+	for i, a := range take(s.InactiveAccounts) {
+		a.State = []AccountState{StateSuspended, StatePendingClosure, StateClosed}[i%3]
+	}
+	for i, a := range take(s.UnreachableAccounts) {
+		switch i % 3 {
+		case 0:
+			a.Roles = nil
+		case 1:
+			a.Roles[0].Trusted = []string{roleARN(o.Partition, o.ManagementAccountID, "OrganizationAccountAccessRole")}
+		case 2:
+			a.Roles[0].ExternalID = "other-" + randString(r, lowerAlnum, 8)
+		}
+	}
+	for _, a := range take(s.ConfigDisabledAccounts) {
+		a.gen.configOffRegion = s.Regions[r.IntN(len(s.Regions))]
+	}
+	for _, a := range take(s.RecorderStoppedAccounts) {
+		a.gen.stoppedRegion = s.Regions[r.IntN(len(s.Regions))]
+	}
+	for _, a := range take(s.AccessDeniedAccounts) {
+		a.DeniedActions = []string{s.AccessDeniedAction}
+	}
+	var optIn []string
+	for _, reg := range s.Regions {
+		if slices.Contains(OptInRegions, reg) {
+			optIn = append(optIn, reg)
+		}
+	}
+	if len(optIn) > 0 {
+		for _, a := range take(s.DisabledRegionAccounts) {
+			a.DisabledRegions = []string{optIn[r.IntN(len(optIn))]}
+		}
+	}
+}
+
+// rulePlan is the organization-wide choice of rules: every account-region
+// gets the same rule names (pack rules differ by their per-account suffix),
+// as when rules and packs are deployed by StackSets or organization packs.
+type rulePlan struct {
+	standalone []ruleTemplate
+	packs      []packPlan
+}
+
+type packPlan struct {
+	name  string
+	rules []ruleTemplate
+}
+
+func newRulePlan(seed uint64, s Spec) rulePlan {
+	r := rngFor(seed, "rules")
+	templates := slices.Clone(catalog)
+	// Beyond the catalogue, synthesize custom Lambda rules.
+	for i := 0; len(templates) < s.RulesPerRegion+s.RulesPerPack; i++ {
+		base := catalog[i%len(catalog)]
+		templates = append(templates, ruleTemplate{
+			name:         fmt.Sprintf("custom-check-%03d", i+1),
+			owner:        OwnerCustomLambda,
+			identifier:   fmt.Sprintf("config-rule-custom-check-%03d", i+1),
+			resourceType: base.resourceType,
+			description:  "Organization custom check " + itoa(i+1) + ".",
+			annotation:   "Resource does not meet custom check " + itoa(i+1) + ".",
+		})
+	}
+	var p rulePlan
+	packRules := s.ConformancePacks * s.RulesPerPack
+	nStandalone := max(s.RulesPerRegion-packRules, 0)
+	perm := r.Perm(len(templates))
+	for _, i := range perm[:min(nStandalone, len(perm))] {
+		p.standalone = append(p.standalone, templates[i])
+	}
+	for k := 0; k < s.ConformancePacks; k++ {
+		pp := packPlan{name: packNames[k%len(packNames)]}
+		if k >= len(packNames) {
+			pp.name += "-" + itoa(k/len(packNames)+1)
+		}
+		perm := r.Perm(len(templates))
+		for _, i := range perm[:min(s.RulesPerPack, len(perm))] {
+			pp.rules = append(pp.rules, templates[i])
+		}
+		p.packs = append(p.packs, pp)
+	}
+	return p
+}
+
+// generateRegion builds the Config data of one account in one region from
+// the seed, the account ID and the region alone.
+func (o *Org) generateRegion(accountID string, gen accountGen, region string) *RegionConfig {
+	s := o.Spec
+	if region == s.ConfigDisabledRegion || region == gen.configOffRegion {
+		return &RegionConfig{}
+	}
+	r := rngFor(o.seed, "region", accountID, region)
+	now := s.Now
+	rc := &RegionConfig{Recorder: &Recorder{
+		Name:          "default",
+		RoleARN:       fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig", o.Partition, accountID),
+		Recording:     true,
+		LastStatus:    "Success",
+		LastStartTime: now.Add(-time.Duration(30+r.IntN(700)) * 24 * time.Hour),
+	}}
+	if region == gen.stoppedRegion {
+		rc.Recorder.Recording = false
+		rc.Recorder.LastStopTime = now.Add(-time.Duration(1+r.IntN(200)) * time.Hour)
+	}
+	g := regionGen{o: o, account: accountID, region: region, pools: map[string][]Resource{}}
+	for _, t := range o.plan.standalone {
+		rc.Rules = append(rc.Rules, g.rule(t, "", ""))
+	}
+	for _, pp := range o.plan.packs {
+		pr := rngFor(o.seed, "pack", accountID, region, pp.name)
+		suffix := randString(pr, lowerAlnum, 9)
+		pack := ConformancePack{
+			Name:      pp.name,
+			ID:        "conformance-pack-" + suffix,
+			CreatedAt: now.Add(-time.Duration(10+pr.IntN(500)) * 24 * time.Hour),
+		}
+		pack.ARN = fmt.Sprintf("arn:%s:config:%s:%s:conformance-pack/%s/%s", o.Partition, region, accountID, pack.Name, pack.ID)
+		rc.ConformancePacks = append(rc.ConformancePacks, pack)
+		for _, t := range pp.rules {
+			rc.Rules = append(rc.Rules, g.rule(t, pack.Name, suffix))
+		}
+	}
+	slices.SortFunc(rc.Rules, func(a, b Rule) int { return strings.Compare(a.Name, b.Name) })
+	return rc
+}
+
+type regionGen struct {
+	o               *Org
+	account, region string
+	pools           map[string][]Resource
+}
+
+func (g *regionGen) pool(typ string) []Resource {
+	if p, ok := g.pools[typ]; ok {
+		return p
+	}
+	n := max(4, 2*g.o.Spec.ResourcesPerRule)
+	if typ == "AWS::::Account" {
+		n = 1
+	}
+	r := rngFor(g.o.seed, "pool", g.account, g.region, typ)
+	p := make([]Resource, n)
+	for i := range p {
+		p[i] = newResource(r, typ, g.account, g.region, i)
+	}
+	g.pools[typ] = p
+	return p
+}
+
+func (g *regionGen) rule(t ruleTemplate, pack, suffix string) Rule {
+	s, o := g.o.Spec, g.o
+	name := t.name
+	if pack != "" {
+		name += "-conformance-pack-" + suffix
+	}
+	r := rngFor(o.seed, "rule", g.account, g.region, name)
+	ru := Rule{
+		Name:             name,
+		BaseName:         t.name,
+		ID:               "config-rule-" + randString(r, lowerAlnum, 6),
+		Owner:            t.owner,
+		SourceIdentifier: t.identifier,
+		ResourceTypes:    []string{t.resourceType},
+		Description:      t.description,
+		ConformancePack:  pack,
+	}
+	if t.owner == OwnerCustomLambda {
+		ru.SourceIdentifier = fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", o.Partition, g.region, g.account, t.identifier)
+	}
+	if pack != "" {
+		ru.ARN = fmt.Sprintf("arn:%s:config:%s:%s:config-rule/aws-service-rule/%s/%s", o.Partition, g.region, g.account, ConformsCreatedBy, ru.ID)
+	} else {
+		ru.ARN = fmt.Sprintf("arn:%s:config:%s:%s:config-rule/%s", o.Partition, g.region, g.account, ru.ID)
+	}
+	evaluated := s.Now.Add(-time.Duration(1+r.IntN(48*60)) * time.Minute).Truncate(time.Second)
+	u := r.Float64()
+	switch {
+	case u < s.EvaluationErrorShare:
+		e := evaluationErrors[r.IntN(len(evaluationErrors))]
+		ru.Compliance = InsufficientData
+		ru.EvaluationError = &EvaluationError{Code: e.code, Message: e.message, At: evaluated}
+		return ru
+	case u < s.EvaluationErrorShare+s.NonCompliantShare:
+		ru.Compliance = NonCompliant
+	case u < s.EvaluationErrorShare+s.NonCompliantShare+0.05:
+		ru.Compliance = InsufficientData
+		return ru
+	default:
+		ru.Compliance = Compliant
+	}
+	ru.LastEvaluatedAt = evaluated
+	pool := g.pool(t.resourceType)
+	order := r.Perm(len(pool))
+	nNC := 0
+	if ru.Compliance == NonCompliant {
+		nNC = min(1+r.IntN(s.ResourcesPerRule), len(pool))
+	}
+	nC := min(r.IntN(4), len(pool)-nNC)
+	if ru.Compliance == Compliant {
+		nC = max(nC, 1)
+	}
+	for k, idx := range order[:nNC+nC] {
+		res := pool[idx]
+		res.RecordedAt = evaluated.Add(-time.Duration(r.IntN(600)) * time.Second)
+		if k < nNC {
+			if t.annotation != "" && r.Float64() < 0.7 {
+				res.Annotation = t.annotation
+			}
+			ru.NonCompliant = append(ru.NonCompliant, res)
+		} else {
+			ru.CompliantResources = append(ru.CompliantResources, res)
+		}
+	}
+	return ru
+}
