@@ -250,7 +250,7 @@ func Generate(spec Spec) *Org {
 			}
 		}
 		a.Email = "aws+" + a.Name + "@example.com"
-		a.JoinedAt = spec.Now.Add(-time.Duration(r.Int64N(int64(9*365*24*time.Hour)))).Truncate(time.Second)
+		a.JoinedAt = spec.Now.Add(-time.Duration(r.Int64N(int64(9 * 365 * 24 * time.Hour)))).Truncate(time.Second)
 		a.Tags = make(map[string]string, len(spec.TagKeys))
 		for _, k := range spec.TagKeys {
 			if r.Float64() < 0.1 && i > 1 {
