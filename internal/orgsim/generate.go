@@ -265,6 +265,8 @@ func Generate(spec Spec) *Org {
 				a.Tags[k] = k + "-" + itoa(r.IntN(10))
 			}
 		}
+	}
+	for _, a := range o.Accounts {
 		a.Roles = []Role{{Name: spec.ReadRoleName, Trusted: []string{o.HubRoleARN(spec.ScannerRoleName)}, ExternalID: spec.ExternalID}}
 	}
 	mgmt, hub := o.byID[o.ManagementAccountID], o.byID[o.HubAccountID]
