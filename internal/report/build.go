@@ -1,0 +1,619 @@
+package report
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/config-report/config-report/internal/run"
+)
+
+// MaxSheetRows is Excel's limit of rows per worksheet; longer tables continue
+// on further sheets.
+const MaxSheetRows = 1_048_576
+
+// Account statuses as they appear in the summary and the workbook.
+const (
+	StatusScanned     = "scanned"
+	StatusUnreachable = "unreachable"
+	StatusNotScanned  = "not scanned"
+)
+
+// Options configure how a report is built.
+type Options struct {
+	// Environment names the deployment, shown on the Summary sheet.
+	Environment string
+	// Regions are the regions the run was configured to scan; every account
+	// gets a Coverage row for each, whatever its shard holds.
+	Regions []string
+	// GreenPct and AmberPct are the compliance percentages at or above which
+	// an account's compliance cell is green or amber; below AmberPct it is red.
+	GreenPct, AmberPct float64
+	// ReadConcurrency bounds concurrent shard reads (default 16).
+	ReadConcurrency int
+	// SheetRowLimit is the number of rows per sheet, header included, after
+	// which a table continues on a further sheet; 0 means MaxSheetRows.
+	SheetRowLimit int
+	// TmpDir is where the work directory (CSV, spools, the workbook and
+	// excelize's own temporary files) is created; "" means os.TempDir().
+	TmpDir string
+	// Logger receives progress and per-account warnings; nil means slog.Default().
+	Logger *slog.Logger
+	// Now returns the build time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Input names the run to report on and where its data comes from.
+type Input struct {
+	// RunID is the run.
+	RunID string
+	// Accounts is the union of the run's manifests, sorted by ID.
+	Accounts []run.Account
+	// Shards reads each account's shard.
+	Shards ShardReader
+	// Previous is the previous run's summary; nil on a first run.
+	Previous *Summary
+	// PreviousCSV opens the previous run's CSV of non-compliant resources, for
+	// the details of resolved ones; nil when there is none.
+	PreviousCSV func(ctx context.Context) (io.ReadCloser, error)
+}
+
+// RerunInput is the execution input that re-runs exactly the accounts that
+// were not scanned.
+type RerunInput struct {
+	// RunID is the run to re-scan the accounts into.
+	RunID string `json:"runId"`
+	// AccountIDs are the accounts to scan again.
+	AccountIDs []string `json:"accountIds"`
+}
+
+// Report is a built report: files in a work directory, and its figures.
+type Report struct {
+	// Dir is the work directory holding the files; Close removes it.
+	Dir string
+	// WorkbookPath, CSVPath and SummaryPath are the files to publish.
+	WorkbookPath, CSVPath, SummaryPath string
+	// Summary is what SummaryPath holds.
+	Summary *Summary
+	// Previous is the summary compared against; nil on a first run.
+	Previous *Summary
+	// Rerun re-runs the accounts not scanned; nil when every account has a shard.
+	Rerun *RerunInput
+	// ResolvedNote explains resolved resources whose details are unavailable.
+	ResolvedNote string
+}
+
+// Close removes the report's work directory.
+func (r *Report) Close() error {
+	if r == nil || r.Dir == "" {
+		return nil
+	}
+	return os.RemoveAll(r.Dir)
+}
+
+// Build reads every shard of the run once, in account-ID order, aggregating
+// as they stream in and spooling non-compliant resources to the CSV; then it
+// compares with the previous run and writes the workbook and summary.json
+// into a new work directory. The caller publishes the files and calls Close.
+//
+// An account whose shard is missing, unreadable or of an unknown schema is
+// reported as not scanned, with the reason; only errors that say nothing about
+// the shard (S3 unreachable, the deadline) stop the build.
+func Build(ctx context.Context, opts Options, in Input) (rep *Report, err error) {
+	opts = opts.withDefaults()
+	if err := run.ValidateID(in.RunID); err != nil {
+		return nil, fmt.Errorf("build report: %w", err)
+	}
+	dir, err := os.MkdirTemp(opts.TmpDir, "report-"+in.RunID+"-")
+	if err != nil {
+		return nil, fmt.Errorf("build report: %w", err)
+	}
+	rep = &Report{Dir: dir, Previous: in.Previous}
+	defer func() {
+		if err != nil {
+			_ = rep.Close()
+			rep = nil
+		}
+	}()
+
+	b := newBuilder(opts, in)
+	start := time.Now()
+	rep.CSVPath = filepath.Join(dir, "noncompliant-resources.csv")
+	if err := b.readShards(ctx, rep.CSVPath); err != nil {
+		return nil, err
+	}
+	opts.Logger.InfoContext(ctx, "shards read", "accounts", len(in.Accounts),
+		"resources", b.totals.Resources, "not_scanned", b.totals.NotScanned, "elapsed", time.Since(start).Round(time.Millisecond))
+
+	resolvedPath := filepath.Join(dir, "resolved.csv")
+	if err := b.compare(ctx, resolvedPath); err != nil {
+		return nil, err
+	}
+	rep.ResolvedNote = b.resolvedNote
+	rep.Summary = b.summary()
+	if ids := b.notScannedIDs(); len(ids) > 0 {
+		rep.Rerun = &RerunInput{RunID: in.RunID, AccountIDs: ids}
+	}
+
+	rep.WorkbookPath = filepath.Join(dir, "config-compliance-"+in.RunID+".xlsx")
+	start = time.Now()
+	if err := writeWorkbook(ctx, b, rep, resolvedPath); err != nil {
+		return nil, err
+	}
+	opts.Logger.InfoContext(ctx, "workbook written", "elapsed", time.Since(start).Round(time.Millisecond))
+
+	rep.SummaryPath = filepath.Join(dir, "summary.json")
+	if err := writeJSONFile(rep.SummaryPath, rep.Summary); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.ReadConcurrency < 1 {
+		o.ReadConcurrency = 16
+	}
+	if o.SheetRowLimit <= 1 || o.SheetRowLimit > MaxSheetRows {
+		o.SheetRowLimit = MaxSheetRows
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// coverageRow is one account × region of the Coverage sheet.
+type coverageRow struct {
+	account   int // index into builder.accounts
+	region    string
+	status    string
+	reason    string
+	recorder  string
+	rules     int
+	resources int
+}
+
+// ruleAgg accumulates one rule base name across accounts and regions.
+type ruleAgg struct {
+	RuleSummary
+	packs map[string]bool
+}
+
+// builder holds the aggregates of one build; its size grows with accounts,
+// regions and rules, never with resources beyond 8 bytes each.
+type builder struct {
+	opts Options
+	in   Input
+
+	prev        hashSet // the previous run's resources; nil on a first run
+	prevAccount map[string]*AccountSummary
+	prevRule    map[string]*RuleSummary
+
+	accounts []AccountSummary
+	coverage []coverageRow
+	checked  map[string]bool // account/region pairs with rule results
+	rules    map[string]*ruleAgg
+	ous      map[string]*OUSummary
+	totals   Totals
+	hashes   []uint64
+
+	comparison   *Comparison
+	resolvedRows int
+	resolvedNote string
+}
+
+func newBuilder(opts Options, in Input) *builder {
+	b := &builder{
+		opts:     opts,
+		in:       in,
+		accounts: make([]AccountSummary, 0, len(in.Accounts)),
+		coverage: make([]coverageRow, 0, len(in.Accounts)*len(opts.Regions)),
+		checked:  make(map[string]bool, len(in.Accounts)*len(opts.Regions)),
+		rules:    make(map[string]*ruleAgg),
+		ous:      make(map[string]*OUSummary),
+	}
+	if in.Previous != nil {
+		b.prev = in.Previous.Resources.hashes()
+		b.prevAccount = in.Previous.accountIndex()
+		b.prevRule = in.Previous.ruleIndex()
+	}
+	return b
+}
+
+func (b *builder) firstRun() bool { return b.in.Previous == nil }
+
+// readShards reads every shard in account-ID order and writes the CSV.
+func (b *builder) readShards(ctx context.Context, csvPath string) error {
+	f, err := os.Create(csvPath)
+	if err != nil {
+		return fmt.Errorf("build report: %w", err)
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	rw, err := newResourceWriter(bw)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(b.in.Accounts))
+	for i, a := range b.in.Accounts {
+		ids[i] = a.ID
+	}
+	err = readInOrder(ctx, b.in.Shards, ids, b.opts.ReadConcurrency, func(i int, sh *run.Shard, err error) error {
+		return b.add(ctx, rw, b.in.Accounts[i], sh, err)
+	})
+	if err != nil {
+		return fmt.Errorf("read shards of run %s: %w", b.in.RunID, err)
+	}
+	if err := rw.flush(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", csvPath, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", csvPath, err)
+	}
+	b.hashes = sortUnique(b.hashes)
+	return nil
+}
+
+// add folds one account's shard (or the error reading it) into the aggregates.
+func (b *builder) add(ctx context.Context, rw *resourceWriter, a run.Account, sh *run.Shard, readErr error) error {
+	acc := AccountSummary{ID: a.ID, Name: a.Name, OUPath: a.OUPath, Tags: a.Tags}
+	if readErr == nil && (sh.Account.ID != a.ID || sh.RunID != b.in.RunID) {
+		readErr = fmt.Errorf("%w: shard of account %s holds account %s of run %s", ErrBadShard, a.ID, sh.Account.ID, sh.RunID)
+	}
+	if readErr != nil {
+		switch {
+		case errors.Is(readErr, run.ErrNotFound):
+			acc.Reason = "no shard: the scan did not finish"
+		case errors.Is(readErr, run.ErrUnknownSchema):
+			acc.Reason = "unknown schema version: " + readErr.Error()
+		case errors.Is(readErr, ErrBadShard):
+			acc.Reason = "unreadable shard: " + readErr.Error()
+		default:
+			return fmt.Errorf("account %s: %w", a.ID, readErr)
+		}
+		acc.Status = StatusNotScanned
+		b.opts.Logger.WarnContext(ctx, "account not scanned", "account_id", a.ID, "reason", acc.Reason)
+		b.addAccount(acc)
+		return nil
+	}
+	if sh.Status == run.AccountUnreachable {
+		acc.Status = StatusUnreachable
+		acc.Reason = sh.Reason
+		b.addAccount(acc)
+		return nil
+	}
+	acc.Status = StatusScanned
+	return b.addScanned(rw, acc, sh)
+}
+
+// addAccount records an account without rule results: a Coverage row per
+// configured region with the account's status.
+func (b *builder) addAccount(acc AccountSummary) {
+	idx := len(b.accounts)
+	b.accounts = append(b.accounts, acc)
+	for _, region := range b.opts.Regions {
+		b.coverage = append(b.coverage, coverageRow{account: idx, region: region, status: acc.Status, reason: acc.Reason})
+	}
+	b.count(&b.accounts[idx])
+}
+
+// count adds an account's figures to the totals and its OU.
+func (b *builder) count(acc *AccountSummary) {
+	b.totals.Accounts++
+	ou := b.ous[acc.OUPath]
+	if ou == nil {
+		ou = &OUSummary{Path: acc.OUPath}
+		b.ous[acc.OUPath] = ou
+	}
+	ou.Accounts++
+	switch acc.Status {
+	case StatusScanned:
+		b.totals.Scanned++
+		ou.Scanned++
+	case StatusUnreachable:
+		b.totals.Unreachable++
+	default:
+		b.totals.NotScanned++
+	}
+	b.totals.Evaluations.add(acc.Evaluations)
+	b.totals.Resources += acc.Resources
+	ou.Evaluations.add(acc.Evaluations)
+	ou.Resources += acc.Resources
+}
+
+// ruleState is how one rule base name fared in one account across regions.
+type ruleState struct{ compliant, nonCompliant bool }
+
+func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Shard) error {
+	idx := len(b.accounts)
+	regions := slices.Clone(sh.Regions)
+	slices.SortFunc(regions, func(x, y run.Region) int { return strings.Compare(x.Region, y.Region) })
+	seen := make(map[string]bool, len(regions))
+	perRule := make(map[string]ruleState)
+	var row resourceRow
+	for ri := range regions {
+		reg := &regions[ri]
+		seen[reg.Region] = true
+		cov := coverageRow{account: idx, region: reg.Region, status: regionStatus(reg.Status), reason: reg.Reason, recorder: recorderText(reg.Recorder)}
+		if reg.Status.HasData() {
+			acc.RegionsScanned++
+			b.checked[acc.ID+"/"+reg.Region] = true
+		}
+		base := make(map[string]string, len(reg.Rules))
+		for _, r := range reg.Rules {
+			bn := cmp.Or(r.BaseName, r.Name)
+			base[r.Name] = bn
+			agg := b.rules[bn]
+			if agg == nil {
+				agg = &ruleAgg{RuleSummary: RuleSummary{BaseName: bn}, packs: map[string]bool{}}
+				b.rules[bn] = agg
+			}
+			agg.Source = cmp.Or(agg.Source, r.Source)
+			agg.Identifier = cmp.Or(agg.Identifier, r.Identifier)
+			if r.ConformancePack != "" {
+				agg.packs[r.ConformancePack] = true
+			}
+			if r.EvaluationError != nil {
+				agg.EvaluationErrors++
+			}
+			st := perRule[bn]
+			e := evaluation(r.Compliance)
+			acc.Evaluations.add(e)
+			agg.Evaluations.add(e)
+			st.compliant = st.compliant || e.Compliant > 0
+			st.nonCompliant = st.nonCompliant || e.NonCompliant > 0
+			perRule[bn] = st
+		}
+		cov.rules = len(reg.Rules)
+
+		res := reg.NonCompliant
+		slices.SortFunc(res, func(x, y run.Resource) int {
+			return cmp.Or(strings.Compare(x.Rule, y.Rule), strings.Compare(x.Type, y.Type), strings.Compare(x.ID, y.ID))
+		})
+		for k := range res {
+			r := &res[k]
+			if k > 0 && r.Rule == res[k-1].Rule && r.Type == res[k-1].Type && r.ID == res[k-1].ID {
+				continue // the same resource twice: count it once
+			}
+			bn := cmp.Or(base[r.Rule], r.Rule)
+			row = resourceRow{
+				AccountID: acc.ID, AccountName: acc.Name, Region: reg.Region,
+				Rule: r.Rule, BaseName: bn, Type: r.Type, ID: r.ID, Name: r.Name,
+				Annotation: r.Annotation, RecordedAt: r.RecordedAt, Tags: r.Tags,
+			}
+			h := row.key()
+			b.hashes = append(b.hashes, h)
+			if !b.firstRun() {
+				row.New = fmt.Sprint(!b.prev.has(h))
+			}
+			if err := rw.write(&row); err != nil {
+				return err
+			}
+			cov.resources++
+			if agg := b.rules[bn]; agg != nil {
+				agg.Resources++
+			} else {
+				b.rules[bn] = &ruleAgg{RuleSummary: RuleSummary{BaseName: bn, Resources: 1}, packs: map[string]bool{}}
+			}
+		}
+		acc.Resources += cov.resources
+		b.coverage = append(b.coverage, cov)
+	}
+	for _, region := range b.opts.Regions {
+		if !seen[region] {
+			b.coverage = append(b.coverage, coverageRow{account: idx, region: region, status: StatusNotScanned,
+				reason: "the shard has no result for this region"})
+		}
+	}
+	for bn, st := range perRule {
+		agg := b.rules[bn]
+		if st.nonCompliant {
+			agg.AccountsNonCompliant++
+		} else if st.compliant {
+			agg.AccountsCompliant++
+		}
+	}
+	b.accounts = append(b.accounts, acc)
+	b.count(&b.accounts[idx])
+	return nil
+}
+
+func evaluation(c run.Compliance) Evaluations {
+	switch c {
+	case run.Compliant:
+		return Evaluations{Compliant: 1}
+	case run.NonCompliant:
+		return Evaluations{NonCompliant: 1}
+	case run.NotApplicable:
+		return Evaluations{NotApplicable: 1}
+	case run.InsufficientData:
+		return Evaluations{InsufficientData: 1}
+	}
+	return Evaluations{}
+}
+
+// regionStatus is the Coverage sheet's wording of a region status.
+func regionStatus(s run.RegionStatus) string {
+	switch s {
+	case run.RegionScanned:
+		return "scanned"
+	case run.RegionRecorderStopped:
+		return "recorder off"
+	case run.RegionConfigNotEnabled:
+		return "Config not enabled"
+	case run.RegionDisabled:
+		return "region disabled"
+	case run.RegionAccessDenied:
+		return "access denied"
+	}
+	return string(s)
+}
+
+func recorderText(r *run.Recorder) string {
+	if r == nil {
+		return ""
+	}
+	state := "stopped"
+	if r.Recording {
+		state = "recording"
+	}
+	if r.LastStatus != "" {
+		state += ", last " + strings.ToLower(r.LastStatus)
+	}
+	return r.Name + " (" + state + ")"
+}
+
+// notScannedIDs lists the accounts without a usable shard, by ID.
+func (b *builder) notScannedIDs() []string {
+	var ids []string
+	for _, a := range b.accounts {
+		if a.Status == StatusNotScanned {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+// compare works out new, persisting and resolved resources and spools the
+// resolved ones (with their details from the previous run's CSV) to path.
+func (b *builder) compare(ctx context.Context, path string) error {
+	if b.firstRun() {
+		return nil
+	}
+	c := &Comparison{PreviousRunID: b.in.Previous.RunID}
+	b.comparison = c
+	var gone []uint64 // in the previous run, not in this one
+	i, j := 0, 0
+	for i < len(b.hashes) || j < len(b.prev) {
+		switch {
+		case j == len(b.prev) || (i < len(b.hashes) && b.hashes[i] < b.prev[j]):
+			c.New++
+			i++
+		case i == len(b.hashes) || b.prev[j] < b.hashes[i]:
+			gone = append(gone, b.prev[j])
+			j++
+		default:
+			c.Persisting++
+			i++
+			j++
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	if b.in.PreviousCSV == nil {
+		c.Resolved = len(gone)
+		b.resolvedNote = fmt.Sprintf("%d resources of run %s are no longer non-compliant; their details are unavailable (no CSV of that run).", len(gone), c.PreviousRunID)
+		return nil
+	}
+	rc, err := b.in.PreviousCSV(ctx)
+	if errors.Is(err, run.ErrNotFound) {
+		c.Resolved = len(gone)
+		b.resolvedNote = fmt.Sprintf("%d resources of run %s are no longer non-compliant; their details are unavailable: %v", len(gone), c.PreviousRunID, err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read previous resources: %w", err)
+	}
+	defer rc.Close()
+	rr, err := newResourceReader(bufio.NewReaderSize(rc, 1<<20))
+	if err != nil {
+		return fmt.Errorf("read previous resources of run %s: %w", c.PreviousRunID, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("spool resolved resources: %w", err)
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	rw, err := newResourceWriter(bw)
+	if err != nil {
+		return err
+	}
+	pending := hashSet(gone)
+	found := 0
+	var row resourceRow
+	for {
+		err := rr.next(&row)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read previous resources of run %s: %w", c.PreviousRunID, err)
+		}
+		if !pending.has(row.key()) {
+			continue
+		}
+		found++
+		// The New column of the spool carries the resolved status.
+		if b.checked[row.AccountID+"/"+row.Region] {
+			row.New = "resolved"
+			c.Resolved++
+		} else {
+			row.New = "not re-checked: account or region not scanned in this run"
+			c.NotRechecked++
+		}
+		if err := rw.write(&row); err != nil {
+			return err
+		}
+	}
+	if err := rw.flush(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("spool resolved resources: %w", err)
+	}
+	b.resolvedRows = rw.rows
+	if found < len(gone) {
+		missing := len(gone) - found
+		c.Resolved += missing
+		b.resolvedNote = fmt.Sprintf("%d resolved resources are not in the CSV of run %s; their details are unavailable.", missing, c.PreviousRunID)
+	}
+	return f.Close()
+}
+
+// summary assembles summary.json.
+func (b *builder) summary() *Summary {
+	rules := make([]RuleSummary, 0, len(b.rules))
+	for _, name := range slices.Sorted(maps.Keys(b.rules)) {
+		agg := b.rules[name]
+		r := agg.RuleSummary
+		r.ConformancePacks = slices.Sorted(maps.Keys(agg.packs))
+		rules = append(rules, r)
+	}
+	ous := make([]OUSummary, 0, len(b.ous))
+	for _, p := range slices.Sorted(maps.Keys(b.ous)) {
+		ous = append(ous, *b.ous[p])
+	}
+	t := b.totals
+	t.Rules = len(rules)
+	return &Summary{
+		SchemaVersion: SummaryVersion,
+		RunID:         b.in.RunID,
+		Environment:   b.opts.Environment,
+		GeneratedAt:   b.opts.Now().UTC(),
+		Regions:       slices.Clone(b.opts.Regions),
+		Totals:        t,
+		Comparison:    b.comparison,
+		Accounts:      b.accounts,
+		Rules:         rules,
+		OUs:           ous,
+		Resources:     newResourceSet(b.hashes),
+	}
+}

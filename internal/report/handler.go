@@ -1,0 +1,206 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/config-report/config-report/internal/mail"
+	"github.com/config-report/config-report/internal/run"
+)
+
+// In is the BuildReport Lambda's input.
+type In struct {
+	// RunID is the run to report on.
+	RunID string `json:"runId"`
+	// Bucket is the report bucket holding the run.
+	Bucket string `json:"bucket"`
+}
+
+// Out is the BuildReport Lambda's output.
+type Out struct {
+	// ReportKey is the workbook's key.
+	ReportKey string `json:"reportKey"`
+	// SummaryKey is the key of summary.json.
+	SummaryKey string `json:"summaryKey"`
+	// Accounts is the number of accounts in the run's manifests.
+	Accounts int `json:"accounts"`
+	// Scanned is the number of accounts whose read role was assumed.
+	Scanned int `json:"scanned"`
+	// Failed is the number of accounts without a usable shard: the ones the
+	// re-run input at run.RerunInputKey names.
+	Failed int `json:"failed"`
+}
+
+// S3Client is the part of the S3 client BuildReport uses: reading the run,
+// uploading the report, and removing a stale re-run input.
+type S3Client interface {
+	ListGetter
+	manager.UploadAPIClient
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+// Presigner makes the pre-signed link to a workbook too big to attach.
+type Presigner interface {
+	PresignGetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+}
+
+// MaxAttachment is the largest workbook attached to the e-mail; a larger one
+// is linked instead.
+const MaxAttachment = 10 << 20
+
+// LinkExpiry is how long the e-mail's pre-signed link is valid.
+const LinkExpiry = 7 * 24 * time.Hour
+
+// Handler builds and publishes a run's report.
+type Handler struct {
+	// Config is the Lambda's configuration.
+	Config Config
+	// S3 reads the run and writes the report.
+	S3 S3Client
+	// Presign signs the link of a workbook too big to attach; needed only
+	// when Config has recipients.
+	Presign Presigner
+	// Mail sends the e-mail; needed only when Config has recipients.
+	Mail mail.API
+	// TmpDir is where the report is built; "" means os.TempDir().
+	TmpDir string
+	// SheetRowLimit overrides Excel's rows per sheet (tests); 0 means MaxSheetRows.
+	SheetRowLimit int
+	// Logger logs progress; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Handle builds the report of in.RunID from every manifest and shard of the
+// run and the previous run's summary, publishes the workbook, summary.json,
+// the CSV and (when accounts were not scanned) the re-run input under the
+// run's report prefix, and e-mails the recipients.
+func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
+	log := h.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := run.ValidateID(in.RunID); err != nil {
+		return Out{}, fmt.Errorf("build report: %w", err)
+	}
+	if in.Bucket == "" {
+		return Out{}, errors.New("build report: bucket is empty")
+	}
+	log = log.With("run_id", in.RunID)
+
+	accounts, err := LoadAccounts(ctx, h.S3, in.Bucket, in.RunID)
+	if err != nil {
+		return Out{}, fmt.Errorf("build report: %w", err)
+	}
+	prev, err := FindPrevious(ctx, h.S3, in.Bucket, in.RunID, func(msg string, args ...any) { log.WarnContext(ctx, msg, args...) })
+	if err != nil {
+		return Out{}, fmt.Errorf("build report: %w", err)
+	}
+	input := Input{
+		RunID:    in.RunID,
+		Accounts: accounts,
+		Shards:   S3Shards{Client: h.S3, Bucket: in.Bucket, RunID: in.RunID},
+		Previous: prev,
+	}
+	if prev != nil {
+		input.PreviousCSV = PreviousCSV(h.S3, in.Bucket, prev.RunID)
+		log.InfoContext(ctx, "comparing with the previous run", "previous_run_id", prev.RunID)
+	}
+	rep, err := Build(ctx, Options{
+		Environment:     h.Config.Environment,
+		Regions:         h.Config.Regions,
+		GreenPct:        h.Config.GreenPct,
+		AmberPct:        h.Config.AmberPct,
+		ReadConcurrency: h.Config.ReadConcurrency,
+		SheetRowLimit:   h.SheetRowLimit,
+		TmpDir:          h.TmpDir,
+		Logger:          log,
+	}, input)
+	if err != nil {
+		return Out{}, fmt.Errorf("build report: %w", err)
+	}
+	defer rep.Close()
+
+	if err := h.publish(ctx, in, rep); err != nil {
+		return Out{}, fmt.Errorf("build report: %w", err)
+	}
+	t := rep.Summary.Totals
+	out := Out{
+		ReportKey:  run.WorkbookKey(in.RunID),
+		SummaryKey: run.SummaryKey(in.RunID),
+		Accounts:   t.Accounts,
+		Scanned:    t.Scanned,
+		Failed:     t.NotScanned,
+	}
+	log.InfoContext(ctx, "report published", "bucket", in.Bucket, "report_key", out.ReportKey,
+		"accounts", out.Accounts, "scanned", out.Scanned, "failed", out.Failed, "resources", t.Resources)
+
+	if len(h.Config.Recipients) > 0 {
+		if err := h.email(ctx, in, rep); err != nil {
+			return out, fmt.Errorf("report published to s3://%s/%s, but: %w", in.Bucket, out.ReportKey, err)
+		}
+	}
+	return out, nil
+}
+
+// publish uploads the report. summary.json goes last: the next run compares
+// with the latest run that has one, so its presence means the rest is there.
+func (h *Handler) publish(ctx context.Context, in In, rep *Report) error {
+	up := manager.NewUploader(h.S3)
+	files := []struct{ path, key, contentType string }{
+		{rep.CSVPath, run.CSVKey(in.RunID), "text/csv; charset=utf-8"},
+		{rep.WorkbookPath, run.WorkbookKey(in.RunID), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+	}
+	for _, f := range files {
+		if err := upload(ctx, up, in.Bucket, f.key, f.path, f.contentType); err != nil {
+			return err
+		}
+	}
+	rerunKey := run.RerunInputKey(in.RunID)
+	if rep.Rerun != nil {
+		body, err := json.Marshal(rep.Rerun)
+		if err != nil {
+			return fmt.Errorf("encode re-run input: %w", err)
+		}
+		if _, err := up.Upload(ctx, &s3.PutObjectInput{
+			Bucket: aws.String(in.Bucket), Key: aws.String(rerunKey),
+			Body: bytes.NewReader(body), ContentType: aws.String("application/json"),
+		}); err != nil {
+			return fmt.Errorf("put s3://%s/%s: %w", in.Bucket, rerunKey, err)
+		}
+	} else {
+		// A rebuild after a successful re-run: the old input would re-run
+		// accounts that now have shards.
+		if _, err := h.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(rerunKey)}); err != nil {
+			return fmt.Errorf("delete stale s3://%s/%s: %w", in.Bucket, rerunKey, err)
+		}
+	}
+	return upload(ctx, up, in.Bucket, run.SummaryKey(in.RunID), rep.SummaryPath, "application/json")
+}
+
+func upload(ctx context.Context, up *manager.Uploader, bucket, key, path, contentType string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
+	}
+	defer f.Close()
+	if _, err := up.Upload(ctx, &s3.PutObjectInput{
+		Bucket:      aws.String(bucket),
+		Key:         aws.String(key),
+		Body:        f,
+		ContentType: aws.String(contentType),
+	}); err != nil {
+		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// csvHeader is the header of noncompliant-resources.csv, one row per
+// account, region, rule and resource, in that order.
+var csvHeader = []string{
+	"account_id", "account_name", "region", "rule", "rule_base_name",
+	"resource_type", "resource_id", "resource_name", "annotation",
+	"recorded_at", "new_since_previous_run", "resource_tags",
+}
+
+// Column positions in csvHeader.
+const (
+	colAccountID = iota
+	colAccountName
+	colRegion
+	colRule
+	colBaseName
+	colType
+	colID
+	colName
+	colAnnotation
+	colRecordedAt
+	colNew
+	colTags
+	csvColumns
+)
+
+// resourceRow is one non-compliant resource as written to the CSV.
+type resourceRow struct {
+	AccountID, AccountName, Region, Rule, BaseName string
+	Type, ID, Name, Annotation                     string
+	RecordedAt                                     time.Time
+	// New is "true", "false", or "" on a first run.
+	New  string
+	Tags map[string]string
+}
+
+func (r *resourceRow) key() uint64 {
+	return resourceKey(r.AccountID, r.Region, r.Rule, r.Type, r.ID)
+}
+
+// resourceWriter writes resource rows as CSV.
+type resourceWriter struct {
+	w    *csv.Writer
+	rec  []string
+	rows int
+}
+
+func newResourceWriter(w io.Writer) (*resourceWriter, error) {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return nil, fmt.Errorf("write csv header: %w", err)
+	}
+	return &resourceWriter{w: cw, rec: make([]string, csvColumns)}, nil
+}
+
+func (rw *resourceWriter) write(r *resourceRow) error {
+	rec := rw.rec
+	rec[colAccountID] = r.AccountID
+	rec[colAccountName] = r.AccountName
+	rec[colRegion] = r.Region
+	rec[colRule] = r.Rule
+	rec[colBaseName] = r.BaseName
+	rec[colType] = r.Type
+	rec[colID] = r.ID
+	rec[colName] = r.Name
+	rec[colAnnotation] = r.Annotation
+	rec[colRecordedAt] = ""
+	if !r.RecordedAt.IsZero() {
+		rec[colRecordedAt] = r.RecordedAt.UTC().Format(time.RFC3339)
+	}
+	rec[colNew] = r.New
+	rec[colTags] = ""
+	if len(r.Tags) > 0 {
+		b, err := json.Marshal(r.Tags)
+		if err != nil {
+			return fmt.Errorf("encode tags of %s: %w", r.ID, err)
+		}
+		rec[colTags] = string(b)
+	}
+	if err := rw.w.Write(rec); err != nil {
+		return fmt.Errorf("write csv row: %w", err)
+	}
+	rw.rows++
+	return nil
+}
+
+func (rw *resourceWriter) flush() error {
+	rw.w.Flush()
+	if err := rw.w.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// resourceReader reads resource rows back from a CSV written by
+// resourceWriter, by column name, so CSVs with extra or reordered columns
+// (an older or newer build's) still read.
+type resourceReader struct {
+	r   *csv.Reader
+	pos [csvColumns]int
+}
+
+func newResourceReader(r io.Reader) (*resourceReader, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read csv header: %w", err)
+	}
+	rr := &resourceReader{r: cr}
+	for i, name := range csvHeader {
+		rr.pos[i] = slices.Index(head, name)
+	}
+	for _, need := range []int{colAccountID, colRegion, colRule, colType, colID} {
+		if rr.pos[need] < 0 {
+			return nil, fmt.Errorf("read csv header: no column %q", csvHeader[need])
+		}
+	}
+	return rr, nil
+}
+
+// next reads the next row into r (without its tags, which no sheet shows);
+// it returns io.EOF at the end.
+func (rr *resourceReader) next(r *resourceRow) error {
+	rec, err := rr.r.Read()
+	if err != nil {
+		if err == io.EOF {
+			return io.EOF
+		}
+		return fmt.Errorf("read csv: %w", err)
+	}
+	field := func(c int) string {
+		if p := rr.pos[c]; p >= 0 && p < len(rec) {
+			return rec[p]
+		}
+		return ""
+	}
+	*r = resourceRow{
+		AccountID:   field(colAccountID),
+		AccountName: field(colAccountName),
+		Region:      field(colRegion),
+		Rule:        field(colRule),
+		BaseName:    field(colBaseName),
+		Type:        field(colType),
+		ID:          field(colID),
+		Name:        field(colName),
+		Annotation:  field(colAnnotation),
+		New:         field(colNew),
+	}
+	if t := field(colRecordedAt); t != "" {
+		if at, err := time.Parse(time.RFC3339, t); err == nil {
+			r.RecordedAt = at
+		}
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SummaryVersion is the version of the summary.json document this package
+// writes and the only one it compares against.
+const SummaryVersion = 1
+
+// ErrUnknownSummary is returned (wrapped) when a summary.json has a schema
+// version this package does not read.
+var ErrUnknownSummary = errors.New("unknown summary schema version")
+
+// Summary is the machine-readable result of one run, written as summary.json
+// next to the workbook. The next run reads it to show what changed.
+type Summary struct {
+	// SchemaVersion is SummaryVersion.
+	SchemaVersion int `json:"schemaVersion"`
+	// RunID is the run the summary describes.
+	RunID string `json:"runId"`
+	// Environment is the deployment environment that produced the run.
+	Environment string `json:"environment"`
+	// GeneratedAt is when the report was built.
+	GeneratedAt time.Time `json:"generatedAt"`
+	// Regions are the regions the run was configured to scan.
+	Regions []string `json:"regions"`
+	// Totals are the organization-wide figures.
+	Totals Totals `json:"totals"`
+	// Comparison is the change since the previous run; nil on a first run.
+	Comparison *Comparison `json:"comparison,omitempty"`
+	// Accounts holds one entry per account of the run's manifests, by ID.
+	Accounts []AccountSummary `json:"accounts"`
+	// Rules holds one entry per rule base name, by name.
+	Rules []RuleSummary `json:"rules"`
+	// OUs holds one entry per OU path, by path.
+	OUs []OUSummary `json:"ous"`
+	// Resources identifies every non-compliant resource of the run, compactly,
+	// so the next run can tell new from persisting and resolved ones.
+	Resources ResourceSet `json:"resources"`
+}
+
+// Evaluations counts rule evaluations (one per rule, account and region) by
+// compliance state.
+type Evaluations struct {
+	// Compliant is the number of COMPLIANT evaluations.
+	Compliant int `json:"compliant"`
+	// NonCompliant is the number of NON_COMPLIANT evaluations.
+	NonCompliant int `json:"nonCompliant"`
+	// NotApplicable is the number of NOT_APPLICABLE evaluations.
+	NotApplicable int `json:"notApplicable"`
+	// InsufficientData is the number of INSUFFICIENT_DATA evaluations.
+	InsufficientData int `json:"insufficientData"`
+}
+
+// Compliance returns compliant ÷ (compliant + non-compliant) evaluations, and
+// false when there are none of either (the figure is undefined).
+func (e Evaluations) Compliance() (float64, bool) {
+	d := e.Compliant + e.NonCompliant
+	if d == 0 {
+		return 0, false
+	}
+	return float64(e.Compliant) / float64(d), true
+}
+
+func (e *Evaluations) add(o Evaluations) {
+	e.Compliant += o.Compliant
+	e.NonCompliant += o.NonCompliant
+	e.NotApplicable += o.NotApplicable
+	e.InsufficientData += o.InsufficientData
+}
+
+// Totals are a run's organization-wide figures.
+type Totals struct {
+	// Accounts is the number of accounts in the run's manifests.
+	Accounts int `json:"accounts"`
+	// Scanned is the number of accounts whose read role was assumed.
+	Scanned int `json:"scanned"`
+	// Unreachable is the number of accounts whose read role could not be assumed.
+	Unreachable int `json:"unreachable"`
+	// NotScanned is the number of accounts without a usable shard.
+	NotScanned int `json:"notScanned"`
+	// Evaluations counts rule evaluations by state.
+	Evaluations
+	// Rules is the number of distinct rule base names evaluated.
+	Rules int `json:"rules"`
+	// Resources is the number of non-compliant resources.
+	Resources int `json:"resources"`
+}
+
+// Comparison is what changed since the previous run.
+type Comparison struct {
+	// PreviousRunID is the run compared against.
+	PreviousRunID string `json:"previousRunId"`
+	// New counts resources non-compliant now and not in the previous run.
+	New int `json:"new"`
+	// Persisting counts resources non-compliant in both runs.
+	Persisting int `json:"persisting"`
+	// Resolved counts resources non-compliant in the previous run, not now,
+	// in an account and region that was scanned this time.
+	Resolved int `json:"resolved"`
+	// NotRechecked counts resources of the previous run whose account or
+	// region was not scanned this time, so whether they are fixed is unknown.
+	NotRechecked int `json:"notRechecked"`
+}
+
+// AccountSummary is one account's figures.
+type AccountSummary struct {
+	// ID is the account ID.
+	ID string `json:"id"`
+	// Name is the account's name.
+	Name string `json:"name"`
+	// OUPath is the account's OU path.
+	OUPath string `json:"ouPath"`
+	// Tags are the account tags the lister read.
+	Tags map[string]string `json:"tags,omitempty"`
+	// Status is "scanned", "unreachable" or "not-scanned".
+	Status string `json:"status"`
+	// Reason explains an unreachable or not-scanned account.
+	Reason string `json:"reason,omitempty"`
+	// RegionsScanned is the number of regions with rule results.
+	RegionsScanned int `json:"regionsScanned"`
+	// Evaluations counts the account's rule evaluations by state.
+	Evaluations
+	// Resources is the number of the account's non-compliant resources.
+	Resources int `json:"resources"`
+}
+
+// RuleSummary is one rule's figures across accounts and regions, by base name.
+type RuleSummary struct {
+	// BaseName is the rule's name without a conformance pack's suffix.
+	BaseName string `json:"baseName"`
+	// Source is the rule's owner (AWS, CUSTOM_LAMBDA, CUSTOM_POLICY).
+	Source string `json:"source,omitempty"`
+	// Identifier is the managed rule identifier or the custom rule's function.
+	Identifier string `json:"identifier,omitempty"`
+	// ConformancePacks are the packs that deploy the rule.
+	ConformancePacks []string `json:"conformancePacks,omitempty"`
+	// AccountsNonCompliant counts accounts where the rule is NON_COMPLIANT in some region.
+	AccountsNonCompliant int `json:"accountsNonCompliant"`
+	// AccountsCompliant counts accounts where the rule is COMPLIANT in some region and NON_COMPLIANT in none.
+	AccountsCompliant int `json:"accountsCompliant"`
+	// Evaluations counts the rule's evaluations by state.
+	Evaluations
+	// EvaluationErrors counts evaluations that reported an error.
+	EvaluationErrors int `json:"evaluationErrors"`
+	// Resources is the number of resources the rule found non-compliant.
+	Resources int `json:"resources"`
+}
+
+// OUSummary is one OU path's figures (its own accounts, not its children's).
+type OUSummary struct {
+	// Path is the OU path, e.g. "Root/Workloads/Prod".
+	Path string `json:"path"`
+	// Accounts is the number of accounts in the OU.
+	Accounts int `json:"accounts"`
+	// Scanned is the number of those that were scanned.
+	Scanned int `json:"scanned"`
+	// Evaluations counts the OU's rule evaluations by state.
+	Evaluations
+	// Resources is the number of the OU's non-compliant resources.
+	Resources int `json:"resources"`
+}
+
+// DecodeSummary decodes a summary.json document read from key. A schema
+// version other than SummaryVersion wraps ErrUnknownSummary.
+func DecodeSummary(key string, data []byte) (*Summary, error) {
+	var head struct {
+		SchemaVersion *int `json:"schemaVersion"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("decode summary %s: %w", key, err)
+	}
+	if head.SchemaVersion == nil {
+		return nil, fmt.Errorf("decode summary %s: no schemaVersion", key)
+	}
+	if *head.SchemaVersion != SummaryVersion {
+		return nil, fmt.Errorf("decode summary %s: schemaVersion %d, this build reads %d: %w",
+			key, *head.SchemaVersion, SummaryVersion, ErrUnknownSummary)
+	}
+	var s Summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("decode summary %s: %w", key, err)
+	}
+	if err := s.Resources.validate(); err != nil {
+		return nil, fmt.Errorf("decode summary %s: %w", key, err)
+	}
+	return &s, nil
+}
+
+// accountIndex maps account IDs to their entries.
+func (s *Summary) accountIndex() map[string]*AccountSummary {
+	m := make(map[string]*AccountSummary, len(s.Accounts))
+	for i := range s.Accounts {
+		m[s.Accounts[i].ID] = &s.Accounts[i]
+	}
+	return m
+}
+
+// ruleIndex maps rule base names to their entries.
+func (s *Summary) ruleIndex() map[string]*RuleSummary {
+	m := make(map[string]*RuleSummary, len(s.Rules))
+	for i := range s.Rules {
+		m[s.Rules[i].BaseName] = &s.Rules[i]
+	}
+	return m
+}
