@@ -397,14 +397,23 @@ func (s *Server) getComplianceDetails(c *call, in *cfgInput, rc *RegionConfig) *
 	pg, next := page(s, sc, all, off, limit)
 	out := make([]cfgEvaluationResult, 0, len(pg))
 	for _, ev := range pg {
+		// A resource a test added without a time was recorded at the rule's
+		// last evaluation, or at the organization's reference time.
+		at := ev.res.RecordedAt
+		if at.IsZero() {
+			at = r.LastEvaluatedAt
+		}
+		if at.IsZero() {
+			at = s.org.Spec.Now
+		}
 		var w cfgEvaluationResult
 		w.Annotation = ev.res.Annotation
 		w.ComplianceType = string(ev.kind)
-		w.ConfigRuleInvokedTime = ts(ev.res.RecordedAt)
-		w.ResultRecordedTime = ts(ev.res.RecordedAt)
+		w.ConfigRuleInvokedTime = ts(at)
+		w.ResultRecordedTime = ts(at)
 		q := &w.EvaluationResultIdentifier.EvaluationResultQualifier
 		q.ConfigRuleName, q.EvaluationMode, q.ResourceID, q.ResourceType = r.Name, "DETECTIVE", ev.res.ID, ev.res.Type
-		w.EvaluationResultIdentifier.OrderingTimestamp = ts(ev.res.RecordedAt)
+		w.EvaluationResultIdentifier.OrderingTimestamp = ts(at)
 		out = append(out, w)
 	}
 	writeJSON(c, struct {
@@ -599,7 +608,11 @@ func (s *Server) baseItem(c *call, res *Resource) cfgBaseItem {
 		conf["tags"] = tags
 	}
 	confJSON, _ := json.Marshal(conf)
-	captured := res.RecordedAt.Add(-s.captureAge(res))
+	captured := res.RecordedAt
+	if captured.IsZero() {
+		captured = s.org.Spec.Now
+	}
+	captured = captured.Add(-s.captureAge(res))
 	az := "Not Applicable"
 	if strings.HasPrefix(res.Type, "AWS::EC2::Instance") || strings.HasPrefix(res.Type, "AWS::EC2::Volume") {
 		az = c.region + "a"
