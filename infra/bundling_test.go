@@ -1,0 +1,70 @@
+package main
+
+import (
+	"debug/elf"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// writeModule creates a Go module with one function package whose build
+// needs the lambda.norpc tag.
+func writeModule(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	files := map[string]string{
+		"go.mod":                   "module example.com/fn\n\ngo 1.26\n",
+		"functions/hello/main.go":  "package main\n\nfunc main() { println(greeting) }\n",
+		"functions/hello/norpc.go": "//go:build lambda.norpc\n\npackage main\n\nconst greeting = \"built with lambda.norpc\"\n",
+	}
+	for name, body := range files {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestGoBuildBundlesArm64Bootstrap(t *testing.T) {
+	root := writeModule(t)
+	out := t.TempDir()
+	b := &goBuild{moduleRoot: root, pkg: "./functions/hello"}
+	if ok := b.TryBundle(&out, nil); ok == nil || !*ok {
+		t.Fatalf("TryBundle() = false, want the function built")
+	}
+	f, err := elf.Open(filepath.Join(out, "bootstrap"))
+	if err != nil {
+		t.Fatalf("open bootstrap: %v", err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.OSABI != elf.ELFOSABI_NONE || f.Type != elf.ET_EXEC {
+		t.Errorf("bootstrap is %v/%v/%v, want a linux arm64 executable", f.Machine, f.OSABI, f.Type)
+	}
+	if f.Section(".interp") != nil {
+		t.Error("bootstrap has an ELF interpreter: want a static (CGO_ENABLED=0) binary")
+	}
+}
+
+func TestGoBuildReportsFailure(t *testing.T) {
+	root := writeModule(t)
+	out := t.TempDir()
+	b := &goBuild{moduleRoot: root, pkg: "./functions/missing"}
+	if ok := b.TryBundle(&out, nil); ok == nil || *ok {
+		t.Errorf("TryBundle(missing package) = true, want false")
+	}
+}
+
+func TestFindModuleRoot(t *testing.T) {
+	root := writeModule(t)
+	got, err := findModuleRoot(filepath.Join(root, "functions", "hello"))
+	if err != nil || got != root {
+		t.Errorf("findModuleRoot() = %q, %v, want %q", got, err, root)
+	}
+	if _, err := findModuleRoot(string(filepath.Separator)); err == nil {
+		t.Error("findModuleRoot(/) succeeded, want an error")
+	}
+}

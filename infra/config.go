@@ -1,0 +1,513 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	_ "time/tzdata" // schedule time zones are checked without relying on the host's zoneinfo
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/config-report/config-report/statemachine"
+)
+
+// Context keys read from cdk.json (or -c on the command line).
+const (
+	// EnvContextKey selects the environment: cdk synth -c env=<name>.
+	EnvContextKey = "env"
+	// EnvironmentsContextKey holds the per-environment settings in cdk.json.
+	EnvironmentsContextKey = "environments"
+)
+
+// IAM role names: member accounts and the organization's baseline reference
+// them, so they are fixed rather than generated.
+const (
+	ListerRoleName      = "system-config-report-lister-role"
+	ScannerRoleName     = "system-config-report-scanner-role"
+	FormatterRoleName   = "system-config-report-formatter-role"
+	OrgRoleName         = "system-config-report-generator-list-org-role"
+	DefaultReadRoleName = "system-config-report-generator-read-role"
+)
+
+// Defaults applied to settings left out of an environment.
+const (
+	DefaultScheduleExpression         = "cron(0 9 ? * MON *)"
+	DefaultMaxConcurrency             = 40
+	DefaultToleratedFailurePercentage = 5
+	DefaultRunDataRetentionDays       = 90
+	DefaultReportRetentionDays        = 731
+	DefaultNoncurrentVersionDays      = 30
+	DefaultAccessLogRetentionDays     = 365
+	DefaultLogRetentionDays           = 90
+	// MinRunDataRetentionDays keeps a run's manifest and shards for as long as
+	// Step Functions can redrive the execution (14 days) plus a day.
+	MinRunDataRetentionDays = 15
+)
+
+// Member-role deployment modes.
+const (
+	// MemberRoleStackSet deploys the read role to the target OUs with a
+	// service-managed StackSet from the management account.
+	MemberRoleStackSet = "stackset"
+	// MemberRoleStack synthesizes the read role as a plain stack that is
+	// deployed into each member account separately.
+	MemberRoleStack = "stack"
+)
+
+// Removal policies for the data the hub keeps (buckets, log groups, key).
+const (
+	RemovalRetain  = "retain"
+	RemovalDestroy = "destroy"
+)
+
+// logRetention maps the retention periods CloudWatch Logs accepts, in days,
+// to CDK's names for them.
+var logRetention = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+var (
+	envNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	ouPattern         = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	rootOrOUPattern   = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
+	roleNamePattern   = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
+	externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]+$`)
+	bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	tagKeyPattern     = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$`)
+	// cronPattern accepts EventBridge Scheduler's cron(minutes hours
+	// day-of-month month day-of-week year) and rate(value unit).
+	cronPattern = regexp.MustCompile(`^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\))$`)
+)
+
+// Config is one environment's settings, read from cdk.json's
+// context.environments.<name>.
+type Config struct {
+	// Name is the environment's name (the key in cdk.json).
+	Name string `json:"-"`
+
+	// HubAccount and HubRegion locate the hub stack (the security-control
+	// account that runs the pipeline and keeps the reports).
+	HubAccount string `json:"hubAccount"`
+	HubRegion  string `json:"hubRegion"`
+	// ManagementAccount is the organization's management account, where the
+	// organization role (and the member-role StackSet) live.
+	ManagementAccount string `json:"managementAccount"`
+
+	// Regions are scanned in every account.
+	Regions []string `json:"regions"`
+	// IncludeOUs limits the scan to accounts under these OUs (empty: all).
+	IncludeOUs []string `json:"includeOus"`
+	// ExcludeOUs skips accounts under these OUs.
+	ExcludeOUs []string `json:"excludeOus"`
+	// ExcludeAccounts skips these account IDs.
+	ExcludeAccounts []string `json:"excludeAccounts"`
+	// TagKeys are the account tags copied into the report (default owner, team).
+	TagKeys []string `json:"tagKeys"`
+
+	// ReadRoleName is the role assumed in each member account.
+	ReadRoleName string `json:"readRoleName"`
+	// ExternalID, when set, is required by the organization role and the
+	// member read roles (sts:ExternalId condition) and sent by the hub.
+	ExternalID string `json:"externalId"`
+
+	// Schedule is when the pipeline runs by itself.
+	Schedule ScheduleConfig `json:"schedule"`
+
+	// MaxConcurrency bounds the accounts scanned at once.
+	MaxConcurrency int `json:"maxConcurrency"`
+	// ToleratedFailurePercentage is the share of accounts whose scan may fail
+	// (after retries) without failing the execution.
+	ToleratedFailurePercentage *int `json:"toleratedFailurePercentage"`
+	// ScannerReservedConcurrency is the scanner's reserved concurrency; it must
+	// be at least MaxConcurrency (default: MaxConcurrency).
+	ScannerReservedConcurrency int `json:"scannerReservedConcurrency"`
+	// RegionConcurrency, DetailConcurrency and ResolveResourceDetails tune the
+	// scanner; unset leaves the scanner's defaults.
+	RegionConcurrency      int   `json:"regionConcurrency"`
+	DetailConcurrency      int   `json:"detailConcurrency"`
+	ResolveResourceDetails *bool `json:"resolveResourceDetails"`
+	// ReadConcurrency is the report builder's parallel shard reads (unset: its default).
+	ReadConcurrency int `json:"readConcurrency"`
+	// ComplianceGreenPct and ComplianceAmberPct set the report's traffic-light
+	// thresholds (unset: the report builder's defaults).
+	ComplianceGreenPct *int `json:"complianceGreenPct"`
+	ComplianceAmberPct *int `json:"complianceAmberPct"`
+
+	// ReportSender and ReportRecipients turn on e-mailing the workbook (SES).
+	ReportSender     string   `json:"reportSender"`
+	ReportRecipients []string `json:"reportRecipients"`
+	// AlarmEmails are subscribed to the failed-execution alarm's topic.
+	AlarmEmails []string `json:"alarmEmails"`
+
+	// BucketName is the report bucket (default sys-compliance-reports-<env>).
+	BucketName string `json:"bucketName"`
+	// RunDataRetentionDays expires runs/ (manifests, shards, map results).
+	RunDataRetentionDays int `json:"runDataRetentionDays"`
+	// ReportRetentionDays expires reports/.
+	ReportRetentionDays int `json:"reportRetentionDays"`
+	// NoncurrentVersionDays expires overwritten object versions.
+	NoncurrentVersionDays int `json:"noncurrentVersionDays"`
+	// AccessLogRetentionDays expires the server access logs.
+	AccessLogRetentionDays int `json:"accessLogRetentionDays"`
+	// LogRetentionDays is the CloudWatch Logs retention of every log group.
+	LogRetentionDays int `json:"logRetentionDays"`
+	// RemovalPolicy is "retain" (default) or "destroy" for the buckets, log
+	// groups and key when the hub stack is deleted.
+	RemovalPolicy string `json:"removalPolicy"`
+
+	// MemberRole says how the member read role is deployed.
+	MemberRole MemberRoleConfig `json:"memberRole"`
+}
+
+// ScheduleConfig is the EventBridge Scheduler schedule.
+type ScheduleConfig struct {
+	// Expression is a Scheduler cron() or rate() expression
+	// (default cron(0 9 ? * MON *), Mondays 09:00).
+	Expression string `json:"expression"`
+	// TimeZone is the IANA time zone the expression is evaluated in (required).
+	TimeZone string `json:"timeZone"`
+	// Enabled turns the schedule off when false (default true).
+	Enabled *bool `json:"enabled"`
+}
+
+// MemberRoleConfig says how the member read role reaches the member accounts.
+type MemberRoleConfig struct {
+	// Deployment is "stackset" (default) or "stack".
+	Deployment string `json:"deployment"`
+	// TargetOUs are the OUs (or the root, r-xxxx) the StackSet deploys to.
+	TargetOUs []string `json:"targetOus"`
+	// IncludeManagementAccount also creates the read role in the management
+	// account, which a service-managed StackSet never deploys to (default true
+	// with "stackset").
+	IncludeManagementAccount *bool `json:"includeManagementAccount"`
+}
+
+// LogRetention returns the log groups' retention.
+func (c Config) LogRetention() awslogs.RetentionDays { return logRetention[c.LogRetentionDays] }
+
+// ScheduleEnabled reports whether the schedule is on.
+func (c Config) ScheduleEnabled() bool { return c.Schedule.Enabled == nil || *c.Schedule.Enabled }
+
+// Tolerated returns the tolerated failure percentage.
+func (c Config) Tolerated() int {
+	if c.ToleratedFailurePercentage == nil {
+		return DefaultToleratedFailurePercentage
+	}
+	return *c.ToleratedFailurePercentage
+}
+
+// EmailEnabled reports whether the report is e-mailed.
+func (c Config) EmailEnabled() bool { return len(c.ReportRecipients) > 0 }
+
+// ManagementReadRole reports whether the organization-role stack also creates
+// the read role in the management account.
+func (c Config) ManagementReadRole() bool {
+	if c.MemberRole.Deployment != MemberRoleStackSet {
+		return false
+	}
+	return c.MemberRole.IncludeManagementAccount == nil || *c.MemberRole.IncludeManagementAccount
+}
+
+// StackName returns the name of one of the environment's stacks.
+func (c Config) StackName(part string) string { return "config-report-" + c.Name + "-" + part }
+
+// LoadConfig reads the environment named by the "env" context value from the
+// "environments" context object, applies defaults and validates it. Errors
+// name the setting and, for an unknown environment, list the valid ones.
+func LoadConfig(node constructs.Node) (Config, error) {
+	envs, err := environments(node.TryGetContext(strPtr(EnvironmentsContextKey)))
+	if err != nil {
+		return Config{}, err
+	}
+	names := make([]string, 0, len(envs))
+	for n := range envs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	valid := strings.Join(names, ", ")
+
+	name, _ := node.TryGetContext(strPtr(EnvContextKey)).(string)
+	if name == "" {
+		return Config{}, fmt.Errorf("no environment selected: pass -c %s=<name>; valid environments: %s", EnvContextKey, valid)
+	}
+	raw, ok := envs[name]
+	if !ok {
+		return Config{}, fmt.Errorf("unknown environment %q (-c %s=%s); valid environments: %s", name, EnvContextKey, name, valid)
+	}
+	return ParseConfig(name, raw)
+}
+
+// environments decodes the "environments" context value.
+func environments(v any) (map[string]json.RawMessage, error) {
+	if v == nil {
+		return nil, fmt.Errorf("cdk.json has no context.%s object", EnvironmentsContextKey)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("read context.%s: %w", EnvironmentsContextKey, err)
+	}
+	var envs map[string]json.RawMessage
+	if err := json.Unmarshal(b, &envs); err != nil || len(envs) == 0 {
+		return nil, fmt.Errorf("context.%s must be an object of environment names to settings", EnvironmentsContextKey)
+	}
+	return envs, nil
+}
+
+// ParseConfig decodes one environment's settings (unknown settings are
+// errors), applies defaults and validates the result.
+func ParseConfig(name string, raw []byte) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("environment %q: %w", name, explainDecodeError(err))
+	}
+	c.Name = name
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("environment %q: %w", name, err)
+	}
+	return c, nil
+}
+
+// explainDecodeError turns encoding/json's messages into ones that name the
+// setting.
+func explainDecodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Errorf("setting %s: got a JSON %s, want %s", typeErr.Field, typeErr.Value, typeErr.Type)
+	}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("unknown setting %s (see the settings reference in the README)", field)
+	}
+	return err
+}
+
+func (c *Config) applyDefaults() {
+	if c.ReadRoleName == "" {
+		c.ReadRoleName = DefaultReadRoleName
+	}
+	if c.Schedule.Expression == "" {
+		c.Schedule.Expression = DefaultScheduleExpression
+	}
+	if c.MaxConcurrency == 0 {
+		c.MaxConcurrency = DefaultMaxConcurrency
+	}
+	if c.ScannerReservedConcurrency == 0 {
+		c.ScannerReservedConcurrency = c.MaxConcurrency
+	}
+	if c.BucketName == "" {
+		c.BucketName = "sys-compliance-reports-" + c.Name
+	}
+	if c.RunDataRetentionDays == 0 {
+		c.RunDataRetentionDays = DefaultRunDataRetentionDays
+	}
+	if c.ReportRetentionDays == 0 {
+		c.ReportRetentionDays = DefaultReportRetentionDays
+	}
+	if c.NoncurrentVersionDays == 0 {
+		c.NoncurrentVersionDays = DefaultNoncurrentVersionDays
+	}
+	if c.AccessLogRetentionDays == 0 {
+		c.AccessLogRetentionDays = DefaultAccessLogRetentionDays
+	}
+	if c.LogRetentionDays == 0 {
+		c.LogRetentionDays = DefaultLogRetentionDays
+	}
+	if c.RemovalPolicy == "" {
+		c.RemovalPolicy = RemovalRetain
+	}
+	if c.MemberRole.Deployment == "" {
+		c.MemberRole.Deployment = MemberRoleStackSet
+	}
+}
+
+// Validate reports every invalid setting, each by its cdk.json name.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(setting, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", setting, fmt.Sprintf(format, args...)))
+	}
+
+	if !envNamePattern.MatchString(c.Name) {
+		bad("environment name", "%q must be lowercase letters, digits and hyphens, starting with a letter, at most 20 characters", c.Name)
+	}
+	for _, a := range []struct{ setting, v string }{{"hubAccount", c.HubAccount}, {"managementAccount", c.ManagementAccount}} {
+		if !accountPattern.MatchString(a.v) {
+			bad(a.setting, "%q is not a 12-digit AWS account ID", a.v)
+		}
+	}
+	if !regionPattern.MatchString(c.HubRegion) {
+		bad("hubRegion", "%q is not an AWS region name", c.HubRegion)
+	}
+	if len(c.Regions) == 0 {
+		bad("regions", "list at least one region to scan")
+	}
+	checkList(&errs, "regions", c.Regions, regionPattern, "an AWS region name")
+	checkList(&errs, "includeOus", c.IncludeOUs, ouPattern, "an OU ID (ou-xxxx-xxxxxxxx)")
+	checkList(&errs, "excludeOus", c.ExcludeOUs, ouPattern, "an OU ID (ou-xxxx-xxxxxxxx)")
+	checkList(&errs, "excludeAccounts", c.ExcludeAccounts, accountPattern, "a 12-digit account ID")
+	checkList(&errs, "tagKeys", c.TagKeys, tagKeyPattern, "a tag key")
+	for _, ou := range c.IncludeOUs {
+		if slices.Contains(c.ExcludeOUs, ou) {
+			bad("excludeOus", "%s is also in includeOus", ou)
+		}
+	}
+	if !roleNamePattern.MatchString(c.ReadRoleName) {
+		bad("readRoleName", "%q is not a valid IAM role name", c.ReadRoleName)
+	}
+	if c.ExternalID != "" && (len(c.ExternalID) < 2 || len(c.ExternalID) > 1224 || !externalIDPattern.MatchString(c.ExternalID)) {
+		bad("externalId", "must be 2 to 1224 characters of letters, digits and +=,.@:/-")
+	}
+
+	if !cronPattern.MatchString(c.Schedule.Expression) {
+		bad("schedule.expression", "%q is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) or rate() expression", c.Schedule.Expression)
+	} else if strings.HasPrefix(c.Schedule.Expression, "cron(") {
+		f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(c.Schedule.Expression, "cron("), ")"))
+		if (f[2] == "?") == (f[4] == "?") {
+			bad("schedule.expression", "%q: exactly one of day-of-month and day-of-week must be ?", c.Schedule.Expression)
+		}
+	}
+	if c.Schedule.TimeZone == "" {
+		bad("schedule.timeZone", "required: an IANA time zone such as Europe/Amsterdam or UTC")
+	} else if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil || c.Schedule.TimeZone == "Local" {
+		bad("schedule.timeZone", "%q is not an IANA time zone (e.g. Europe/Amsterdam, UTC)", c.Schedule.TimeZone)
+	}
+
+	if c.MaxConcurrency < 1 || c.MaxConcurrency > statemachine.MaxConcurrencyLimit {
+		bad("maxConcurrency", "%d, want 1 to %d", c.MaxConcurrency, statemachine.MaxConcurrencyLimit)
+	}
+	if t := c.Tolerated(); t < 0 || t > 100 {
+		bad("toleratedFailurePercentage", "%d, want 0 to 100", t)
+	}
+	if c.ScannerReservedConcurrency < c.MaxConcurrency {
+		bad("scannerReservedConcurrency", "%d is below maxConcurrency %d: children would be throttled by Lambda", c.ScannerReservedConcurrency, c.MaxConcurrency)
+	}
+	for _, n := range []struct {
+		setting string
+		v       int
+	}{{"regionConcurrency", c.RegionConcurrency}, {"detailConcurrency", c.DetailConcurrency}, {"readConcurrency", c.ReadConcurrency}} {
+		if n.v < 0 || n.v > 64 {
+			bad(n.setting, "%d, want 1 to 64 (or leave it out for the default)", n.v)
+		}
+	}
+	green, amber := c.ComplianceGreenPct, c.ComplianceAmberPct
+	for _, p := range []struct {
+		setting string
+		v       *int
+	}{{"complianceGreenPct", green}, {"complianceAmberPct", amber}} {
+		if p.v != nil && (*p.v < 0 || *p.v > 100) {
+			bad(p.setting, "%d, want 0 to 100", *p.v)
+		}
+	}
+	if green != nil && amber != nil && *amber > *green {
+		bad("complianceAmberPct", "%d is above complianceGreenPct %d", *amber, *green)
+	}
+
+	if c.ReportSender != "" && !plainAddress(c.ReportSender) {
+		bad("reportSender", "%q is not a plain e-mail address (name@example.com)", c.ReportSender)
+	}
+	if len(c.ReportRecipients) > 0 && c.ReportSender == "" {
+		bad("reportSender", "required when reportRecipients is set (an SES-verified identity)")
+	}
+	for _, setting := range []struct {
+		name  string
+		addrs []string
+	}{{"reportRecipients", c.ReportRecipients}, {"alarmEmails", c.AlarmEmails}} {
+		for _, a := range setting.addrs {
+			if !plainAddress(a) {
+				bad(setting.name, "%q is not a plain e-mail address", a)
+			}
+		}
+	}
+
+	if !bucketNamePattern.MatchString(c.BucketName) || strings.Contains(c.BucketName, "..") {
+		bad("bucketName", "%q is not a valid S3 bucket name", c.BucketName)
+	}
+	if c.RunDataRetentionDays < MinRunDataRetentionDays {
+		bad("runDataRetentionDays", "%d, want at least %d (a failed execution can be redriven for 14 days)", c.RunDataRetentionDays, MinRunDataRetentionDays)
+	}
+	if c.ReportRetentionDays < c.RunDataRetentionDays {
+		bad("reportRetentionDays", "%d is shorter than runDataRetentionDays %d", c.ReportRetentionDays, c.RunDataRetentionDays)
+	}
+	if c.NoncurrentVersionDays < 1 {
+		bad("noncurrentVersionDays", "%d, want at least 1", c.NoncurrentVersionDays)
+	}
+	if c.AccessLogRetentionDays < 1 {
+		bad("accessLogRetentionDays", "%d, want at least 1", c.AccessLogRetentionDays)
+	}
+	if _, ok := logRetention[c.LogRetentionDays]; !ok {
+		days := make([]int, 0, len(logRetention))
+		for d := range logRetention {
+			days = append(days, d)
+		}
+		sort.Ints(days)
+		bad("logRetentionDays", "%d is not a CloudWatch Logs retention; valid: %s", c.LogRetentionDays, joinInts(days))
+	}
+	if c.RemovalPolicy != RemovalRetain && c.RemovalPolicy != RemovalDestroy {
+		bad("removalPolicy", "%q, want %q or %q", c.RemovalPolicy, RemovalRetain, RemovalDestroy)
+	}
+
+	switch c.MemberRole.Deployment {
+	case MemberRoleStackSet:
+		if len(c.MemberRole.TargetOUs) == 0 {
+			bad("memberRole.targetOus", "list the OUs (or the root r-xxxx) the StackSet deploys the read role to")
+		}
+		checkList(&errs, "memberRole.targetOus", c.MemberRole.TargetOUs, rootOrOUPattern, "an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx)")
+	case MemberRoleStack:
+		if len(c.MemberRole.TargetOUs) > 0 {
+			bad("memberRole.targetOus", "only used with deployment %q", MemberRoleStackSet)
+		}
+	default:
+		bad("memberRole.deployment", "%q, want %q or %q", c.MemberRole.Deployment, MemberRoleStackSet, MemberRoleStack)
+	}
+	return errors.Join(errs...)
+}
+
+// checkList reports each element of a list setting that does not match p, and
+// duplicates.
+func checkList(errs *[]error, setting string, list []string, p *regexp.Regexp, want string) {
+	seen := make(map[string]bool, len(list))
+	for _, v := range list {
+		if !p.MatchString(v) {
+			*errs = append(*errs, fmt.Errorf("%s: %q is not %s", setting, v, want))
+		}
+		if seen[v] {
+			*errs = append(*errs, fmt.Errorf("%s: %q is listed twice", setting, v))
+		}
+		seen[v] = true
+	}
+}
+
+// plainAddress reports whether s is a bare e-mail address, no display name.
+func plainAddress(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+func strPtr(s string) *string { return &s }

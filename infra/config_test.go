@@ -1,0 +1,200 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/google/go-cmp/cmp"
+)
+
+// validSettings returns a minimal valid environment.
+func validSettings() map[string]any {
+	return map[string]any{
+		"hubAccount":        "111111111111",
+		"hubRegion":         "eu-west-1",
+		"managementAccount": "222222222222",
+		"regions":           []any{"eu-west-1"},
+		"schedule":          map[string]any{"timeZone": "Europe/Amsterdam"},
+		"memberRole":        map[string]any{"targetOus": []any{"r-ab12"}},
+	}
+}
+
+func parse(t *testing.T, name string, settings map[string]any) (Config, error) {
+	t.Helper()
+	b, err := json.Marshal(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ParseConfig(name, b)
+}
+
+func TestCdkJSONEnvironmentsAreValid(t *testing.T) {
+	envs, _ := cdkContext(t)[EnvironmentsContextKey].(map[string]any)
+	for _, want := range []string{"ptdev", "prod"} {
+		if _, ok := envs[want]; !ok {
+			t.Errorf("cdk.json has no %q environment", want)
+		}
+	}
+	for name, settings := range envs {
+		t.Run(name, func(t *testing.T) {
+			if _, err := parse(t, name, settings.(map[string]any)); err != nil {
+				t.Errorf("ParseConfig(%s) error = %v", name, err)
+			}
+		})
+	}
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	c, err := parse(t, "dev", validSettings())
+	if err != nil {
+		t.Fatalf("ParseConfig() error = %v", err)
+	}
+	want := Config{
+		Name: "dev", HubAccount: "111111111111", HubRegion: "eu-west-1", ManagementAccount: "222222222222",
+		Regions:        []string{"eu-west-1"},
+		ReadRoleName:   "system-config-report-generator-read-role",
+		Schedule:       ScheduleConfig{Expression: "cron(0 9 ? * MON *)", TimeZone: "Europe/Amsterdam"},
+		MaxConcurrency: DefaultMaxConcurrency, ScannerReservedConcurrency: DefaultMaxConcurrency,
+		BucketName:           "sys-compliance-reports-dev",
+		RunDataRetentionDays: DefaultRunDataRetentionDays, ReportRetentionDays: DefaultReportRetentionDays,
+		NoncurrentVersionDays: DefaultNoncurrentVersionDays, AccessLogRetentionDays: DefaultAccessLogRetentionDays,
+		LogRetentionDays: DefaultLogRetentionDays, RemovalPolicy: RemovalRetain,
+		MemberRole: MemberRoleConfig{Deployment: MemberRoleStackSet, TargetOUs: []string{"r-ab12"}},
+	}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("ParseConfig() mismatch (-want +got):\n%s", diff)
+	}
+	if !c.ScheduleEnabled() || c.Tolerated() != DefaultToleratedFailurePercentage || c.EmailEnabled() || !c.ManagementReadRole() {
+		t.Errorf("ScheduleEnabled, Tolerated, EmailEnabled, ManagementReadRole = %v, %d, %v, %v, want true, %d, false, true",
+			c.ScheduleEnabled(), c.Tolerated(), c.EmailEnabled(), c.ManagementReadRole(), DefaultToleratedFailurePercentage)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(s map[string]any)
+		want   []string
+	}{
+		{"unknown setting", func(s map[string]any) { s["maxConcurency"] = 5 }, []string{`unknown setting "maxConcurency"`}},
+		{"wrong type", func(s map[string]any) { s["maxConcurrency"] = "40" }, []string{"setting maxConcurrency", "got a JSON string"}},
+		{"bad hub account", func(s map[string]any) { s["hubAccount"] = "1234" }, []string{`hubAccount: "1234" is not a 12-digit`}},
+		{"missing management account", func(s map[string]any) { delete(s, "managementAccount") }, []string{"managementAccount"}},
+		{"bad region", func(s map[string]any) { s["hubRegion"] = "Ireland" }, []string{`hubRegion: "Ireland"`}},
+		{"no regions", func(s map[string]any) { s["regions"] = []any{} }, []string{"regions: list at least one region"}},
+		{"duplicate region", func(s map[string]any) { s["regions"] = []any{"eu-west-1", "eu-west-1"} }, []string{`"eu-west-1" is listed twice`}},
+		{"bad OU", func(s map[string]any) { s["includeOus"] = []any{"Sandbox"} }, []string{`includeOus: "Sandbox" is not an OU ID`}},
+		{"OU included and excluded", func(s map[string]any) {
+			s["includeOus"] = []any{"ou-ab12-11111111"}
+			s["excludeOus"] = []any{"ou-ab12-11111111"}
+		}, []string{"excludeOus: ou-ab12-11111111 is also in includeOus"}},
+		{"bad excluded account", func(s map[string]any) { s["excludeAccounts"] = []any{"12"} }, []string{"excludeAccounts"}},
+		{"bad read role name", func(s map[string]any) { s["readRoleName"] = "has space" }, []string{"readRoleName"}},
+		{"short external ID", func(s map[string]any) { s["externalId"] = "x" }, []string{"externalId"}},
+		{"missing time zone", func(s map[string]any) { s["schedule"] = map[string]any{} }, []string{"schedule.timeZone: required"}},
+		{"unknown time zone", func(s map[string]any) { s["schedule"] = map[string]any{"timeZone": "Europe/Atlantis"} }, []string{`schedule.timeZone: "Europe/Atlantis" is not an IANA time zone`}},
+		{"bad cron", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "0 9 * * 1"}
+		}, []string{"schedule.expression"}},
+		{"cron with both days", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 9 * * MON *)"}
+		}, []string{"exactly one of day-of-month and day-of-week must be ?"}},
+		{"concurrency too high", func(s map[string]any) { s["maxConcurrency"] = 20000 }, []string{"maxConcurrency: 20000, want 1 to 10000"}},
+		{"tolerance over 100", func(s map[string]any) { s["toleratedFailurePercentage"] = 150 }, []string{"toleratedFailurePercentage: 150"}},
+		{"reserved below max concurrency", func(s map[string]any) {
+			s["maxConcurrency"] = 50
+			s["scannerReservedConcurrency"] = 40
+		}, []string{"scannerReservedConcurrency: 40 is below maxConcurrency 50"}},
+		{"recipients without sender", func(s map[string]any) { s["reportRecipients"] = []any{"a@example.com"} }, []string{"reportSender: required when reportRecipients is set"}},
+		{"sender with display name", func(s map[string]any) {
+			s["reportSender"] = "Reports <r@example.com>"
+		}, []string{"reportSender", "plain e-mail address"}},
+		{"bad alarm e-mail", func(s map[string]any) { s["alarmEmails"] = []any{"oncall"} }, []string{`alarmEmails: "oncall"`}},
+		{"amber above green", func(s map[string]any) {
+			s["complianceGreenPct"] = 60
+			s["complianceAmberPct"] = 70
+		}, []string{"complianceAmberPct: 70 is above complianceGreenPct 60"}},
+		{"bad bucket name", func(s map[string]any) { s["bucketName"] = "Reports_Bucket" }, []string{"bucketName"}},
+		{"run data shorter than redrive window", func(s map[string]any) { s["runDataRetentionDays"] = 7 }, []string{"runDataRetentionDays: 7, want at least 15"}},
+		{"reports shorter than run data", func(s map[string]any) {
+			s["runDataRetentionDays"] = 60
+			s["reportRetentionDays"] = 30
+		}, []string{"reportRetentionDays: 30 is shorter than runDataRetentionDays 60"}},
+		{"log retention CloudWatch does not offer", func(s map[string]any) { s["logRetentionDays"] = 10 }, []string{"logRetentionDays: 10", "valid: 1, 3, 5, 7, 14"}},
+		{"bad removal policy", func(s map[string]any) { s["removalPolicy"] = "snapshot" }, []string{"removalPolicy"}},
+		{"bad deployment", func(s map[string]any) { s["memberRole"] = map[string]any{"deployment": "manual"} }, []string{`memberRole.deployment: "manual"`}},
+		{"stackset without OUs", func(s map[string]any) { s["memberRole"] = map[string]any{} }, []string{"memberRole.targetOus: list the OUs"}},
+		{"bad target OU", func(s map[string]any) { s["memberRole"] = map[string]any{"targetOus": []any{"root"}} }, []string{`memberRole.targetOus: "root"`}},
+		{"several at once", func(s map[string]any) {
+			s["hubAccount"] = "x"
+			s["maxConcurrency"] = -1
+		}, []string{"hubAccount", "maxConcurrency: -1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := validSettings()
+			tt.modify(s)
+			c, err := parse(t, "dev", s)
+			if err == nil {
+				t.Fatalf("ParseConfig() = %+v, want an error", c)
+			}
+			if !strings.HasPrefix(err.Error(), `environment "dev": `) {
+				t.Errorf("ParseConfig() error = %q, want it to name the environment", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("ParseConfig() error = %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseConfigEnvironmentName(t *testing.T) {
+	for _, name := range []string{"Prod", "prod_1", "", "a-very-long-environment-name"} {
+		if _, err := parse(t, name, validSettings()); err == nil || !strings.Contains(err.Error(), "environment name") {
+			t.Errorf("ParseConfig(%q) error = %v, want one about the environment name", name, err)
+		}
+	}
+}
+
+func TestLoadConfigSelectsEnvironment(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     any // nil: not set
+		wantErr string
+	}{
+		{"no env", nil, "no environment selected: pass -c env=<name>; valid environments: prod, ptdev"},
+		{"unknown env", "staging", `unknown environment "staging" (-c env=staging); valid environments: prod, ptdev`},
+		{"prod", "prod", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := cdkContext(t)
+			if tt.env != nil {
+				ctx[EnvContextKey] = tt.env
+			}
+			app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
+			c, err := LoadConfig(app.Node())
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Errorf("LoadConfig() error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || c.Name != tt.env {
+				t.Errorf("LoadConfig() = %q, %v, want %q", c.Name, err, tt.env)
+			}
+		})
+	}
+}
+
+func TestBuildFailsOnInvalidSetting(t *testing.T) {
+	_, err := synthApp(t, "prod", func(s map[string]any) { s["scannerReservedConcurrency"] = 10 })
+	if err == nil || !strings.Contains(err.Error(), `environment "prod": scannerReservedConcurrency: 10 is below maxConcurrency 100`) {
+		t.Errorf("build() error = %v, want the reserved-concurrency setting named", err)
+	}
+}

@@ -1,0 +1,513 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/config-report/config-report/statemachine"
+)
+
+// Lambda sizing. ListAccounts pages through the organization and writes one
+// manifest; ScanAccount is I/O bound on AWS Config calls; BuildReport holds the
+// merged run and streams the workbook, spilling excelize's temporary files to
+// /tmp. All may run up to Lambda's 15-minute limit.
+const (
+	ListAccountsMemoryMB     = 512
+	ScanAccountMemoryMB      = 256
+	BuildReportMemoryMB      = 2048
+	BuildReportEphemeralMB   = 4096
+	FunctionTimeoutMinutes   = 15
+	abortIncompleteUploadDay = 7
+)
+
+// Names of the function packages under functions/.
+const (
+	ListAccountsPackage = "listaccounts"
+	ScanAccountPackage  = "scanaccount"
+	BuildReportPackage  = "buildreport"
+)
+
+// The Distributed Map state's Label (see statemachine/definition.asl.json):
+// child executions are named <state machine>/<label>:<id>.
+const mapRunLabel = "ScanAccounts"
+
+// HubStackProps configure the hub stack.
+type HubStackProps struct {
+	awscdk.StackProps
+	// Config is the environment's settings.
+	Config Config
+	// ModuleRoot is the Go module's root; the functions are built from
+	// ModuleRoot/functions/<name>.
+	ModuleRoot string
+}
+
+// HubStack is the hub account's stack: the report bucket, the three Lambda
+// functions, the state machine, its schedule and its alarm.
+type HubStack struct {
+	awscdk.Stack
+	// Config is the environment the stack was built for.
+	Config Config
+	// Bucket is the report bucket.
+	Bucket awss3.Bucket
+	// ListAccounts, ScanAccount and BuildReport are the functions.
+	ListAccounts, ScanAccount, BuildReport awslambda.Function
+	// StateMachine is the workflow.
+	StateMachine awsstepfunctions.StateMachine
+	// AlarmTopic receives the failed-execution alarm.
+	AlarmTopic awssns.Topic
+}
+
+// NewHubStack creates the hub stack. It fails only if the state machine
+// definition cannot be rendered with the configuration.
+func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*HubStack, error) {
+	cfg := props.Config
+	sp := props.StackProps
+	if sp.Description == nil {
+		sp.Description = jsii.String(fmt.Sprintf("config-report (%s): weekly AWS Config compliance report of the organization.", cfg.Name))
+	}
+	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
+	h := &HubStack{Stack: stack, Config: cfg}
+	removal := awscdk.RemovalPolicy_RETAIN
+	if cfg.RemovalPolicy == RemovalDestroy {
+		removal = awscdk.RemovalPolicy_DESTROY
+	}
+	retention := cfg.LogRetention()
+
+	// --- Storage -------------------------------------------------------------
+	accessLogs := awss3.NewBucket(stack, jsii.String("AccessLogBucket"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED, // the only encryption S3 server access logging delivers to
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:         jsii.String("expire-access-logs"),
+			Expiration: awscdk.Duration_Days(jsii.Number(float64(cfg.AccessLogRetentionDays))),
+		}},
+		RemovalPolicy: removal,
+	})
+	// The access-log bucket has no access logs of its own: cdk-nag accepts a log destination (AwsSolutions-S1).
+
+	h.Bucket = awss3.NewBucket(stack, jsii.String("ReportBucket"), &awss3.BucketProps{
+		BucketName:             jsii.String(cfg.BucketName),
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:             jsii.Bool(true),
+		MinimumTLSVersion:      jsii.Number(1.2),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		Versioned:              jsii.Bool(true),
+		ServerAccessLogsBucket: accessLogs,
+		ServerAccessLogsPrefix: jsii.String("report-bucket/"),
+		LifecycleRules: &[]*awss3.LifecycleRule{
+			{
+				Id:                          jsii.String("expire-run-data"),
+				Prefix:                      jsii.String("runs/"),
+				Expiration:                  awscdk.Duration_Days(jsii.Number(float64(cfg.RunDataRetentionDays))),
+				NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(cfg.NoncurrentVersionDays))),
+			},
+			{
+				Id:                          jsii.String("expire-reports"),
+				Prefix:                      jsii.String("reports/"),
+				Expiration:                  awscdk.Duration_Days(jsii.Number(float64(cfg.ReportRetentionDays))),
+				NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(cfg.NoncurrentVersionDays))),
+			},
+			{
+				Id:                                  jsii.String("abort-incomplete-uploads"),
+				AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(abortIncompleteUploadDay)),
+			},
+		},
+		RemovalPolicy: removal,
+	})
+	bucket := h.Bucket
+
+	// --- Functions -----------------------------------------------------------
+	listEnv := map[string]string{
+		"REPORT_BUCKET": cfg.BucketName,
+		"ORG_ROLE_ARN":  *h.OrgRoleARN(cfg.ManagementAccount),
+	}
+	setIf(listEnv, "ORG_EXTERNAL_ID", cfg.ExternalID)
+	setIf(listEnv, "INCLUDE_OUS", strings.Join(cfg.IncludeOUs, ","))
+	setIf(listEnv, "EXCLUDE_OUS", strings.Join(cfg.ExcludeOUs, ","))
+	setIf(listEnv, "EXCLUDE_ACCOUNTS", strings.Join(cfg.ExcludeAccounts, ","))
+	setIf(listEnv, "TAG_KEYS", strings.Join(cfg.TagKeys, ","))
+
+	scanEnv := map[string]string{
+		"REGIONS":        strings.Join(cfg.Regions, ","),
+		"READ_ROLE_NAME": cfg.ReadRoleName,
+	}
+	setIf(scanEnv, "READ_EXTERNAL_ID", cfg.ExternalID)
+	setIfPositive(scanEnv, "REGION_CONCURRENCY", cfg.RegionConcurrency)
+	setIfPositive(scanEnv, "DETAIL_CONCURRENCY", cfg.DetailConcurrency)
+	if cfg.ResolveResourceDetails != nil {
+		scanEnv["RESOLVE_RESOURCE_DETAILS"] = strconv.FormatBool(*cfg.ResolveResourceDetails)
+	}
+
+	buildEnv := map[string]string{
+		"ENVIRONMENT": cfg.Name,
+		"REGIONS":     strings.Join(cfg.Regions, ","),
+	}
+	if cfg.ComplianceGreenPct != nil {
+		buildEnv["COMPLIANCE_GREEN_PCT"] = strconv.Itoa(*cfg.ComplianceGreenPct)
+	}
+	if cfg.ComplianceAmberPct != nil {
+		buildEnv["COMPLIANCE_AMBER_PCT"] = strconv.Itoa(*cfg.ComplianceAmberPct)
+	}
+	setIfPositive(buildEnv, "READ_CONCURRENCY", cfg.ReadConcurrency)
+	if cfg.EmailEnabled() {
+		buildEnv["REPORT_SENDER"] = cfg.ReportSender
+		buildEnv["REPORT_RECIPIENTS"] = strings.Join(cfg.ReportRecipients, ",")
+	}
+
+	listStatements := []awsiam.PolicyStatement{
+		allow("AssumeOrganizationRole", []string{"sts:AssumeRole"}, *h.OrgRoleARN(cfg.ManagementAccount)),
+		allow("WriteManifests", []string{"s3:PutObject"},
+			*bucket.ArnForObjects(jsii.String("runs/*/accounts.json")), *bucket.ArnForObjects(jsii.String("runs/*/reruns/*"))),
+		allow("ReadRuns", []string{"s3:GetObject"}, *bucket.ArnForObjects(jsii.String("runs/*"))),
+		listUnder(bucket, "runs/*"),
+	}
+	scanStatements := []awsiam.PolicyStatement{
+		allow("AssumeMemberReadRole", []string{"sts:AssumeRole"}, *stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String("*"),
+			Resource: jsii.String("role"), ResourceName: jsii.String(cfg.ReadRoleName),
+		})),
+		allow("WriteShards", []string{"s3:PutObject"}, *bucket.ArnForObjects(jsii.String("runs/*/shards/*"))),
+	}
+	buildStatements := []awsiam.PolicyStatement{
+		allow("ReadRunsAndReports", []string{"s3:GetObject"},
+			*bucket.ArnForObjects(jsii.String("runs/*")), *bucket.ArnForObjects(jsii.String("reports/*"))),
+		listUnder(bucket, "runs/*", "reports/*"),
+		allow("WriteReports", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, *bucket.ArnForObjects(jsii.String("reports/*"))),
+	}
+	if cfg.EmailEnabled() {
+		buildStatements = append(buildStatements, allow("SendReport", []string{"ses:SendEmail"}, h.senderIdentityARNs(cfg.ReportSender)...))
+	}
+
+	h.ListAccounts = h.newFunction(functionSpec{
+		id: "ListAccounts", pkg: ListAccountsPackage, roleName: ListerRoleName,
+		description: "Lists the organization's accounts to scan and writes the run's manifest.",
+		memoryMB:    ListAccountsMemoryMB, env: listEnv, statements: listStatements,
+		wildcardReason: "ListAccounts writes each run's manifest (runs/<runId>/accounts.json) or a re-run's " +
+			"(runs/<runId>/reruns/<stamp>.json), and reads and lists runs/ to check that a re-run names an existing run; " +
+			"run IDs exist only at run time.",
+		wildcards: bucketObjects("runs/*/accounts.json", "runs/*/reruns/*", "runs/*"),
+	}, props.ModuleRoot, cfg, retention, removal)
+	h.ScanAccount = h.newFunction(functionSpec{
+		id: "ScanAccount", pkg: ScanAccountPackage, roleName: ScannerRoleName,
+		description: "Scans one account's AWS Config compliance in every region and writes its shard.",
+		memoryMB:    ScanAccountMemoryMB, env: scanEnv, statements: scanStatements,
+		wildcardReason: "The scanner assumes the read role, which has one fixed name in every member account; the " +
+			"accounts are known only at run time. It writes only shards, runs/<runId>/shards/<accountId>.json.",
+		wildcards:           append(bucketObjects("runs/*/shards/*"), `/^Resource::arn:aws[a-z-]*:iam::\*:role\/`+regexp.QuoteMeta(cfg.ReadRoleName)+`$/`),
+		reservedConcurrency: cfg.ScannerReservedConcurrency,
+	}, props.ModuleRoot, cfg, retention, removal)
+	h.BuildReport = h.newFunction(functionSpec{
+		id: "BuildReport", pkg: BuildReportPackage, roleName: FormatterRoleName,
+		description: "Merges a run's shards into the workbook, summary and CSV, and optionally e-mails the workbook.",
+		memoryMB:    BuildReportMemoryMB, ephemeralMB: BuildReportEphemeralMB, env: buildEnv, statements: buildStatements,
+		wildcardReason: "BuildReport reads every manifest and shard of a run (runs/<runId>/...) and earlier runs' " +
+			"summaries (reports/...), and writes reports/<runId>/...; run IDs exist only at run time.",
+		wildcards: bucketObjects("runs/*", "reports/*"),
+	}, props.ModuleRoot, cfg, retention, removal)
+
+	// --- State machine -------------------------------------------------------
+	smName := "config-report-" + cfg.Name
+	cf, err := statemachine.ForCloudFormation(statemachine.Params{
+		ListAccountsFunctionArn:    *h.ListAccounts.FunctionArn(),
+		ScanAccountFunctionArn:     *h.ScanAccount.FunctionArn(),
+		BuildReportFunctionArn:     *h.BuildReport.FunctionArn(),
+		MaxConcurrency:             cfg.MaxConcurrency,
+		ToleratedFailurePercentage: cfg.Tolerated(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hub stack: %w", err)
+	}
+	subs := make(map[string]*string, len(cf.Substitutions))
+	for k, v := range cf.Substitutions {
+		subs[k] = jsii.String(v)
+	}
+
+	smArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("states"), Resource: jsii.String("stateMachine"), ResourceName: jsii.String(smName),
+		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	executionArn := func(name string) string {
+		return *stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("states"), Resource: jsii.String("execution"), ResourceName: jsii.String(name),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+	}
+	smRole := awsiam.NewRole(stack, jsii.String("StateMachineRole"), &awsiam.RoleProps{
+		Description: jsii.String("Runs the config-report state machine: invokes its three functions and runs the Distributed Map."),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("states.amazonaws.com"), nil).WithConditions(&map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": *stack.Account()},
+		}),
+	})
+	for _, s := range []awsiam.PolicyStatement{
+		allow("InvokeFunctions", []string{"lambda:InvokeFunction"},
+			*h.ListAccounts.FunctionArn(), *h.ScanAccount.FunctionArn(), *h.BuildReport.FunctionArn()),
+		allow("StartMapChildren", []string{"states:StartExecution"}, *smArn),
+		allow("ManageMapChildren", []string{"states:DescribeExecution", "states:StopExecution"}, executionArn(smName+"/*")),
+		allow("RedriveMapRun", []string{"states:RedriveExecution"}, executionArn(smName+"/"+mapRunLabel+":*")),
+		allow("ReadManifests", []string{"s3:GetObject"},
+			*bucket.ArnForObjects(jsii.String("runs/*/accounts.json")), *bucket.ArnForObjects(jsii.String("runs/*/reruns/*"))),
+		allow("WriteMapResults", []string{"s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"},
+			*bucket.ArnForObjects(jsii.String("runs/*/map-results/*"))),
+	} {
+		smRole.AddToPolicy(s)
+	}
+
+	smLogs := awslogs.NewLogGroup(stack, jsii.String("StateMachineLogGroup"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + smName),
+		Retention:     retention,
+		RemovalPolicy: removal,
+	})
+	h.StateMachine = awsstepfunctions.NewStateMachine(stack, jsii.String("StateMachine"), &awsstepfunctions.StateMachineProps{
+		StateMachineName:        jsii.String(smName),
+		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
+		Comment:                 jsii.String("config-report: ListAccounts -> ScanAccounts (Distributed Map) -> BuildReport"),
+		DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(cf.DefinitionString)),
+		DefinitionSubstitutions: &subs,
+		Role:                    smRole,
+		Logs: &awsstepfunctions.LogOptions{
+			Destination:          smLogs,
+			Level:                awsstepfunctions.LogLevel_ALL,
+			IncludeExecutionData: jsii.Bool(false),
+		},
+		TracingEnabled: jsii.Bool(true),
+	})
+	suppress(smRole, suppression{
+		id: "AwsSolutions-IAM5",
+		reason: "A Distributed Map starts, describes, stops and redrives child executions of this same state machine " +
+			"(execution:<name>/*, execution:<name>/<label>:*), reads each run's manifest (runs/<runId>/accounts.json, " +
+			"runs/<runId>/reruns/*) and writes its results under runs/<runId>/map-results/; run IDs exist only at run time.",
+		appliesTo: []string{
+			`/^Resource::arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:execution:` + smName + `\/(\*|` + mapRunLabel + `:\*)$/`,
+			`/^Resource::<ReportBucket[0-9A-F]+\.Arn>\/runs\/\*\/(accounts\.json|reruns\/\*|map-results\/\*)$/`,
+		},
+	}, suppression{
+		id: "AwsSolutions-IAM5",
+		reason: "CDK adds these for the state machine's CloudWatch Logs delivery (logs:*LogDelivery, DescribeLogGroups, " +
+			"*ResourcePolicy) and X-Ray tracing (xray:Put*/GetSampling*); those actions support no resource-level permissions.",
+		appliesTo: []string{"Resource::*"},
+	})
+
+	// --- Schedule ------------------------------------------------------------
+	schedulerRole := awsiam.NewRole(stack, jsii.String("SchedulerRole"), &awsiam.RoleProps{
+		Description: jsii.String("Lets EventBridge Scheduler start the config-report state machine, and nothing else."),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), nil).WithConditions(&map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": *stack.Account()},
+		}),
+	})
+	awsscheduler.NewSchedule(stack, jsii.String("Schedule"), &awsscheduler.ScheduleProps{
+		ScheduleName: jsii.String(smName + "-weekly"),
+		Description:  jsii.String("Starts a new config-report run (empty input: every active account)."),
+		Schedule:     awsscheduler.ScheduleExpression_Expression(jsii.String(cfg.Schedule.Expression), awscdk.TimeZone_Of(jsii.String(cfg.Schedule.TimeZone))),
+		Enabled:      jsii.Bool(cfg.ScheduleEnabled()),
+		Target: awsschedulertargets.NewStepFunctionsStartExecution(h.StateMachine, &awsschedulertargets.ScheduleTargetBaseProps{
+			Role:          schedulerRole,
+			Input:         awsscheduler.ScheduleTargetInput_FromText(jsii.String("{}")),
+			RetryAttempts: jsii.Number(3),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(1)),
+		}),
+	})
+
+	// --- Alarm ---------------------------------------------------------------
+	key := awskms.NewKey(stack, jsii.String("AlarmTopicKey"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the config-report alarm topic " + smName + "."),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+	})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"),
+	}), nil)
+	h.AlarmTopic = awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
+		TopicName:  jsii.String(smName + "-alarms"),
+		MasterKey:  key,
+		EnforceSSL: jsii.Bool(true),
+	})
+	for _, email := range cfg.AlarmEmails {
+		h.AlarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
+	}
+	period := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}
+	alarm := awscloudwatch.NewAlarm(stack, jsii.String("ExecutionsFailedAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName:        jsii.String(smName + "-executions-failed"),
+		AlarmDescription: jsii.String("A config-report execution failed or timed out. Open it in the Step Functions console; redrive it, or start a new execution with the re-run input from the report."),
+		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String("FILL(failed, 0) + FILL(timedOut, 0)"),
+			Label:      jsii.String("Failed or timed-out executions"),
+			Period:     awscdk.Duration_Minutes(jsii.Number(5)),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{
+				"failed":   h.StateMachine.MetricFailed(period),
+				"timedOut": h.StateMachine.MetricTimedOut(period),
+			},
+		}),
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(h.AlarmTopic))
+
+	for name, v := range map[string]*string{
+		"ReportBucketName": bucket.BucketName(),
+		"StateMachineArn":  h.StateMachine.StateMachineArn(),
+		"AlarmTopicArn":    h.AlarmTopic.TopicArn(),
+	} {
+		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: v})
+	}
+	return h, nil
+}
+
+// functionSpec describes one of the hub's Lambda functions.
+type functionSpec struct {
+	id, pkg, roleName, description string
+	// wildcardReason and wildcards justify the role's wildcard resources
+	// (cdk-nag AwsSolutions-IAM5): the exact findings and why.
+	wildcardReason        string
+	wildcards             []string
+	memoryMB, ephemeralMB int
+	reservedConcurrency   int
+	env                   map[string]string
+	statements            []awsiam.PolicyStatement
+}
+
+// newFunction creates a Go function on provided.al2023/arm64 with its own log
+// group (JSON logs) and a named role holding exactly spec's statements plus
+// writing to that log group.
+func (h *HubStack) newFunction(spec functionSpec, moduleRoot string, cfg Config, retention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awslambda.Function {
+	stack := h.Stack
+	name := "config-report-" + cfg.Name + "-" + strings.ToLower(spec.id)
+	logs := awslogs.NewLogGroup(stack, jsii.String(spec.id+"LogGroup"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/lambda/" + name),
+		Retention:     retention,
+		RemovalPolicy: removal,
+	})
+	statements := append([]awsiam.PolicyStatement{
+		allow("WriteLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, *logs.LogGroupArn()),
+	}, spec.statements...)
+	role := awsiam.NewRole(stack, jsii.String(spec.id+"Role"), &awsiam.RoleProps{
+		RoleName:    jsii.String(spec.roleName),
+		Description: jsii.String("config-report " + spec.id + " function."),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{
+			"least-privilege": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &statements}),
+		},
+	})
+	env := make(map[string]*string, len(spec.env))
+	for k, v := range spec.env {
+		env[k] = jsii.String(v)
+	}
+	props := &awslambda.FunctionProps{
+		FunctionName:          jsii.String(name),
+		Description:           jsii.String(spec.description),
+		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:          awslambda.Architecture_ARM_64(),
+		Handler:               jsii.String("bootstrap"),
+		Code:                  goFunctionCode(moduleRoot, spec.pkg),
+		MemorySize:            jsii.Number(float64(spec.memoryMB)),
+		Timeout:               awscdk.Duration_Minutes(jsii.Number(FunctionTimeoutMinutes)),
+		Environment:           &env,
+		Role:                  role,
+		LogGroup:              logs,
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
+		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+	}
+	if spec.ephemeralMB > 0 {
+		props.EphemeralStorageSize = awscdk.Size_Mebibytes(jsii.Number(float64(spec.ephemeralMB)))
+	}
+	if spec.reservedConcurrency > 0 {
+		props.ReservedConcurrentExecutions = jsii.Number(float64(spec.reservedConcurrency))
+	}
+	fn := awslambda.NewFunction(stack, jsii.String(spec.id), props)
+	if len(spec.wildcards) > 0 {
+		suppress(role, suppression{id: "AwsSolutions-IAM5", reason: spec.wildcardReason, appliesTo: spec.wildcards})
+	}
+	return fn
+}
+
+// OrgRoleARN returns the ARN of the organization role in the management account.
+func (h *HubStack) OrgRoleARN(managementAccount string) *string {
+	return h.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String(managementAccount),
+		Resource: jsii.String("role"), ResourceName: jsii.String(OrgRoleName),
+	})
+}
+
+// senderIdentityARNs returns the SES identities a message from sender is
+// authorized against: the address itself and its domain (whichever is the
+// verified identity).
+func (h *HubStack) senderIdentityARNs(sender string) []string {
+	domain := sender[strings.LastIndex(sender, "@")+1:]
+	arns := make([]string, 0, 2)
+	for _, identity := range []string{sender, domain} {
+		arns = append(arns, *h.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ses"), Resource: jsii.String("identity"), ResourceName: jsii.String(identity),
+		}))
+	}
+	return arns
+}
+
+// bucketObjects returns the cdk-nag finding patterns of the report bucket's
+// object ARNs for the given key patterns.
+func bucketObjects(keys ...string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = `/^Resource::<ReportBucket[0-9A-F]+\.Arn>\/` + strings.ReplaceAll(regexp.QuoteMeta(k), "/", `\/`) + `$/`
+	}
+	return out
+}
+
+// allow returns an Allow statement.
+func allow(sid string, actions []string, resources ...string) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String(sid),
+		Actions:   jsii.Strings(actions...),
+		Resources: jsii.Strings(resources...),
+	})
+}
+
+// listUnder allows s3:ListBucket on bucket for keys under the given prefixes only.
+func listUnder(bucket awss3.IBucket, prefixes ...string) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ListRunPrefixes"),
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: jsii.Strings(*bucket.BucketArn()),
+		Conditions: &map[string]any{
+			"StringLike": map[string]any{"s3:prefix": prefixes},
+		},
+	})
+}
+
+func setIf(env map[string]string, key, value string) {
+	if value != "" {
+		env[key] = value
+	}
+}
+
+func setIfPositive(env map[string]string, key string, value int) {
+	if value > 0 {
+		env[key] = strconv.Itoa(value)
+	}
+}

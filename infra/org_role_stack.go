@@ -1,0 +1,76 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// OrgRoleActions are the only actions the organization role allows: the
+// AWS Organizations reads ListAccounts makes to walk the OU tree and read
+// account tags.
+var OrgRoleActions = []string{
+	"organizations:DescribeOrganization",
+	"organizations:DescribeOrganizationalUnit",
+	"organizations:ListAccounts",
+	"organizations:ListAccountsForParent",
+	"organizations:ListChildren",
+	"organizations:ListOrganizationalUnitsForParent",
+	"organizations:ListRoots",
+	"organizations:ListTagsForResource",
+}
+
+// OrgRoleStackProps configure the organization-role stack.
+type OrgRoleStackProps struct {
+	awscdk.StackProps
+	// HubAccount is the account the lister role lives in.
+	HubAccount string
+	// ExternalID, when set, must be passed by the lister.
+	ExternalID string
+	// ManagementReadRole, when set, also creates the member read role in the
+	// management account (a service-managed StackSet never deploys there).
+	ManagementReadRole *ReadRoleProps
+}
+
+// NewOrgRoleStack creates the stack for the organization's management
+// account: the role ListAccounts assumes to read the organization, trusting
+// only the hub lister role.
+func NewOrgRoleStack(scope constructs.Construct, id string, props *OrgRoleStackProps) awscdk.Stack {
+	sp := props.StackProps
+	if sp.Description == nil {
+		sp.Description = jsii.String("config-report: the role the hub's ListAccounts function assumes to read the organization.")
+	}
+	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
+
+	role := awsiam.NewRole(stack, jsii.String("OrgRole"), &awsiam.RoleProps{
+		RoleName:           jsii.String(OrgRoleName),
+		Description:        jsii.String("Read-only AWS Organizations access for the config-report lister in the hub account."),
+		AssumedBy:          trustHubRole(props.HubAccount, ListerRoleName, props.ExternalID),
+		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{
+			"organizations-read": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+				Statements: &[]awsiam.PolicyStatement{
+					awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+						Sid:       jsii.String("ReadOrganization"),
+						Actions:   jsii.Strings(OrgRoleActions...),
+						Resources: jsii.Strings("*"),
+					}),
+				},
+			}),
+		},
+	})
+	suppress(role, suppression{
+		id: "AwsSolutions-IAM5",
+		reason: "ListRoots, ListAccounts and DescribeOrganization support no resource-level permissions, and the lister " +
+			"walks every OU and account of the organization; the actions are an explicit read-only list.",
+		appliesTo: []string{"Resource::*"},
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("OrgRoleArn"), &awscdk.CfnOutputProps{Value: role.RoleArn()})
+
+	if props.ManagementReadRole != nil {
+		read := newReadRole(stack, "ManagementReadRole", *props.ManagementReadRole)
+		awscdk.NewCfnOutput(stack, jsii.String("ManagementReadRoleArn"), &awscdk.CfnOutputProps{Value: read.RoleArn()})
+	}
+	return stack
+}
