@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"html/template"
@@ -101,12 +102,7 @@ func formatChange(f figure) (text, tone string) {
 	default:
 		return "= 0" + unit, ""
 	}
-	switch {
-	case f.Polarity == upGood && d > 0, f.Polarity == upBad && d < 0:
-		tone = "good"
-	case f.Polarity == upGood && d < 0, f.Polarity == upBad && d > 0:
-		tone = "bad"
-	}
+	tone = [...]string{toneNone: "", toneGood: "good", toneBad: "bad"}[toneOf(d, f.Polarity)]
 	return text, tone
 }
 
@@ -165,7 +161,8 @@ func (h *Handler) email(ctx context.Context, in In, rep *Report) error {
 		return fmt.Errorf("e-mail: %w", err)
 	}
 	link := ""
-	if st.Size() >= MaxAttachment {
+	limit := cmp.Or(h.MaxAttachment, MaxAttachment)
+	if st.Size() >= limit {
 		if h.Presign == nil {
 			return fmt.Errorf("e-mail: the workbook is %d bytes, too big to attach, and no presigner is configured", st.Size())
 		}

@@ -77,6 +77,9 @@ type Handler struct {
 	TmpDir string
 	// SheetRowLimit overrides Excel's rows per sheet (tests); 0 means MaxSheetRows.
 	SheetRowLimit int
+	// MaxAttachment overrides the largest workbook attached to the e-mail
+	// (tests); 0 means MaxAttachment.
+	MaxAttachment int64
 	// Logger logs progress; nil means slog.Default().
 	Logger *slog.Logger
 }

@@ -146,6 +146,23 @@ func fill(t *testing.T, f *excelize.File, sheet, ref string) string {
 	return st.Fill.Color[0]
 }
 
+// fontColor returns a cell's font colour.
+func fontColor(t *testing.T, f *excelize.File, sheet, ref string) string {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Font == nil {
+		return ""
+	}
+	return st.Font.Color
+}
+
 // numFmt returns a cell's custom number format.
 func numFmt(t *testing.T, f *excelize.File, sheet, ref string) string {
 	t.Helper()

@@ -45,11 +45,10 @@ const (
 	fmtCount = "#,##0"
 	fmtPct   = "0.0%"
 	fmtDate  = "yyyy-mm-dd hh:mm:ss"
-	// Changes show an arrow and the delta; the colour says whether it is good.
-	fmtDeltaNeutral = `"▲ "#,##0;"▼ "#,##0;"= 0"`
-	fmtDeltaUpBad   = `[Red]"▲ "#,##0;[Color10]"▼ "#,##0;"= 0"`
-	fmtDeltaUpGood  = `[Color10]"▲ "#,##0;[Red]"▼ "#,##0;"= 0"`
-	fmtDeltaPP      = `[Color10]"▲ "0.0" pp";[Red]"▼ "0.0" pp";"= 0.0 pp"`
+	// Changes show an arrow and the delta (the cell stays a number); the
+	// font colour says whether the change is good or bad news.
+	fmtDelta   = `"▲ "#,##0;"▼ "#,##0;"= 0"`
+	fmtDeltaPP = `"▲ "0.0" pp";"▼ "0.0" pp";"= 0.0 pp"`
 )
 
 // Fill colours of the compliance cells.
@@ -60,10 +59,17 @@ const (
 )
 
 type styles struct {
-	title, subtitle, header, label, text, wrap, note, count, pct, date, link int
-	green, amber, red                                                        int
-	deltaNeutral, deltaUpBad, deltaUpGood, deltaPP                           int
+	title, subtitle, header, label, text, wrap, note, count, pct, date, dateLeft, link int
+	green, amber, red                                                                  int
+	// Change styles by tone (toneNone, toneGood, toneBad).
+	delta, deltaPP [3]int
 }
+
+// Font colours of good and bad changes.
+const (
+	FontGood = "007A33"
+	FontBad  = "C00000"
+)
 
 // polarity says whether a rising figure is good news.
 type polarity int
@@ -100,6 +106,7 @@ func newStyles(f *excelize.File) (styles, error) {
 	add(&s.count, &excelize.Style{CustomNumFmt: custom(fmtCount)})
 	add(&s.pct, &excelize.Style{CustomNumFmt: custom(fmtPct)})
 	add(&s.date, &excelize.Style{CustomNumFmt: custom(fmtDate)})
+	add(&s.dateLeft, &excelize.Style{CustomNumFmt: custom(fmtDate), Alignment: &excelize.Alignment{Horizontal: "left"}})
 	add(&s.link, &excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}})
 	fill := func(dst *int, bg, fg string) {
 		add(dst, &excelize.Style{
@@ -111,24 +118,41 @@ func newStyles(f *excelize.File) (styles, error) {
 	fill(&s.green, FillGreen, "006100")
 	fill(&s.amber, FillAmber, "9C5700")
 	fill(&s.red, FillRed, "9C0006")
-	add(&s.deltaNeutral, &excelize.Style{CustomNumFmt: custom(fmtDeltaNeutral)})
-	add(&s.deltaUpBad, &excelize.Style{CustomNumFmt: custom(fmtDeltaUpBad)})
-	add(&s.deltaUpGood, &excelize.Style{CustomNumFmt: custom(fmtDeltaUpGood)})
-	add(&s.deltaPP, &excelize.Style{CustomNumFmt: custom(fmtDeltaPP)})
+	for tone, color := range [3]string{"000000", FontGood, FontBad} {
+		add(&s.delta[tone], &excelize.Style{CustomNumFmt: custom(fmtDelta), Font: &excelize.Font{Color: color}})
+		add(&s.deltaPP[tone], &excelize.Style{CustomNumFmt: custom(fmtDeltaPP), Font: &excelize.Font{Color: color}})
+	}
 	if err != nil {
 		return s, fmt.Errorf("workbook styles: %w", err)
 	}
 	return s, nil
 }
 
-func (s styles) delta(p polarity) int {
-	switch p {
-	case upGood:
-		return s.deltaUpGood
-	case upBad:
-		return s.deltaUpBad
+// change returns the style of a change of d: points says it is in
+// percentage points.
+func (s styles) change(d float64, p polarity, points bool) int {
+	if points {
+		return s.deltaPP[toneOf(d, p)]
 	}
-	return s.deltaNeutral
+	return s.delta[toneOf(d, p)]
+}
+
+// Tones of a change.
+const (
+	toneNone = iota
+	toneGood
+	toneBad
+)
+
+// toneOf says whether a change of d of a figure of polarity p is good news.
+func toneOf(d float64, p polarity) int {
+	switch {
+	case d == 0 || p == neutral:
+		return toneNone
+	case (d > 0) == (p == upGood):
+		return toneGood
+	}
+	return toneBad
 }
 
 // column is one column of a table sheet.
@@ -206,6 +230,9 @@ func (w *workbook) table(name string, cols []column, preamble [][]any, rows int)
 	if err := w.f.AutoFilter(name, "A"+strconv.Itoa(headerRow)+":"+last, nil); err != nil {
 		return nil, 0, err
 	}
+	if err := w.printLayout(name, headerRow); err != nil {
+		return nil, 0, err
+	}
 	sw, err := w.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, 0, err
@@ -229,10 +256,30 @@ func (w *workbook) table(name string, cols []column, preamble [][]any, rows int)
 	for i, c := range cols {
 		head[i] = excelize.Cell{StyleID: w.s.header, Value: c.title}
 	}
-	if err := sw.SetRow("A"+strconv.Itoa(headerRow), head, excelize.RowOpts{Height: 30}); err != nil {
+	if err := sw.SetRow("A"+strconv.Itoa(headerRow), head, excelize.RowOpts{Height: 45}); err != nil {
 		return nil, 0, err
 	}
 	return sw, headerRow + 1, nil
+}
+
+// printLayout prints a sheet landscape and one page wide, repeating rows
+// 1…repeat (the header) on every page when repeat > 0.
+func (w *workbook) printLayout(name string, repeat int) error {
+	landscape, one, auto := "landscape", 1, 0
+	if err := w.f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &auto}); err != nil {
+		return err
+	}
+	fit := true
+	if err := w.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if repeat == 0 {
+		return nil
+	}
+	return w.f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", Scope: name,
+		RefersTo: fmt.Sprintf("'%s'!$1:$%d", name, repeat),
+	})
 }
 
 func (w *workbook) str(v string) excelize.Cell {
@@ -277,7 +324,23 @@ func (w *workbook) change(cur, prev int, hasPrev bool, p polarity, missing strin
 	case !hasPrev:
 		return w.str(missing)
 	}
-	return excelize.Cell{StyleID: w.s.delta(p), Value: cur - prev}
+	return excelize.Cell{StyleID: w.s.change(float64(cur-prev), p, false), Value: cur - prev}
+}
+
+// accountDelta says whether an account's figures compare with the previous
+// run's (both scanned), and when not, what to show instead ("" for nothing).
+func (w *workbook) accountDelta(a, prev *AccountSummary) (note string, ok bool) {
+	switch {
+	case w.b.firstRun():
+		return firstRunText, false
+	case prev == nil:
+		return "new account", false
+	case a.Status != StatusScanned:
+		return "", false
+	case prev.Status != StatusScanned:
+		return "not scanned last run", false
+	}
+	return "", true
 }
 
 // complianceChange is the change of a compliance figure in percentage points.
@@ -293,7 +356,8 @@ func (w *workbook) complianceChange(cur, prev Evaluations, hasPrev bool, missing
 	if !ok1 || !ok2 {
 		return nil
 	}
-	return excelize.Cell{StyleID: w.s.deltaPP, Value: roundPP((c - p) * 100)}
+	d := roundPP((c - p) * 100)
+	return excelize.Cell{StyleID: w.s.change(d, upGood, true), Value: d}
 }
 
 // roundPP rounds percentage points to 0.01, so float noise never shows as ▲ 0.0.
@@ -346,21 +410,26 @@ func (w *workbook) accounts() error {
 	}
 	for i := range w.b.accounts {
 		a := &w.b.accounts[i]
-		prev, hasPrev := w.b.prevAccount[a.ID]
-		var pe Evaluations
-		pr := 0
-		if hasPrev {
-			pe, pr = prev.Evaluations, prev.Resources
+		prev := w.b.prevAccount[a.ID]
+		var compChange, resChange any
+		if note, ok := w.accountDelta(a, prev); ok {
+			compChange = w.complianceChange(a.Evaluations, prev.Evaluations, true, "")
+			resChange = w.change(a.Resources, prev.Resources, true, upBad, "")
+		} else if note != "" {
+			compChange, resChange = w.str(note), w.str(note)
 		}
 		cells := []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath)}
 		for _, k := range keys {
 			cells = append(cells, w.str(tagValue(a.Tags, k)))
 		}
-		cells = append(cells, w.str(a.Status), w.str(a.Reason), w.num(a.RegionsScanned),
-			w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),
-			w.num(a.Resources), w.compliance(a.Evaluations, true),
-			w.complianceChange(a.Evaluations, pe, hasPrev, "new account"),
-			w.change(a.Resources, pr, hasPrev, upBad, "new account"))
+		cells = append(cells, w.str(a.Status), w.str(a.Reason))
+		if a.Status == StatusScanned {
+			cells = append(cells, w.num(a.RegionsScanned),
+				w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),
+				w.num(a.Resources), w.compliance(a.Evaluations, true), compChange, resChange)
+		} else { // no figures: blank, not zeros
+			cells = append(cells, nil, nil, nil, nil, nil, nil, nil, compChange, resChange)
+		}
 		if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
 			return err
 		}
@@ -407,7 +476,7 @@ func (w *workbook) rules() error {
 
 var resourceColumns = []column{
 	{"Account ID", 15}, {"Account name", 24}, {"Region", 14}, {"Rule", 36}, {"Resource type", 28},
-	{"Resource ID", 40}, {"Resource name", 28}, {"Annotation", 50}, {"Recorded at (UTC)", 20},
+	{"Resource ID", 40}, {"Resource name", 28}, {"Annotation", 50}, {"Recorded at (UTC)", 21},
 	{"New since last run", 11}, {"Link", 18},
 }
 
@@ -644,6 +713,9 @@ func (w *workbook) summary() error {
 			return err
 		}
 	}
+	if err := w.printLayout(sh, 0); err != nil {
+		return err
+	}
 	set("A1", "AWS Config compliance report", s.title)
 	started, _ := run.IDTime(sum.RunID)
 	compared := "First run: there is no previous report to compare with, so no changes are shown."
@@ -663,7 +735,7 @@ func (w *workbook) summary() error {
 		set(at("A", row), kv[0], s.label)
 		style := s.text
 		if _, ok := kv[1].(time.Time); ok {
-			style = s.date
+			style = s.dateLeft
 		}
 		set(at("B", row), kv[1], style)
 		row++
@@ -680,6 +752,7 @@ func (w *workbook) summary() error {
 			c, _ := excelize.CoordinatesToCellName(i+1, row)
 			set(c, t, s.header)
 		}
+		_ = f.SetRowHeight(sh, row, 30)
 		row++
 	}
 	header("Figure", "This run", "Previous run", "Change")
@@ -701,11 +774,7 @@ func (w *workbook) summary() error {
 				set(at("C", row), fg.Prev, valStyle)
 			}
 			if d, ok := fg.Change(); ok {
-				style := s.delta(fg.Polarity)
-				if fg.Pct {
-					style = s.deltaPP
-				}
-				set(at("D", row), d, style)
+				set(at("D", row), d, s.change(d, fg.Polarity, fg.Pct))
 			}
 		}
 		row++
@@ -778,8 +847,11 @@ func (w *workbook) summary() error {
 		set(at("B", row), a.Name, s.text)
 		set(at("C", row), a.OUPath, s.text)
 		set(at("D", row), a.Resources, s.count)
-		p, ok := w.b.prevAccount[a.ID]
-		w.setChange(at("E", row), a.Resources, p.resources(), ok, "new account")
+		if note, ok := w.accountDelta(&a, w.b.prevAccount[a.ID]); ok {
+			w.setChange(at("E", row), a.Resources, w.b.prevAccount[a.ID].Resources, true, "")
+		} else {
+			set(at("E", row), note, s.text)
+		}
 		row++
 		n++
 	}
@@ -826,8 +898,8 @@ func (w *workbook) summary() error {
 			}},
 			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title}}},
 			Legend:    excelize.ChartLegend{Position: "none"},
-			XAxis:     excelize.ChartAxis{ReverseOrder: true},
-			YAxis:     excelize.ChartAxis{Minimum: &minV, Maximum: &maxV, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, MajorGridLines: true},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: excelize.Font{Color: "404040"}},
+			YAxis:     excelize.ChartAxis{Minimum: &minV, Maximum: &maxV, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, MajorGridLines: true, Font: excelize.Font{Color: "404040"}},
 			Dimension: excelize.ChartDimension{Width: 640, Height: uint(max(320, 22*(last-first+1)+90))},
 			Format:    excelize.GraphicOptions{OffsetX: 10},
 		}
@@ -847,7 +919,7 @@ func (w *workbook) setChange(cell string, cur, prev int, hasPrev bool, missing s
 		v = missing
 	default:
 		_ = w.f.SetCellValue(SheetSummary, cell, cur-prev)
-		_ = w.f.SetCellStyle(SheetSummary, cell, cell, w.s.deltaUpBad)
+		_ = w.f.SetCellStyle(SheetSummary, cell, cell, w.s.change(float64(cur-prev), upBad, false))
 		return
 	}
 	_ = w.f.SetCellValue(SheetSummary, cell, v)
@@ -859,13 +931,6 @@ func (r *RuleSummary) accountsNonCompliant() int {
 		return 0
 	}
 	return r.AccountsNonCompliant
-}
-
-func (a *AccountSummary) resources() int {
-	if a == nil {
-		return 0
-	}
-	return a.Resources
 }
 
 // writeJSONFile writes v as indented JSON to path.

@@ -1,0 +1,166 @@
+package report
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/run/runtest"
+)
+
+// TestWeekOverWeek builds two runs by hand: resources that are new,
+// persisting, resolved, and not re-checked (their account is not scanned the
+// second time), and checks the comparison on every sheet.
+func TestWeekOverWeek(t *testing.T) {
+	ctx := context.Background()
+	c := runtest.NewS3(t)
+	a := account("111111111111", "alpha", "Root/Prod", nil)
+	b := account("222222222222", "bravo", "Root/Prod", nil)
+	cc := account("333333333333", "charlie", "Root/Dev", nil)
+	d := account("444444444444", "delta", "Root/Dev", nil)
+	bucket := "AWS::S3::Bucket"
+	s3r := func(x run.Compliance) run.Rule { return rule("s3-versioning", x) }
+	ec2r := func(x run.Compliance) run.Rule { return rule("ec2-imdsv2", x) }
+	ok := rule("root-mfa", run.Compliant)
+
+	putRun(t, c, run1, []run.Account{a, b, cc},
+		scanned(run1, a, region("eu-west-1", []run.Rule{ok, s3r(run.NonCompliant), ec2r(run.NonCompliant)},
+			resource("s3-versioning", bucket, "x1"), resource("s3-versioning", bucket, "x2"), resource("ec2-imdsv2", "AWS::EC2::Instance", "i-1"))),
+		scanned(run1, b, region("eu-west-1", []run.Rule{s3r(run.NonCompliant)}, resource("s3-versioning", bucket, "b1"))),
+		scanned(run1, cc, region("eu-west-1", []run.Rule{s3r(run.NonCompliant)}, resource("s3-versioning", bucket, "c1"))),
+	)
+	putRun(t, c, run2, []run.Account{a, b, cc, d},
+		scanned(run2, a, region("eu-west-1", []run.Rule{ok, s3r(run.NonCompliant), ec2r(run.Compliant)},
+			resource("s3-versioning", bucket, "x1"), resource("s3-versioning", bucket, "x3"))),
+		// b has no shard this time.
+		scanned(run2, cc,
+			region("eu-west-1", []run.Rule{s3r(run.NonCompliant)}, resource("s3-versioning", bucket, "c1")),
+			region("us-east-1", []run.Rule{s3r(run.NonCompliant)}, resource("s3-versioning", bucket, "c2"))),
+		scanned(run2, d, region("eu-west-1", []run.Rule{s3r(run.NonCompliant)}, resource("s3-versioning", bucket, "d1"))),
+	)
+	// Neither a later run nor a report prefix without a summary is "previous".
+	later := "2026-12-07T0900Z-dddd4444"
+	putRun(t, c, later, []run.Account{a}, scanned(later, a, region("eu-west-1", []run.Rule{ok})))
+	putObject(t, c, run.CSVKey("2026-11-28T0900Z-cccc3333"), "account_id\n")
+
+	h := newHandler(t, c)
+	for _, id := range []string{run1, later, run2} {
+		if _, err := h.Handle(ctx, In{RunID: id, Bucket: runtest.Bucket}); err != nil {
+			t.Fatalf("Handle(%s): %v", id, err)
+		}
+	}
+
+	sum, err := DecodeSummary("", getObject(t, c, run.SummaryKey(run2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Comparison{PreviousRunID: run1, New: 3, Persisting: 2, Resolved: 2, NotRechecked: 1}
+	if diff := cmp.Diff(want, sum.Comparison); diff != "" {
+		t.Errorf("comparison (-want +got):\n%s", diff)
+	}
+
+	f := openWorkbook(t, download(t, c, run.WorkbookKey(run2)))
+
+	t.Run("new since last run", func(t *testing.T) {
+		got := map[string]string{}
+		for _, r := range rows(t, f, SheetResources)[1:] {
+			got[r[5]] = r[9]
+		}
+		want := map[string]string{"x1": "no", "x3": "yes", "c1": "no", "c2": "yes", "d1": "yes"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("New since last run (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("resolved", func(t *testing.T) {
+		r := rows(t, f, SheetResolved)
+		var got [][]string
+		for _, row := range r[1:] {
+			got = append(got, []string{row[0], row[3], row[5], row[9]})
+		}
+		want := [][]string{
+			{"111111111111", "ec2-imdsv2", "i-1", "resolved"},
+			{"111111111111", "s3-versioning", "x2", "resolved"},
+			{"222222222222", "s3-versioning", "b1", "not re-checked: account or region not scanned in this run"},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Resolved rows (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("accounts", func(t *testing.T) {
+		got := map[string][2]string{}
+		for i, r := range rows(t, f, SheetAccounts)[1:] {
+			n := strconv.Itoa(i + 2)
+			got[r[0]] = [2]string{rawCell(t, f, SheetAccounts, "O"+n), rawCell(t, f, SheetAccounts, "P"+n)}
+		}
+		want := map[string][2]string{
+			"111111111111": {"33.33", "-1"}, // 1/3 → 2/3 compliant; 3 → 2 resources
+			"222222222222": {"", ""},        // not scanned now: nothing to compare
+			"333333333333": {"0", "1"},      // 0/1 → 0/2; 1 → 2 resources
+			"444444444444": {"new account", "new account"},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("account changes (-want +got):\n%s", diff)
+		}
+		if got := numFmt(t, f, SheetAccounts, "P2"); got != fmtDelta {
+			t.Errorf("resources change format = %q, want %q", got, fmtDelta)
+		}
+		if got := fontColor(t, f, SheetAccounts, "P2"); got != FontGood {
+			t.Errorf("fewer resources shown in %q, want %q", got, FontGood)
+		}
+		if got := fontColor(t, f, SheetAccounts, "P4"); got != FontBad {
+			t.Errorf("more resources shown in %q, want %q", got, FontBad)
+		}
+		if got := numFmt(t, f, SheetAccounts, "O2"); got != fmtDeltaPP {
+			t.Errorf("compliance change format = %q, want %q", got, fmtDeltaPP)
+		}
+	})
+
+	t.Run("rules", func(t *testing.T) {
+		got := map[string][2]string{}
+		for i, r := range rows(t, f, SheetRules)[1:] {
+			n := strconv.Itoa(i + 2)
+			got[r[0]] = [2]string{rawCell(t, f, SheetRules, "N"+n), rawCell(t, f, SheetRules, "O"+n)}
+		}
+		want := map[string][2]string{
+			"s3-versioning": {"0", "1"},   // a, b, c → a, c, d; 4 → 5 resources
+			"ec2-imdsv2":    {"-1", "-1"}, // fixed in a
+			"root-mfa":      {"0", "0"},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("rule changes (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("summary", func(t *testing.T) {
+		figures := map[string][]string{}
+		raw, err := f.GetRows(SheetSummary, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range raw {
+			if len(row) > 1 {
+				figures[row[0]] = row[1:]
+			}
+		}
+		for label, want := range map[string][]string{
+			"Compared with":                                      {run1},
+			"Accounts in the organization":                       {"4", "3", "1"},
+			"Accounts not scanned":                               {"1", "0", "1"},
+			"Non-compliant resources":                            {"5", "5", "0"},
+			"New non-compliant resources":                        {"3"},
+			"Resolved since the previous run":                    {"2"},
+			"Still non-compliant since the previous run":         {"2"},
+			"Not re-checked (account or region not scanned now)": {"1"},
+		} {
+			if diff := cmp.Diff(want, figures[label]); diff != "" {
+				t.Errorf("Summary %q (-want +got):\n%s", label, diff)
+			}
+		}
+	})
+}
