@@ -650,3 +650,144 @@ func TestRequestSnapshotsAreUnderstood(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorsMatchSDKShapes provokes the errors the simulator sends and checks
+// each body: the code is in __type (JSON) or Error/Code (XML), and for a
+// modeled error every other member is a member of the SDK's error shape (so
+// Message/message and Reason land where the SDK reads them).
+func TestErrorsMatchSDKShapes(t *testing.T) {
+	org := Generate(Spec{Seed: 63, Accounts: 6})
+	srv := New(org)
+	rec := &recorder{}
+	ts := httptest.NewServer(rec.wrap(srv.Handler()))
+	t.Cleanup(ts.Close)
+	ctx := t.Context()
+	cfgFor := func(principal, region string) aws.Config {
+		return aws.Config{Region: region, Credentials: srv.Credentials(principal), BaseEndpoint: aws.String(ts.URL), Retryer: retryer(1)}
+	}
+	a := healthyAccount(t, org)
+	scanner := cfgFor(org.HubRoleARN(org.Spec.ScannerRoleName), "eu-west-1")
+	cfg := configservice.NewFromConfig(assumed(scanner, org.RoleARN(a.ID, org.Spec.ReadRoleName)))
+	orgs := organizations.NewFromConfig(assumed(cfgFor(org.HubRoleARN(org.Spec.ListerRoleName), "us-east-1"), org.RoleARN(org.ManagementAccountID, org.Spec.OrgRoleName)))
+	member := organizations.NewFromConfig(scanner)
+	stsc := sts.NewFromConfig(scanner)
+	ses := sesv2.NewFromConfig(cfgFor(org.HubRoleARN(org.Spec.FormatterRoleName), "eu-west-1"))
+
+	calls := []func() error{
+		func() error {
+			_, err := cfg.GetComplianceDetailsByConfigRule(ctx, &configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String("none")})
+			return err
+		},
+		func() error {
+			_, err := cfg.DescribeConformancePacks(ctx, &configservice.DescribeConformancePacksInput{Limit: 99})
+			return err
+		},
+		func() error {
+			_, err := cfg.DescribeConfigRules(ctx, &configservice.DescribeConfigRulesInput{NextToken: aws.String("x")})
+			return err
+		},
+		func() error {
+			_, err := cfg.DescribeConfigRuleEvaluationStatus(ctx, &configservice.DescribeConfigRuleEvaluationStatusInput{Limit: 99})
+			return err
+		},
+		func() error {
+			_, err := orgs.ListAccounts(ctx, &organizations.ListAccountsInput{MaxResults: aws.Int32(99)})
+			return err
+		},
+		func() error {
+			_, err := orgs.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String("ou-zzzz-zzzzzzzz")})
+			return err
+		},
+		func() error {
+			_, err := member.ListAccounts(ctx, &organizations.ListAccountsInput{})
+			return err
+		},
+		func() error {
+			_, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(org.RoleARN(a.ID, "missing")), RoleSessionName: aws.String("scan")})
+			return err
+		},
+		func() error {
+			_, err := ses.SendEmail(ctx, &sesv2.SendEmailInput{Content: &sestypes.EmailContent{}})
+			return err
+		},
+	}
+	for _, c := range calls {
+		if err := c(); err == nil {
+			t.Fatal("a call meant to fail succeeded")
+		}
+	}
+	srv.SetFaults(Faults{Throttle: map[string]float64{"*": 1}})
+	for _, c := range calls[:1] {
+		c()
+	}
+	orgs.ListRoots(ctx, &organizations.ListRootsInput{})
+	stsc.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	srv.SetFaults(Faults{ServerErrors: map[string]float64{"*": 1}})
+	orgs.ListRoots(ctx, &organizations.ListRootsInput{})
+
+	registries := map[string]*smithy.TypeRegistry{
+		"config": configservice.TypeRegistry, "organizations": organizations.TypeRegistry, "ses": sesv2.TypeRegistry, "sts": sts.TypeRegistry,
+	}
+	namespaces := map[string]string{"config": "com.amazonaws.configservice", "organizations": "com.amazonaws.organizations", "ses": "com.amazonaws.sesv2", "sts": "com.amazonaws.sts"}
+	modeled := 0
+	codes := map[string]bool{}
+	for _, ex := range rec.got {
+		if ex.status < 400 {
+			continue
+		}
+		var code string
+		var members []string
+		if ex.service == "sts" {
+			root, err := parseXML(ex.body)
+			if err != nil || root.name != "ErrorResponse" || len(root.children) != 2 || root.children[0].name != "Error" || root.children[1].name != "RequestId" {
+				t.Errorf("STS error body %s is not <ErrorResponse><Error/><RequestId/></ErrorResponse>", ex.body)
+				continue
+			}
+			for _, ch := range root.children[0].children {
+				switch ch.name {
+				case "Code":
+					code = ch.text
+				case "Type", "Message":
+				default:
+					t.Errorf("STS error element %s", ch.name)
+				}
+			}
+		} else {
+			var m map[string]any
+			if err := json.Unmarshal(ex.body, &m); err != nil {
+				t.Errorf("%s:%s error body %s: %v", ex.service, ex.op, ex.body, err)
+				continue
+			}
+			code, _ = m["__type"].(string)
+			if ex.service == "ses" {
+				code = ex.header.Get("X-Amzn-Errortype")
+			}
+			for k := range m {
+				if k != "__type" {
+					members = append(members, k)
+				}
+			}
+		}
+		codes[code] = true
+		entry, ok := registries[ex.service].Entries[namespaces[ex.service]+"#"+code]
+		if !ok {
+			continue // not modeled: the SDK reads code and message only
+		}
+		modeled++
+		for _, k := range members {
+			if entry.Schema.Member(k) == nil {
+				t.Errorf("%s:%s %s: member %s is not in the SDK's error shape", ex.service, ex.op, code, k)
+			}
+		}
+	}
+	for _, want := range []string{"NoSuchConfigRuleException", "InvalidLimitException", "InvalidNextTokenException", "ValidationException",
+		"InvalidInputException", "ParentNotFoundException", "AccessDeniedException", "AccessDenied", "BadRequestException",
+		"ThrottlingException", "TooManyRequestsException", "Throttling"} {
+		if !codes[want] {
+			t.Errorf("no %s was provoked (got %v)", want, codes)
+		}
+	}
+	if modeled < 6 {
+		t.Errorf("only %d modeled errors were checked", modeled)
+	}
+}

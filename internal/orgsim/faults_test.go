@@ -79,7 +79,7 @@ func TestFaultShapes(t *testing.T) {
 		return err
 	}
 	assume := func() error {
-		_, err := stsClient.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(org.RoleARN(a.ID, org.Spec.ReadRoleName)), RoleSessionName: aws.String("s")})
+		_, err := stsClient.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(org.RoleARN(a.ID, org.Spec.ReadRoleName)), RoleSessionName: aws.String("scan")})
 		return err
 	}
 	tests := []struct {
