@@ -22,7 +22,9 @@ type Config struct {
 	// ReadExternalID is passed to AssumeRole when set (READ_EXTERNAL_ID).
 	ReadExternalID string `env:"READ_EXTERNAL_ID"`
 	// ReadSessionDuration is the read role session's duration
-	// (READ_SESSION_DURATION, a Go duration between 15m and 12h).
+	// (READ_SESSION_DURATION, a Go duration between 15m and 1h: the Lambda
+	// runs as a role session, so assuming the read role is role chaining,
+	// which AWS caps at one hour).
 	ReadSessionDuration time.Duration `env:"READ_SESSION_DURATION" envDefault:"1h"`
 	// RegionConcurrency bounds the regions scanned at once (REGION_CONCURRENCY).
 	RegionConcurrency int `env:"REGION_CONCURRENCY" envDefault:"4"`
@@ -40,7 +42,7 @@ type Config struct {
 // what each variable expects, for error messages.
 var expects = map[string]string{
 	"REGIONS":                  "a comma-separated list of regions, e.g. us-east-1,eu-west-1",
-	"READ_SESSION_DURATION":    "a Go duration between 15m and 12h, e.g. 1h",
+	"READ_SESSION_DURATION":    "a Go duration between 15m and 1h (AWS caps role-chained sessions, such as a Lambda's, at 1h)",
 	"REGION_CONCURRENCY":       "a whole number from 1 to 64",
 	"DETAIL_CONCURRENCY":       "a whole number from 1 to 64",
 	"RESOLVE_RESOURCE_DETAILS": "true or false",
@@ -68,7 +70,7 @@ func LoadConfig(environ []string) (Config, error) {
 	if !roleNamePattern.MatchString(cfg.ReadRoleName) {
 		return Config{}, fmt.Errorf("READ_ROLE_NAME: %q is not an IAM role name", cfg.ReadRoleName)
 	}
-	if d := cfg.ReadSessionDuration; d < 15*time.Minute || d > 12*time.Hour {
+	if d := cfg.ReadSessionDuration; d < 15*time.Minute || d > time.Hour {
 		return Config{}, fmt.Errorf("READ_SESSION_DURATION: %s is out of range; want %s", d, expects["READ_SESSION_DURATION"])
 	}
 	for name, v := range map[string]int{"REGION_CONCURRENCY": cfg.RegionConcurrency, "DETAIL_CONCURRENCY": cfg.DetailConcurrency} {

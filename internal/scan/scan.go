@@ -182,17 +182,18 @@ func (s *Scanner) Scan(ctx context.Context, runID string, acct run.Account) (*ru
 }
 
 // unreachable reports whether an AssumeRole error means the read role cannot
-// be used in this account: it is missing, does not trust the scanner, wants
-// another ExternalId or a shorter session (STS answers AccessDenied or
-// ValidationError to each), or the account has turned STS off in the hub's
-// region.
+// be used in this account: it is missing, does not trust the scanner or
+// wants another ExternalId (STS answers AccessDenied to each), or the
+// account has turned STS off in the hub's region (RegionDisabledException).
+// A ValidationError is the hub's mistake (e.g. a session too long for role
+// chaining) and fails the scan instead.
 func unreachable(err error) bool {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return false
 	}
 	switch apiErr.ErrorCode() {
-	case "AccessDenied", "ValidationError", "RegionDisabledException":
+	case "AccessDenied", "RegionDisabledException":
 		return true
 	}
 	return false

@@ -1,0 +1,119 @@
+package scan
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    Config
+		wantErr string
+	}{
+		{
+			name:    "defaults",
+			environ: []string{"REGIONS=us-east-1, eu-west-1", "AWS_REGION=eu-west-1"},
+			want: Config{
+				Regions: []string{"us-east-1", "eu-west-1"}, ReadRoleName: DefaultReadRoleName,
+				ReadSessionDuration: time.Hour, RegionConcurrency: 4, DetailConcurrency: 4,
+				ResolveResourceDetails: true, HubRegion: "eu-west-1",
+			},
+		},
+		{
+			name: "everything set",
+			environ: []string{"REGIONS=cn-north-1", "READ_ROLE_NAME=audit/reader", "READ_EXTERNAL_ID=x-123",
+				"READ_SESSION_DURATION=15m", "REGION_CONCURRENCY=2", "DETAIL_CONCURRENCY=8",
+				"RESOLVE_RESOURCE_DETAILS=false", "AWS_REGION=cn-north-1"},
+			want: Config{
+				Regions: []string{"cn-north-1"}, ReadRoleName: "audit/reader", ReadExternalID: "x-123",
+				ReadSessionDuration: 15 * time.Minute, RegionConcurrency: 2, DetailConcurrency: 8,
+				HubRegion: "cn-north-1",
+			},
+		},
+		{name: "no regions", environ: nil, wantErr: `"REGIONS"`},
+		{name: "empty regions", environ: []string{"REGIONS="}, wantErr: "REGIONS"},
+		{name: "bad region", environ: []string{"REGIONS=us-east-1,Europe"}, wantErr: `REGIONS: "Europe" is not a region name`},
+		{name: "trailing comma", environ: []string{"REGIONS=us-east-1,"}, wantErr: "REGIONS"},
+		{name: "bad duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=an hour"}, wantErr: "READ_SESSION_DURATION: want a Go duration"},
+		{name: "short duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=5m"}, wantErr: "READ_SESSION_DURATION: 5m0s is out of range"},
+		{name: "longer than role chaining allows", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=2h"}, wantErr: "READ_SESSION_DURATION: 2h0m0s is out of range"},
+		{name: "bad concurrency", environ: []string{"REGIONS=us-east-1", "REGION_CONCURRENCY=four"}, wantErr: "REGION_CONCURRENCY: want a whole number"},
+		{name: "zero concurrency", environ: []string{"REGIONS=us-east-1", "DETAIL_CONCURRENCY=0"}, wantErr: "DETAIL_CONCURRENCY: 0 is out of range"},
+		{name: "bad bool", environ: []string{"REGIONS=us-east-1", "RESOLVE_RESOURCE_DETAILS=perhaps"}, wantErr: "RESOLVE_RESOURCE_DETAILS: want true or false"},
+		{name: "bad role", environ: []string{"REGIONS=us-east-1", "READ_ROLE_NAME=a role"}, wantErr: "READ_ROLE_NAME"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadConfig(tt.environ)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadConfig(%q) error = %v, want one containing %q", tt.environ, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig(%q) error = %v", tt.environ, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("LoadConfig(%q) (-want +got):\n%s", tt.environ, diff)
+			}
+		})
+	}
+}
+
+func TestPartition(t *testing.T) {
+	for region, want := range map[string]string{
+		"":                "aws",
+		"eu-west-1":       "aws",
+		"af-south-1":      "aws",
+		"cn-northwest-1":  "aws-cn",
+		"us-gov-west-1":   "aws-us-gov",
+		"us-iso-east-1":   "aws-iso",
+		"us-isob-east-1":  "aws-iso-b",
+		"us-isof-south-1": "aws-iso-f",
+		"eu-isoe-west-1":  "aws-iso-e",
+		"eusc-de-east-1":  "aws-eusc",
+	} {
+		if got := Partition(region); got != want {
+			t.Errorf("Partition(%q) = %q, want %q", region, got, want)
+		}
+	}
+}
+
+func TestRoleARN(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{name: "default partition", opts: Options{RoleName: DefaultReadRoleName}, want: "arn:aws:iam::123456789012:role/system-config-report-generator-read-role"},
+		{name: "china", opts: Options{RoleName: "reader", Partition: "aws-cn"}, want: "arn:aws-cn:iam::123456789012:role/reader"},
+		{name: "path", opts: Options{RoleName: "/audit/reader", Partition: "aws-us-gov"}, want: "arn:aws-us-gov:iam::123456789012:role/audit/reader"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &Scanner{Options: tt.opts}
+			if got := s.RoleARN("123456789012"); got != tt.want {
+				t.Errorf("RoleARN = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSessionName(t *testing.T) {
+	tests := []struct{ runID, want string }{
+		{"2026-11-30T0900Z-3f2a9c1b", "config-report-2026-11-30T0900Z-3f2a9c1b"},
+		{"a b/c", "config-report-a-b-c"},
+		{strings.Repeat("x", 80), "config-report-" + strings.Repeat("x", 50)},
+	}
+	for _, tt := range tests {
+		if got := sessionName(tt.runID); got != tt.want {
+			t.Errorf("sessionName(%q) = %q, want %q", tt.runID, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,291 @@
+package scan_test
+
+import (
+	"cmp"
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/config-report/config-report/internal/orgsim"
+	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/scan"
+)
+
+const (
+	testRunID  = "2026-11-30T0900Z-3f2a9c1b"
+	testBucket = "sys-compliance-reports-test"
+	hubRegion  = "us-east-1"
+	// testBackoff caps the SDK's retry delay in tests, so that throttling
+	// is absorbed in milliseconds; production uses scan.MaxBackoff.
+	testBackoff = 2 * time.Millisecond
+)
+
+// AWS Config's page sizes for the listings that take no Limit, as AWS and
+// the simulator serve them; the scanner's own limits are the maxima.
+const (
+	rulesPage      = 25
+	compliancePage = 25
+	evalPage       = 50
+	packsPage      = 20
+	detailsPage    = 100
+	batchGetKeys   = 100
+)
+
+// env is a simulated organization served over HTTP and a ScanAccount handler
+// wired to it with the real SDK clients.
+type env struct {
+	org     *orgsim.Org
+	srv     *orgsim.Server
+	s3      *s3.Client
+	cfg     scan.Config
+	handler *scan.Handler
+}
+
+// newEnv generates an organization from spec, serves it and builds the
+// handler from the environment variables environ (REGIONS defaults to the
+// spec's regions).
+func newEnv(t testing.TB, spec orgsim.Spec, environ ...string) *env {
+	t.Helper()
+	org := orgsim.Generate(spec)
+	srv := orgsim.Start(org)
+	t.Cleanup(srv.Close)
+
+	vars := []string{"REGIONS=" + strings.Join(org.Regions, ","), "AWS_REGION=" + hubRegion}
+	cfg, err := scan.LoadConfig(append(vars, environ...))
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	awsCfg := srv.AWSConfig(org.HubRoleARN(orgsim.DefaultScannerRoleName), hubRegion)
+	awsCfg.Retryer = func() aws.Retryer { return scan.NewRetryer(testBackoff) }
+	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	h := scan.NewHandler(cfg, sts.NewFromConfig(awsCfg), configservice.NewFromConfig(awsCfg), s3c)
+	h.Scanner.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &env{org: org, srv: srv, s3: s3c, cfg: cfg, handler: h}
+}
+
+// input is the handler input for an account of the organization.
+func (e *env) input(id string) scan.In {
+	a := e.org.Account(id)
+	return scan.In{RunID: testRunID, Bucket: testBucket, Account: run.Account{
+		ID: a.ID, Name: a.Name, Email: a.Email, OUPath: "Root", Tags: a.Tags,
+	}}
+}
+
+// shardKeys lists the shards written.
+func (e *env) shardKeys(t testing.TB) []string {
+	t.Helper()
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(e.s3, &s3.ListObjectsV2Input{Bucket: aws.String(testBucket), Prefix: aws.String(run.ShardPrefix(testRunID))})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list shards: %v", err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys
+}
+
+// scannableAccounts are the active accounts, in ID order.
+func (e *env) scannableAccounts() []string { return e.org.ActiveAccounts() }
+
+// reachable reports whether the scanner can assume the account's read role
+// with the handler's configuration, from the model alone.
+func (e *env) reachable(a *orgsim.Account) bool {
+	role, ok := a.Role(e.cfg.ReadRoleName)
+	if !ok || a.State != orgsim.StateActive {
+		return false
+	}
+	trusted := slices.Contains(role.Trusted, e.org.HubRoleARN(orgsim.DefaultScannerRoleName)) ||
+		slices.Contains(role.Trusted, "arn:aws:iam::"+e.org.HubAccountID+":root")
+	return trusted && (role.ExternalID == "" || role.ExternalID == e.cfg.ReadExternalID)
+}
+
+// wantShard is the shard the simulator's ground truth calls for. Reasons are
+// checked separately (wantReason): they carry AWS's messages.
+func (e *env) wantShard(id string) *run.Shard {
+	a := e.org.Account(id)
+	s := &run.Shard{
+		SchemaVersion: run.SchemaVersion,
+		RunID:         testRunID,
+		Account:       e.input(id).Account,
+		Status:        run.AccountScanned,
+		Regions:       []run.Region{},
+	}
+	if !e.reachable(a) {
+		s.Status = run.AccountUnreachable
+		return s
+	}
+	regions := slices.Sorted(slices.Values(e.cfg.Regions))
+	for _, region := range regions {
+		s.Regions = append(s.Regions, e.wantRegion(a, region))
+	}
+	return s
+}
+
+// deniedAction returns the first action of the region's scan that the
+// account denies, given the region's data, or "".
+func (e *env) deniedAction(a *orgsim.Account, rc orgsim.RegionConfig) string {
+	needed := []string{"config:DescribeConfigurationRecorders"}
+	if rc.Recorder != nil {
+		needed = append(needed, "config:DescribeConfigurationRecorderStatus", "config:DescribeConfigRules")
+		if len(rc.Rules) > 0 {
+			needed = append(needed, "config:DescribeComplianceByConfigRule", "config:DescribeConfigRuleEvaluationStatus")
+			if slices.ContainsFunc(rc.Rules, func(r orgsim.Rule) bool { return r.ConformancePack != "" }) {
+				needed = append(needed, "config:DescribeConformancePacks")
+			}
+			if slices.ContainsFunc(rc.Rules, func(r orgsim.Rule) bool { return r.Compliance == orgsim.NonCompliant }) {
+				needed = append(needed, "config:GetComplianceDetailsByConfigRule")
+			}
+		}
+	}
+	for _, action := range needed {
+		if slices.Contains(a.DeniedActions, action) {
+			return action
+		}
+	}
+	return ""
+}
+
+func (e *env) wantRegion(a *orgsim.Account, region string) run.Region {
+	empty := func(status run.RegionStatus) run.Region {
+		return run.Region{Region: region, Status: status, Rules: []run.Rule{}, NonCompliant: []run.Resource{}}
+	}
+	if slices.Contains(a.DisabledRegions, region) {
+		return empty(run.RegionDisabled)
+	}
+	rc := a.RegionConfig(region)
+	if e.deniedAction(a, rc) != "" {
+		return empty(run.RegionAccessDenied)
+	}
+	if rc.Recorder == nil {
+		return empty(run.RegionConfigNotEnabled)
+	}
+	r := empty(run.RegionScanned)
+	if !rc.Recorder.Recording {
+		r.Status = run.RegionRecorderStopped
+	}
+	r.Recorder = &run.Recorder{Name: rc.Recorder.Name, Recording: rc.Recorder.Recording, LastStatus: rc.Recorder.LastStatus}
+	resolve := e.cfg.ResolveResourceDetails && !slices.Contains(a.DeniedActions, "config:BatchGetResourceConfig")
+	for _, rule := range rc.Rules {
+		want := run.Rule{
+			Name:            rule.Name,
+			BaseName:        rule.BaseName,
+			ConformancePack: rule.ConformancePack,
+			Source:          rule.Owner,
+			Identifier:      rule.SourceIdentifier,
+			Compliance:      run.Compliance(rule.Compliance),
+		}
+		if ee := rule.EvaluationError; ee != nil {
+			want.EvaluationError = &run.EvaluationError{Code: ee.Code, Message: ee.Message, At: ee.At.UTC()}
+		}
+		r.Rules = append(r.Rules, want)
+		if rule.Compliance != orgsim.NonCompliant {
+			continue
+		}
+		for _, res := range rule.NonCompliant {
+			got := run.Resource{Rule: rule.Name, Type: res.Type, ID: res.ID, Annotation: res.Annotation, RecordedAt: res.RecordedAt.UTC()}
+			if resolve && res.InConfig {
+				got.Name = res.Name
+				if len(res.Tags) > 0 {
+					got.Tags = res.Tags
+				}
+			}
+			r.NonCompliant = append(r.NonCompliant, got)
+		}
+	}
+	slices.SortFunc(r.Rules, func(a, b run.Rule) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(r.NonCompliant, func(a, b run.Resource) int {
+		return cmp.Or(strings.Compare(a.Rule, b.Rule), strings.Compare(a.Type, b.Type), strings.Compare(a.ID, b.ID), a.RecordedAt.Compare(b.RecordedAt))
+	})
+	return r
+}
+
+func pages(n, size int) int { return max(1, (n+size-1)/size) }
+
+// minimumCalls is the number of calls of each Config operation the scan of
+// one account-region must make, from the ground truth and the page sizes,
+// for a region without denied actions.
+func (e *env) minimumCalls(a *orgsim.Account, region string) map[string]int {
+	want := map[string]int{"config:DescribeConfigurationRecorders": 1}
+	if slices.Contains(a.DisabledRegions, region) {
+		return want
+	}
+	rc := a.RegionConfig(region)
+	if rc.Recorder == nil {
+		return want
+	}
+	want["config:DescribeConfigurationRecorderStatus"] = 1
+	want["config:DescribeConfigRules"] = pages(len(rc.Rules), rulesPage)
+	if len(rc.Rules) == 0 {
+		return want
+	}
+	want["config:DescribeComplianceByConfigRule"] = pages(len(rc.Rules), compliancePage)
+	want["config:DescribeConfigRuleEvaluationStatus"] = pages(len(rc.Rules), evalPage)
+	if slices.ContainsFunc(rc.Rules, func(r orgsim.Rule) bool { return strings.Contains(r.Name, "-conformance-pack-") }) {
+		want["config:DescribeConformancePacks"] = pages(len(rc.ConformancePacks), packsPage)
+	}
+	keys := map[[2]string]bool{}
+	for _, r := range rc.Rules {
+		if r.Compliance != orgsim.NonCompliant {
+			continue
+		}
+		want["config:GetComplianceDetailsByConfigRule"] += pages(len(r.NonCompliant), detailsPage)
+		for _, res := range r.NonCompliant {
+			keys[[2]string{res.Type, res.ID}] = true
+		}
+	}
+	if e.cfg.ResolveResourceDetails && len(keys) > 0 {
+		want["config:BatchGetResourceConfig"] = pages(len(keys), batchGetKeys)
+	}
+	return want
+}
+
+// configOps are every Config operation the scanner may call.
+var configOps = []string{
+	"config:DescribeConfigurationRecorders",
+	"config:DescribeConfigurationRecorderStatus",
+	"config:DescribeConfigRules",
+	"config:DescribeComplianceByConfigRule",
+	"config:DescribeConfigRuleEvaluationStatus",
+	"config:DescribeConformancePacks",
+	"config:GetComplianceDetailsByConfigRule",
+	"config:BatchGetResourceConfig",
+}
+
+// calls reads the simulator's counts of every Config operation for an
+// account-region, leaving out zeros.
+func (e *env) calls(account, region string) map[string]int {
+	got := map[string]int{}
+	for _, op := range configOps {
+		if n := e.srv.Calls().Count(op, account, region); n > 0 {
+			got[op] = n
+		}
+	}
+	if n := e.srv.Calls().Count("config:*", account, region); n != sum(got) {
+		got["other config operations"] = n - sum(got)
+	}
+	return got
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

@@ -1,0 +1,276 @@
+package scan_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/config-report/config-report/internal/orgsim"
+	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/scan"
+)
+
+// faultSpec is a small organization without generated problems: each fault
+// test makes its own.
+func faultSpec(seed int64) orgsim.Spec {
+	return orgsim.Spec{
+		Seed: seed, Accounts: 6, Regions: []string{"us-east-1", "eu-west-1", "af-south-1"},
+		InactiveAccounts: -1, UnreachableAccounts: -1, ConfigDisabledAccounts: -1,
+		RecorderStoppedAccounts: -1, AccessDeniedAccounts: -1, DisabledRegionAccounts: -1,
+		NonCompliantShare: 0.3,
+	}
+}
+
+// member returns a member account that is neither the management nor the hub account.
+func (e *env) member(t *testing.T) string {
+	t.Helper()
+	for _, id := range e.scannableAccounts() {
+		if id != e.org.ManagementAccountID && id != e.org.HubAccountID {
+			return id
+		}
+	}
+	t.Fatal("no member account")
+	return ""
+}
+
+// wantTransient checks that err is a *TransientError itself, not wrapped, so
+// that aws-lambda-go reports the errorType "TransientError", and that no
+// shard was written.
+func wantTransient(t *testing.T, e *env, err error) *scan.TransientError {
+	t.Helper()
+	te, ok := err.(*scan.TransientError)
+	if !ok {
+		t.Fatalf("Handle error = %T %v, want a *scan.TransientError", err, err)
+	}
+	if name := reflect.TypeOf(err).Elem().Name(); name != "TransientError" {
+		t.Errorf("error type name = %q, want TransientError (the state machine retries on it)", name)
+	}
+	if keys := e.shardKeys(t); len(keys) != 0 {
+		t.Errorf("a failed scan wrote %v", keys)
+	}
+	return te
+}
+
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name    string
+		spec    func(*orgsim.Spec)
+		environ []string
+		// setup changes the organization or the faults for account id.
+		setup func(t *testing.T, e *env, id string)
+		// check inspects the shard written for id.
+		check func(t *testing.T, e *env, id string, s *run.Shard)
+	}{
+		{
+			name: "30% throttling on every Config operation",
+			spec: func(s *orgsim.Spec) { s.RulesPerRegion, s.ResourcesPerRule = 60, 150 },
+			setup: func(t *testing.T, e *env, id string) {
+				e.srv.SetFaults(orgsim.Faults{Seed: 7, Throttle: map[string]float64{"config:*": 0.3}})
+			},
+			check: func(t *testing.T, e *env, id string, s *run.Shard) {
+				made, minimum := 0, 0
+				for _, region := range e.cfg.Regions {
+					made += sum(e.calls(id, region))
+					minimum += sum(e.minimumCalls(e.org.Account(id), region))
+				}
+				if made <= minimum {
+					t.Errorf("%d Config calls for a minimum of %d: the throttling was not exercised", made, minimum)
+				}
+			},
+		},
+		{
+			name: "read role does not trust the scanner",
+			setup: func(t *testing.T, e *env, id string) {
+				update(t, e.org.UpdateAccount(id, func(a *orgsim.Account) {
+					a.Roles = []orgsim.Role{{Name: orgsim.DefaultReadRoleName, Trusted: []string{"arn:aws:iam::999999999999:role/someone-else"}}}
+				}))
+			},
+			check: wantUnreachable,
+		},
+		{
+			name: "read role missing",
+			setup: func(t *testing.T, e *env, id string) {
+				update(t, e.org.UpdateAccount(id, func(a *orgsim.Account) { a.Roles = nil }))
+			},
+			check: wantUnreachable,
+		},
+		{
+			name:    "wrong ExternalId",
+			spec:    func(s *orgsim.Spec) { s.ExternalID = "expected-external-id" },
+			environ: []string{"READ_EXTERNAL_ID=some-other-id"},
+			check:   wantUnreachable,
+		},
+		{
+			name:    "right ExternalId",
+			spec:    func(s *orgsim.Spec) { s.ExternalID = "expected-external-id" },
+			environ: []string{"READ_EXTERNAL_ID=expected-external-id"},
+			check:   wantRegions(map[string]run.RegionStatus{"us-east-1": run.RegionScanned, "eu-west-1": run.RegionScanned, "af-south-1": run.RegionScanned}),
+		},
+		{
+			name: "Config not enabled in one region",
+			setup: func(t *testing.T, e *env, id string) {
+				update(t, e.org.UpdateRegionConfig(id, "eu-west-1", func(rc *orgsim.RegionConfig) { *rc = orgsim.RegionConfig{} }))
+			},
+			check: wantRegions(map[string]run.RegionStatus{"us-east-1": run.RegionScanned, "eu-west-1": run.RegionConfigNotEnabled, "af-south-1": run.RegionScanned}),
+		},
+		{
+			name: "recorder stopped",
+			setup: func(t *testing.T, e *env, id string) {
+				update(t, e.org.UpdateRegionConfig(id, "us-east-1", func(rc *orgsim.RegionConfig) {
+					rc.Recorder.Recording = false
+					rc.Recorder.LastStopTime = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+				}))
+			},
+			check: func(t *testing.T, e *env, id string, s *run.Shard) {
+				wantRegions(map[string]run.RegionStatus{"us-east-1": run.RegionRecorderStopped, "eu-west-1": run.RegionScanned, "af-south-1": run.RegionScanned})(t, e, id, s)
+				if r := s.Regions[slices.IndexFunc(s.Regions, func(r run.Region) bool { return r.Region == "us-east-1" })]; len(r.Rules) == 0 {
+					t.Error("recorder-stopped region has no rules; they should still be read")
+				}
+			},
+		},
+		{
+			name: "region disabled",
+			setup: func(t *testing.T, e *env, id string) {
+				update(t, e.org.UpdateAccount(id, func(a *orgsim.Account) { a.DisabledRegions = []string{"af-south-1"} }))
+			},
+			check: wantRegions(map[string]run.RegionStatus{"us-east-1": run.RegionScanned, "eu-west-1": run.RegionScanned, "af-south-1": run.RegionDisabled}),
+		},
+		{
+			name: "AccessDenied on one Config action",
+			setup: func(t *testing.T, e *env, id string) {
+				update(t, e.org.UpdateAccount(id, func(a *orgsim.Account) {
+					a.DeniedActions = []string{"config:DescribeConfigRuleEvaluationStatus"}
+				}))
+			},
+			check: func(t *testing.T, e *env, id string, s *run.Shard) {
+				wantRegions(map[string]run.RegionStatus{"us-east-1": run.RegionAccessDenied, "eu-west-1": run.RegionAccessDenied, "af-south-1": run.RegionAccessDenied})(t, e, id, s)
+				for _, r := range s.Regions {
+					if !strings.Contains(r.Reason, "config:DescribeConfigRuleEvaluationStatus denied") {
+						t.Errorf("%s: reason %q does not name the denied action", r.Region, r.Reason)
+					}
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := faultSpec(21)
+			if tt.spec != nil {
+				tt.spec(&spec)
+			}
+			e := newEnv(t, spec, tt.environ...)
+			id := e.member(t)
+			if tt.setup != nil {
+				tt.setup(t, e, id)
+			}
+			s := scanAndCheck(t, e, id, false)
+			tt.check(t, e, id, s)
+		})
+	}
+}
+
+func update(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantUnreachable(t *testing.T, e *env, id string, s *run.Shard) {
+	t.Helper()
+	if s.Status != run.AccountUnreachable || len(s.Regions) != 0 {
+		t.Errorf("shard status %s with %d regions, want unreachable with none", s.Status, len(s.Regions))
+	}
+}
+
+func wantRegions(want map[string]run.RegionStatus) func(*testing.T, *env, string, *run.Shard) {
+	return func(t *testing.T, e *env, id string, s *run.Shard) {
+		t.Helper()
+		got := map[string]run.RegionStatus{}
+		for _, r := range s.Regions {
+			got[r.Region] = r.Status
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("region statuses = %v, want %v", got, want)
+		}
+	}
+}
+
+func TestTransientFailures(t *testing.T) {
+	tests := []struct {
+		name       string
+		faults     orgsim.Faults
+		deadline   time.Duration // 0: none
+		margin     time.Duration
+		wantAction string
+		wantErr    error
+	}{
+		{
+			name:       "persistent 5xx",
+			faults:     orgsim.Faults{ServerErrors: map[string]float64{"config:*": 1}},
+			wantAction: "config:DescribeConfigurationRecorders",
+		},
+		{
+			name:       "throttling past the retries",
+			faults:     orgsim.Faults{Throttle: map[string]float64{"config:DescribeConfigRules": 1}},
+			wantAction: "config:DescribeConfigRules",
+		},
+		{
+			name:       "STS throttling past the retries",
+			faults:     orgsim.Faults{Throttle: map[string]float64{"sts:AssumeRole": 1}},
+			wantAction: "sts:AssumeRole",
+		},
+		{
+			name:       "S3 failing the write",
+			faults:     orgsim.Faults{ServerErrors: map[string]float64{"s3:PutObject": 1}},
+			wantAction: "s3:PutObject",
+		},
+		{
+			name:     "deadline shorter than the scan",
+			faults:   orgsim.Faults{Latency: 100 * time.Millisecond},
+			deadline: time.Second,
+			margin:   600 * time.Millisecond,
+			wantErr:  context.DeadlineExceeded,
+		},
+		{
+			name:     "deadline already inside the write margin",
+			deadline: 50 * time.Millisecond,
+			margin:   time.Second,
+			wantErr:  context.DeadlineExceeded,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, faultSpec(31))
+			id := e.member(t)
+			e.srv.SetFaults(tt.faults)
+			if tt.margin > 0 {
+				e.handler.WriteMargin = tt.margin
+			}
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+			}
+			_, err := e.handler.Handle(ctx, e.input(id))
+			te := wantTransient(t, e, err)
+			if te.AccountID != id {
+				t.Errorf("TransientError.AccountID = %q, want %q", te.AccountID, id)
+			}
+			if tt.wantAction != "" && te.Action != tt.wantAction {
+				t.Errorf("TransientError.Action = %q, want %q (error %v)", te.Action, tt.wantAction, te)
+			}
+			if tt.wantErr != nil && !errors.Is(te, tt.wantErr) {
+				t.Errorf("TransientError = %v, want it to wrap %v", te, tt.wantErr)
+			}
+			if tt.deadline > 0 && ctx.Err() != nil {
+				t.Errorf("the handler returned after the invocation's deadline: %v", ctx.Err())
+			}
+		})
+	}
+}
