@@ -49,14 +49,18 @@ func (g *goBuild) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool 
 // a function is redeployed when its binary changes, whichever package of the
 // module changed it (the build is reproducible: -trimpath, no VCS stamp).
 func goFunctionCode(moduleRoot, name string) awslambda.Code {
+	pkg := "./functions/" + name
 	return awslambda.Code_FromAsset(jsii.String(moduleRoot), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
-			Local: &goBuild{moduleRoot: moduleRoot, pkg: "./functions/" + name},
+			Local: &goBuild{moduleRoot: moduleRoot, pkg: pkg},
 			// Used only if the local build reports failure: fail with a pointer
 			// to the go build output printed above instead of trying Docker.
+			// The command names the package, which also keeps CDK from
+			// reusing one function's bundle for another: its bundle cache key
+			// covers the source path and these options, not the Go bundler.
 			Image:   awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/busybox:stable")),
-			Command: jsii.Strings("sh", "-c", "echo 'the local go build failed; see its output above' >&2; exit 1"),
+			Command: jsii.Strings("sh", "-c", "echo 'go build "+pkg+" failed; see its output above' >&2; exit 1"),
 		},
 	})
 }

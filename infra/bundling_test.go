@@ -4,7 +4,12 @@ import (
 	"debug/elf"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
 )
 
 // writeModule creates a Go module with one function package whose build
@@ -66,5 +71,50 @@ func TestFindModuleRoot(t *testing.T) {
 	}
 	if _, err := findModuleRoot(string(filepath.Separator)); err == nil {
 		t.Error("findModuleRoot(/) succeeded, want an error")
+	}
+}
+
+func TestGoFunctionCodeBundlesEachFunction(t *testing.T) {
+	root := writeModule(t)
+	other := filepath.Join(root, "functions", "other")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "main.go"), []byte("package main\n\nfunc main() { println(\"the other function\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)}) // bundling on
+	stack := awscdk.NewStack(app, jsii.String("Bundled"), nil)
+	for _, name := range []string{"hello", "other"} {
+		awslambda.NewFunction(stack, jsii.String(name), &awslambda.FunctionProps{
+			Runtime: awslambda.Runtime_PROVIDED_AL2023(), Architecture: awslambda.Architecture_ARM_64(),
+			Handler: jsii.String("bootstrap"), Code: goFunctionCode(root, name),
+		})
+	}
+	marker := map[string]string{"hello": "built with lambda.norpc", "other": "the other function"}
+	seen := map[string]string{}
+	fns := templateOf(t, stack).ofType("AWS::Lambda::Function")
+	if len(fns) != 2 {
+		t.Fatalf("%d functions, want 2", len(fns))
+	}
+	for id, r := range fns {
+		code, _ := r.Properties["Code"].(map[string]any)
+		key, _ := code["S3Key"].(string)
+		dir := "asset." + strings.TrimSuffix(key, ".zip")
+		if prev, ok := seen[dir]; ok {
+			t.Errorf("functions %s and %s share asset %s: each must get its own build", prev, id, dir)
+		}
+		seen[dir] = id
+		bin, err := os.ReadFile(filepath.Join(out, dir, "bootstrap"))
+		if err != nil {
+			t.Errorf("asset of %s: %v", id, err)
+			continue
+		}
+		name := strings.TrimRight(id, "0123456789ABCDEF")
+		if !strings.Contains(string(bin), marker[name]) {
+			t.Errorf("asset of %s holds another function's build (no %q in its bootstrap)", id, marker[name])
+		}
 	}
 }
