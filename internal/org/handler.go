@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/config-report/config-report/internal/run"
 )
@@ -53,6 +54,9 @@ type Out struct {
 	// ExcludedAccounts is the number of active accounts EXCLUDE_ACCOUNTS
 	// removed (new runs only).
 	ExcludedAccounts int `json:"excludedAccounts,omitempty"`
+	// UntaggedAccounts is the number of accounts whose tags were not read
+	// because the function's deadline came near; normally absent.
+	UntaggedAccounts int `json:"untaggedAccounts,omitempty"`
 }
 
 // Request is a decoded execution input.
@@ -228,7 +232,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	lister := h.lister(runID, log)
 	listing, err := lister.List(ctx)
 	if err != nil {
-		return Out{}, fmt.Errorf("run %s: %w", runID, err)
+		return Out{}, fmt.Errorf("run %s: %w", runID, h.explain(err))
 	}
 	key := run.ManifestKey(runID)
 	if err := run.PutManifest(ctx, h.deps.S3, h.cfg.Bucket, key, listing.Accounts); err != nil {
@@ -239,12 +243,13 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	}
 	log.InfoContext(ctx, "wrote manifest",
 		"manifest_key", key, "accounts", len(listing.Accounts), "inactive", listing.Inactive,
-		"excluded", listing.Excluded, "duration", time.Since(start).Round(time.Millisecond).String())
+		"excluded", listing.Excluded, "untagged", listing.Untagged, "duration", time.Since(start).Round(time.Millisecond).String())
 	out := h.out(runID, key, len(listing.Accounts))
 	if len(listing.Inactive) > 0 {
 		out.InactiveAccounts = listing.Inactive
 	}
 	out.ExcludedAccounts = listing.Excluded
+	out.UntaggedAccounts = listing.Untagged
 	return out, nil
 }
 
@@ -262,7 +267,7 @@ func (h *Handler) rerun(ctx context.Context, in In, req Request, start time.Time
 		if errors.As(err, &bad) {
 			return Out{}, &InputError{Msg: fmt.Sprintf("re-run of %s: %s; nothing was written", req.RunID, bad.Error())}
 		}
-		return Out{}, fmt.Errorf("re-run of %s: %w", req.RunID, err)
+		return Out{}, fmt.Errorf("re-run of %s: %w", req.RunID, h.explain(err))
 	}
 	key := run.RerunManifestKey(req.RunID, stamp)
 	if err := run.PutManifest(ctx, h.deps.S3, h.cfg.Bucket, key, accounts); err != nil {
@@ -290,6 +295,26 @@ func (h *Handler) mustExist(ctx context.Context, runID string) error {
 			runID, h.cfg.Bucket, key)}
 	}
 	return fmt.Errorf("check s3://%s/%s: %w", h.cfg.Bucket, key, err)
+}
+
+// explain adds what to check to an error of assuming the org role, which
+// surfaces inside the first Organizations call that needs credentials.
+func (h *Handler) explain(err error) error {
+	if fromSTS(err) {
+		return fmt.Errorf("assume %s %s (check the role's trust policy and %s): %w", EnvRoleARN, h.cfg.RoleARN, EnvExternalID, err)
+	}
+	return err
+}
+
+// fromSTS reports whether an STS operation failed somewhere in err's chain
+// (errors.As would stop at the Organizations operation that wraps it).
+func fromSTS(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if oe, ok := err.(*smithy.OperationError); ok && oe.Service() == "STS" {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *Handler) lister(runID string, log *slog.Logger) *Lister {

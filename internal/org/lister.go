@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -63,7 +64,16 @@ type Options struct {
 	Concurrency int
 	// Logger receives progress; nil means slog.Default().
 	Logger *slog.Logger
+	// TagReserve is how long before the context's deadline the lister stops
+	// reading tags, so that the manifest is still written, with the tags
+	// read so far, when the function's time runs short; zero means
+	// DefaultTagReserve. Without a deadline it has no effect.
+	TagReserve time.Duration
 }
+
+// DefaultTagReserve is the time kept back from tag reading to write the
+// manifest before the function's deadline.
+const DefaultTagReserve = time.Minute
 
 // Lister lists the accounts of an organization that a run scans.
 type Lister struct {
@@ -71,12 +81,16 @@ type Lister struct {
 	filter      Filter
 	tagKeys     map[string]bool
 	concurrency int
+	tagReserve  time.Duration
 	log         *slog.Logger
 }
 
 // NewLister returns a Lister that reads the organization through c.
 func NewLister(c Client, o Options) *Lister {
-	l := &Lister{c: c, filter: o.Filter, concurrency: o.Concurrency, log: o.Logger}
+	l := &Lister{c: c, filter: o.Filter, concurrency: o.Concurrency, tagReserve: o.TagReserve, log: o.Logger}
+	if l.tagReserve <= 0 {
+		l.tagReserve = DefaultTagReserve
+	}
 	if l.concurrency <= 0 {
 		l.concurrency = DefaultConcurrency
 	}
@@ -102,6 +116,9 @@ type Listing struct {
 	// Excluded is the number of active accounts inside the selected OUs that
 	// EXCLUDE_ACCOUNTS removed.
 	Excluded int
+	// Untagged is the number of accounts whose tags were not read because
+	// the deadline came near (see Options.TagReserve); zero normally.
+	Untagged int
 }
 
 // List walks the organization's OU tree and returns the active accounts the
@@ -130,7 +147,7 @@ func (l *Lister) List(ctx context.Context) (*Listing, error) {
 			res.Accounts = append(res.Accounts, e.account)
 		}
 	}
-	if err := l.tag(ctx, res.Accounts); err != nil {
+	if res.Untagged, err = l.tag(ctx, res.Accounts); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -224,7 +241,7 @@ func (l *Lister) Select(ctx context.Context, ids []string) ([]run.Account, error
 		return nil, &BadAccountsError{Accounts: bad}
 	}
 	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
-	if err := l.tag(ctx, accounts); err != nil {
+	if _, err := l.tag(ctx, accounts); err != nil {
 		return nil, err
 	}
 	return accounts, nil
@@ -429,42 +446,74 @@ func (l *Lister) checkIncludes(t *tree) error {
 
 // tag fills in the configured tags of accounts, calling ListTagsForResource
 // once per account (more for accounts with many tags), a bounded number at a
-// time. Without configured tag keys it makes no call.
-func (l *Lister) tag(ctx context.Context, accounts []run.Account) error {
+// time. Without configured tag keys it makes no call. When ctx has a
+// deadline, tag reading stops TagReserve before it: the accounts not reached
+// keep no tags, are counted in the result and logged, and the listing
+// succeeds, so that a slow organization costs tags rather than the run.
+func (l *Lister) tag(ctx context.Context, accounts []run.Account) (untagged int, err error) {
 	if len(l.tagKeys) == 0 || len(accounts) == 0 {
-		return nil
+		return 0, nil
 	}
-	var done atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
+	tagCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		tagCtx, cancel = context.WithDeadline(ctx, dl.Add(-l.tagReserve))
+		defer cancel()
+	}
+	var done, skipped atomic.Int64
+	g, gctx := errgroup.WithContext(tagCtx)
 	g.SetLimit(l.concurrency)
 	for i := range accounts {
 		a := &accounts[i]
 		g.Go(func() error {
-			tp := organizations.NewListTagsForResourcePaginator(l.c,
-				&organizations.ListTagsForResourceInput{ResourceId: aws.String(a.ID)})
-			for tp.HasMorePages() {
-				page, err := tp.NextPage(gctx)
-				if err != nil {
-					return fmt.Errorf("list tags of account %s: %w", a.ID, err)
-				}
-				for _, tg := range page.Tags {
-					k := aws.ToString(tg.Key)
-					if !l.tagKeys[k] {
-						continue
-					}
-					if a.Tags == nil {
-						a.Tags = map[string]string{}
-					}
-					a.Tags[k] = aws.ToString(tg.Value)
-				}
+			tags, err := l.tagsOf(gctx, a.ID)
+			switch {
+			case err != nil && tagCtx.Err() != nil && ctx.Err() == nil:
+				skipped.Add(1)
+				return nil
+			case err != nil:
+				return err
 			}
+			a.Tags = tags
 			if n := done.Add(1); n%progressEvery == 0 {
 				l.log.InfoContext(ctx, "reading account tags", "accounts", n, "of", len(accounts))
 			}
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return 0, err
+	}
+	if n := int(skipped.Load()); n > 0 {
+		l.log.WarnContext(ctx, "stopped reading tags near the deadline: some accounts have no tags in the manifest",
+			"untagged_accounts", n, "tagged_accounts", done.Load(), "reserve", l.tagReserve.String())
+		return n, nil
+	}
+	return 0, nil
+}
+
+// tagsOf returns the configured tags of one account, nil when it has none.
+func (l *Lister) tagsOf(ctx context.Context, id string) (map[string]string, error) {
+	var tags map[string]string
+	tp := organizations.NewListTagsForResourcePaginator(l.c,
+		&organizations.ListTagsForResourceInput{ResourceId: aws.String(id)})
+	for tp.HasMorePages() {
+		page, err := tp.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list tags of account %s: %w", id, err)
+		}
+		for _, tg := range page.Tags {
+			k := aws.ToString(tg.Key)
+			if !l.tagKeys[k] {
+				continue
+			}
+			if tags == nil {
+				tags = map[string]string{}
+			}
+			tags[k] = aws.ToString(tg.Value)
+		}
+	}
+	return tags, nil
 }
 
 // accountState returns the account's State, or its retired Status when a

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
@@ -323,4 +324,48 @@ func TestList20000AccountsThrottled(t *testing.T) {
 		t.Errorf("calls %v equal the pages %v: no throttle was injected", gotCalls, wantCalls)
 	}
 	t.Logf("calls with 20%% throttling: %v; pages: %v", gotCalls, wantCalls)
+}
+
+// TestListStopsReadingTagsNearTheDeadline gives tag reading less time than
+// it needs: the listing still succeeds with every account, the tags it did
+// read are right, and the accounts it did not reach are counted.
+func TestListStopsReadingTagsNearTheDeadline(t *testing.T) {
+	s := newSim(t, orgsim.Spec{Seed: 4, Accounts: 200})
+	// 10 ms a call: the walk takes tens of milliseconds, tagging 190-odd
+	// accounts four at a time about half a second, more than the 300 ms
+	// before the reserve begins.
+	s.srv.SetFaults(orgsim.Faults{Latency: 10 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	l := org.NewLister(s.client(), org.Options{TagKeys: []string{"owner", "team"}, TagReserve: 1200 * time.Millisecond, Logger: quiet()})
+	got, err := l.List(ctx)
+	if err != nil {
+		t.Fatalf("List() error = %v", err)
+	}
+	want := expect(s.org, org.Filter{}, []string{"owner", "team"})
+	if len(got.Accounts) != len(want.accounts) {
+		t.Fatalf("List() = %d accounts, want %d", len(got.Accounts), len(want.accounts))
+	}
+	if got.Untagged == 0 {
+		t.Errorf("List() untagged = 0, want the accounts not reached before the reserve counted")
+	}
+	tagged := 0
+	for i, a := range got.Accounts {
+		w := want.accounts[i]
+		if a.Tags != nil {
+			tagged++
+			if diff := cmp.Diff(w, a); diff != "" {
+				t.Errorf("account %s mismatch (-want +got):\n%s", a.ID, diff)
+			}
+			continue
+		}
+		w.Tags = nil
+		if diff := cmp.Diff(w, a); diff != "" {
+			t.Errorf("account %s mismatch (-want +got):\n%s", a.ID, diff)
+		}
+	}
+	if tagged+got.Untagged > len(got.Accounts) {
+		t.Errorf("tagged %d + untagged %d > %d accounts", tagged, got.Untagged, len(got.Accounts))
+	}
+	t.Logf("tagged %d, untagged %d of %d", tagged, got.Untagged, len(got.Accounts))
 }
