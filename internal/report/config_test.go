@@ -1,0 +1,72 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestLoadConfig(t *testing.T) {
+	base := map[string]string{"ENVIRONMENT": "prod", "REGIONS": "eu-west-1, us-east-1"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == "<unset>" {
+				delete(m, kv[i])
+				continue
+			}
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{
+			name: "defaults",
+			env:  base,
+			want: Config{Environment: "prod", Regions: []string{"eu-west-1", "us-east-1"}, GreenPct: 90, AmberPct: 70, ReadConcurrency: 16},
+		},
+		{
+			name: "everything set",
+			env: with("COMPLIANCE_GREEN_PCT", "95.5", "COMPLIANCE_AMBER_PCT", "80", "READ_CONCURRENCY", "32",
+				"REPORT_SENDER", "reports@example.com", "REPORT_RECIPIENTS", "a@example.com, b@example.com,"),
+			want: Config{Environment: "prod", Regions: []string{"eu-west-1", "us-east-1"}, GreenPct: 95.5, AmberPct: 80, ReadConcurrency: 32,
+				Sender: "reports@example.com", Recipients: []string{"a@example.com", "b@example.com"}},
+		},
+		{name: "no environment", env: with("ENVIRONMENT", "<unset>"), wantErr: `"ENVIRONMENT"`},
+		{name: "no regions", env: with("REGIONS", "<unset>"), wantErr: `"REGIONS"`},
+		{name: "empty regions", env: with("REGIONS", " , "), wantErr: "REGIONS must list"},
+		{name: "bad region", env: with("REGIONS", "eu-west-1,Ireland"), wantErr: `REGIONS: "Ireland"`},
+		{name: "green not a number", env: with("COMPLIANCE_GREEN_PCT", "high"), wantErr: "COMPLIANCE_GREEN_PCT must be a number"},
+		{name: "green above 100", env: with("COMPLIANCE_GREEN_PCT", "101"), wantErr: "COMPLIANCE_GREEN_PCT must be a percentage"},
+		{name: "amber above green", env: with("COMPLIANCE_AMBER_PCT", "95"), wantErr: "COMPLIANCE_AMBER_PCT (95) must not be above"},
+		{name: "concurrency not a number", env: with("READ_CONCURRENCY", "many"), wantErr: "READ_CONCURRENCY must be a whole number"},
+		{name: "concurrency zero", env: with("READ_CONCURRENCY", "0"), wantErr: "READ_CONCURRENCY must be from 1"},
+		{name: "recipients without sender", env: with("REPORT_RECIPIENTS", "a@example.com"), wantErr: "REPORT_SENDER must be set"},
+		{name: "bad recipient", env: with("REPORT_SENDER", "r@example.com", "REPORT_RECIPIENTS", "not-an-address"), wantErr: `REPORT_RECIPIENTS: "not-an-address"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := LoadConfig(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("LoadConfig() error = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig() error = %v", err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("LoadConfig() (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
