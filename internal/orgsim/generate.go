@@ -442,7 +442,7 @@ func (o *Org) generateRegion(accountID string, gen accountGen, region string) *R
 		rc.Recorder.Recording = false
 		rc.Recorder.LastStopTime = now.Add(-time.Duration(1+r.IntN(200)) * time.Hour)
 	}
-	g := regionGen{o: o, account: accountID, region: region, pools: map[string][]Resource{}}
+	g := regionGen{o: o, account: accountID, region: region, pools: map[string][]*Resource{}}
 	for _, t := range o.plan.standalone {
 		rc.Rules = append(rc.Rules, g.rule(t, "", ""))
 	}
@@ -467,24 +467,32 @@ func (o *Org) generateRegion(accountID string, gen accountGen, region string) *R
 type regionGen struct {
 	o               *Org
 	account, region string
-	pools           map[string][]Resource
+	pools           map[string][]*Resource
 }
 
-func (g *regionGen) pool(typ string) []Resource {
-	if p, ok := g.pools[typ]; ok {
-		return p
-	}
-	n := max(4, 2*g.o.Spec.ResourcesPerRule)
+// poolSize is the number of resources of a type an account has in a region.
+func (g *regionGen) poolSize(typ string) int {
 	if typ == "AWS::::Account" {
-		n = 1
+		return 1
 	}
-	r := rngFor(g.o.seed, "pool", g.account, g.region, typ)
-	p := make([]Resource, n)
-	for i := range p {
-		p[i] = newResource(r, typ, g.account, g.region, i)
+	return max(4, 2*g.o.Spec.ResourcesPerRule)
+}
+
+// resource returns the i-th resource of a type, generated on first use from
+// the seed, account, region, type and index alone, so that rules naming the
+// same index share the resource and unused ones cost nothing.
+func (g *regionGen) resource(typ string, i int) Resource {
+	p, ok := g.pools[typ]
+	if !ok {
+		p = make([]*Resource, g.poolSize(typ))
+		g.pools[typ] = p
 	}
-	g.pools[typ] = p
-	return p
+	if p[i] == nil {
+		r := rngFor(g.o.seed, "resource", g.account, g.region, typ, itoa(i))
+		res := newResource(r, typ, g.account, g.region, i)
+		p[i] = &res
+	}
+	return *p[i]
 }
 
 func (g *regionGen) rule(t ruleTemplate, pack, suffix string) Rule {
@@ -529,18 +537,18 @@ func (g *regionGen) rule(t ruleTemplate, pack, suffix string) Rule {
 		ru.Compliance = Compliant
 	}
 	ru.LastEvaluatedAt = evaluated
-	pool := g.pool(t.resourceType)
-	order := r.Perm(len(pool))
+	size := g.poolSize(t.resourceType)
+	order := r.Perm(size)
 	nNC := 0
 	if ru.Compliance == NonCompliant {
-		nNC = min(1+r.IntN(s.ResourcesPerRule), len(pool))
+		nNC = min(1+r.IntN(s.ResourcesPerRule), size)
 	}
-	nC := min(r.IntN(4), len(pool)-nNC)
+	nC := min(r.IntN(4), size-nNC)
 	if ru.Compliance == Compliant {
 		nC = max(nC, 1)
 	}
 	for k, idx := range order[:nNC+nC] {
-		res := pool[idx]
+		res := g.resource(t.resourceType, idx)
 		res.RecordedAt = evaluated.Add(-time.Duration(r.IntN(600)) * time.Second)
 		if k < nNC {
 			if t.annotation != "" && r.Float64() < 0.7 {
