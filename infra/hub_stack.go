@@ -181,7 +181,7 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 		allow("WriteManifests", []string{"s3:PutObject"},
 			*bucket.ArnForObjects(jsii.String("runs/*/accounts.json")), *bucket.ArnForObjects(jsii.String("runs/*/reruns/*"))),
 		allow("ReadRuns", []string{"s3:GetObject"}, *bucket.ArnForObjects(jsii.String("runs/*"))),
-		listUnder(bucket, "runs/*"),
+		listBucket(bucket),
 	}
 	scanStatements := []awsiam.PolicyStatement{
 		allow("AssumeMemberReadRole", []string{"sts:AssumeRole"}, *stack.FormatArn(&awscdk.ArnComponents{
@@ -193,8 +193,10 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 	buildStatements := []awsiam.PolicyStatement{
 		allow("ReadRunsAndReports", []string{"s3:GetObject"},
 			*bucket.ArnForObjects(jsii.String("runs/*")), *bucket.ArnForObjects(jsii.String("reports/*"))),
-		listUnder(bucket, "runs/*", "reports/*"),
+		listBucket(bucket),
 		allow("WriteReports", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, *bucket.ArnForObjects(jsii.String("reports/*"))),
+		// A rebuild after a successful re-run removes the stale re-run input.
+		allow("DeleteStaleRerunInput", []string{"s3:DeleteObject"}, *bucket.ArnForObjects(jsii.String("reports/*/rerun-input.json"))),
 	}
 	if cfg.EmailEnabled() {
 		buildStatements = append(buildStatements, allow("SendReport", []string{"ses:SendEmail"}, h.senderIdentityARNs(cfg.ReportSender)...))
@@ -205,7 +207,7 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 		description: "Lists the organization's accounts to scan and writes the run's manifest.",
 		memoryMB:    ListAccountsMemoryMB, env: listEnv, statements: listStatements,
 		wildcardReason: "ListAccounts writes each run's manifest (runs/<runId>/accounts.json) or a re-run's " +
-			"(runs/<runId>/reruns/<stamp>.json), and reads and lists runs/ to check that a re-run names an existing run; " +
+			"(runs/<runId>/reruns/<stamp>.json), and reads runs/ to check that a re-run names an existing run; " +
 			"run IDs exist only at run time.",
 		wildcards: bucketObjects("runs/*/accounts.json", "runs/*/reruns/*", "runs/*"),
 	}, props.ModuleRoot, cfg, retention, removal)
@@ -223,8 +225,9 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 		description: "Merges a run's shards into the workbook, summary and CSV, and optionally e-mails the workbook.",
 		memoryMB:    BuildReportMemoryMB, ephemeralMB: BuildReportEphemeralMB, env: buildEnv, statements: buildStatements,
 		wildcardReason: "BuildReport reads every manifest and shard of a run (runs/<runId>/...) and earlier runs' " +
-			"summaries (reports/...), and writes reports/<runId>/...; run IDs exist only at run time.",
-		wildcards: bucketObjects("runs/*", "reports/*"),
+			"summaries (reports/...), writes reports/<runId>/... and deletes a stale reports/<runId>/rerun-input.json; " +
+			"run IDs exist only at run time.",
+		wildcards: bucketObjects("runs/*", "reports/*", "reports/*/rerun-input.json"),
 	}, props.ModuleRoot, cfg, retention, removal)
 
 	// --- State machine -------------------------------------------------------
@@ -488,16 +491,14 @@ func allow(sid string, actions []string, resources ...string) awsiam.PolicyState
 	})
 }
 
-// listUnder allows s3:ListBucket on bucket for keys under the given prefixes only.
-func listUnder(bucket awss3.IBucket, prefixes ...string) awsiam.PolicyStatement {
-	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ListRunPrefixes"),
-		Actions:   jsii.Strings("s3:ListBucket"),
-		Resources: jsii.Strings(*bucket.BucketArn()),
-		Conditions: &map[string]any{
-			"StringLike": map[string]any{"s3:prefix": prefixes},
-		},
-	})
+// listBucket allows s3:ListBucket on bucket. Besides listing, it is what
+// makes S3 answer a read of a missing key with NoSuchKey (404) rather than
+// AccessDenied (403); the handlers rely on that (a re-run naming an unknown
+// run, an account without a shard, a first run without a previous summary).
+// A condition on s3:prefix would not apply to those reads, so there is none:
+// the bucket holds only this pipeline's runs/ and reports/.
+func listBucket(bucket awss3.IBucket) awsiam.PolicyStatement {
+	return allow("ListReportBucket", []string{"s3:ListBucket"}, *bucket.BucketArn())
 }
 
 func setIf(env map[string]string, key, value string) {

@@ -185,7 +185,7 @@ func TestHubFunctionRoles(t *testing.T) {
 			{Sid: "AssumeOrganizationRole", Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Resources: []string{"arn:aws:iam::444444444444:role/system-config-report-generator-list-org-role"}},
 			{Sid: "WriteManifests", Effect: "Allow", Actions: []string{"s3:PutObject"}, Resources: []string{f.obj("runs/*/accounts.json"), f.obj("runs/*/reruns/*")}},
 			{Sid: "ReadRuns", Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{f.obj("runs/*")}},
-			{Sid: "ListRunPrefixes", Effect: "Allow", Actions: []string{"s3:ListBucket"}, Resources: []string{"<" + f.bucket + ".Arn>"}, Condition: `{"StringLike":{"s3:prefix":["runs/*"]}}`},
+			{Sid: "ListReportBucket", Effect: "Allow", Actions: []string{"s3:ListBucket"}, Resources: []string{"<" + f.bucket + ".Arn>"}},
 		}},
 		{"system-config-report-scanner-role", ScanAccountPackage, []statement{
 			logs(ScanAccountPackage),
@@ -195,8 +195,9 @@ func TestHubFunctionRoles(t *testing.T) {
 		{"system-config-report-formatter-role", BuildReportPackage, []statement{
 			logs(BuildReportPackage),
 			{Sid: "ReadRunsAndReports", Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{f.obj("reports/*"), f.obj("runs/*")}},
-			{Sid: "ListRunPrefixes", Effect: "Allow", Actions: []string{"s3:ListBucket"}, Resources: []string{"<" + f.bucket + ".Arn>"}, Condition: `{"StringLike":{"s3:prefix":["runs/*","reports/*"]}}`},
+			{Sid: "ListReportBucket", Effect: "Allow", Actions: []string{"s3:ListBucket"}, Resources: []string{"<" + f.bucket + ".Arn>"}},
 			{Sid: "WriteReports", Effect: "Allow", Actions: []string{"s3:AbortMultipartUpload", "s3:PutObject"}, Resources: []string{f.obj("reports/*")}},
+			{Sid: "DeleteStaleRerunInput", Effect: "Allow", Actions: []string{"s3:DeleteObject"}, Resources: []string{f.obj("reports/*/rerun-input.json")}},
 			{Sid: "SendReport", Effect: "Allow", Actions: []string{"ses:SendEmail"}, Resources: []string{
 				"arn:aws:ses:eu-west-1:333333333333:identity/config-report@example.com",
 				"arn:aws:ses:eu-west-1:333333333333:identity/example.com",
