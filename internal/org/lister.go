@@ -206,6 +206,9 @@ func (l *Lister) Select(ctx context.Context, ids []string) ([]run.Account, error
 	if err != nil {
 		return nil, err
 	}
+	if err := l.checkIncludes(t); err != nil {
+		return nil, err
+	}
 	byID := make(map[string]entry, len(t.accounts))
 	for _, e := range t.accounts {
 		byID[e.account.ID] = e
