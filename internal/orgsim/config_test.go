@@ -365,6 +365,11 @@ func TestConfigErrors(t *testing.T) {
 	on := configservice.NewFromConfig(readConfig(org, srv, a.ID, "eu-south-1"))
 	rule := a.RegionConfig("eu-south-1").Rules[0].Name
 
+	proactive, err := on.DescribeConfigRules(ctx, &configservice.DescribeConfigRulesInput{Filters: &cfgtypes.DescribeConfigRulesFilters{EvaluationMode: cfgtypes.EvaluationModeProactive}})
+	if err != nil || len(proactive.ConfigRules) != 0 {
+		t.Errorf("PROACTIVE rules = %+v, %v; want none (every rule is DETECTIVE)", proactive, err)
+	}
+
 	// Config not enabled: empty lists.
 	recs, err := off.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{})
 	if err != nil || len(recs.ConfigurationRecorders) != 0 {

@@ -47,7 +47,7 @@ type cfgInput struct {
 	ConfigurationRecorderNames []string
 	Arn                        string
 	ServicePrincipal           string
-	Filters                    json.RawMessage
+	Filters                    struct{ EvaluationMode, RuleEvaluationVisibility string }
 	Limit                      *int
 	NextToken                  string
 	ResourceKeys               []cfgResourceKey `json:"resourceKeys"`
@@ -237,7 +237,10 @@ func (s *Server) describeConfigRules(c *call, in *cfgInput, rc *RegionConfig) *a
 	if e != nil {
 		return e
 	}
-	sc, off, e := s.tokenOffset(c, in.NextToken, strings.Join(in.ConfigRuleNames, ","))
+	if in.Filters.EvaluationMode == "PROACTIVE" { // every simulated rule is DETECTIVE
+		rules = nil
+	}
+	sc, off, e := s.tokenOffset(c, in.NextToken, strings.Join(in.ConfigRuleNames, ","), in.Filters.EvaluationMode)
 	if e != nil {
 		return e
 	}

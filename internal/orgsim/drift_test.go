@@ -71,7 +71,7 @@ var served = []struct {
 	{"sts", "GetCallerIdentity", "sts", stsschemas.GetCallerIdentityResponse, map[string]string{"Action": "read", "Version": "read"}},
 	{"config", "DescribeConfigurationRecorders", "configservice", cfgschemas.DescribeConfigurationRecordersResponse, recorderFields},
 	{"config", "DescribeConfigurationRecorderStatus", "configservice", cfgschemas.DescribeConfigurationRecorderStatusResponse, recorderFields},
-	{"config", "DescribeConfigRules", "configservice", cfgschemas.DescribeConfigRulesResponse, map[string]string{"ConfigRuleNames": "read", "NextToken": "read", "Filters": "ignored: every rule is DETECTIVE"}},
+	{"config", "DescribeConfigRules", "configservice", cfgschemas.DescribeConfigRulesResponse, map[string]string{"ConfigRuleNames": "read", "NextToken": "read", "Filters": "EvaluationMode read (every rule is DETECTIVE); RuleEvaluationVisibility ignored"}},
 	{"config", "DescribeComplianceByConfigRule", "configservice", cfgschemas.DescribeComplianceByConfigRuleResponse, map[string]string{"ConfigRuleNames": "read", "ComplianceTypes": "read", "NextToken": "read"}},
 	{"config", "GetComplianceDetailsByConfigRule", "configservice", cfgschemas.GetComplianceDetailsByConfigRuleResponse, map[string]string{"ConfigRuleName": "read", "ComplianceTypes": "read", "Limit": "read", "NextToken": "read"}},
 	{"config", "DescribeConfigRuleEvaluationStatus", "configservice", cfgschemas.DescribeConfigRuleEvaluationStatusResponse, map[string]string{"ConfigRuleNames": "read", "Limit": "read", "NextToken": "read"}},
