@@ -47,6 +47,10 @@ const (
 	DefaultNoncurrentVersionDays      = 30
 	DefaultAccessLogRetentionDays     = 365
 	DefaultLogRetentionDays           = 90
+	// DefaultComplianceGreenPct and DefaultComplianceAmberPct are the report
+	// builder's own defaults, used to check the pair when one is set.
+	DefaultComplianceGreenPct = 90
+	DefaultComplianceAmberPct = 70
 	// MinRunDataRetentionDays keeps a run's manifest and shards for as long as
 	// Step Functions can redrive the execution (14 days) plus a day.
 	MinRunDataRetentionDays = 15
@@ -402,23 +406,28 @@ func (c Config) Validate() error {
 	}
 	for _, n := range []struct {
 		setting string
-		v       int
-	}{{"regionConcurrency", c.RegionConcurrency}, {"detailConcurrency", c.DetailConcurrency}, {"readConcurrency", c.ReadConcurrency}} {
-		if n.v < 0 || n.v > 64 {
-			bad(n.setting, "%d, want 1 to 64 (or leave it out for the default)", n.v)
+		v, max  int
+	}{{"regionConcurrency", c.RegionConcurrency, 64}, {"detailConcurrency", c.DetailConcurrency, 64}, {"readConcurrency", c.ReadConcurrency, 256}} {
+		if n.v < 0 || n.v > n.max {
+			bad(n.setting, "%d, want 1 to %d (or leave it out for the default)", n.v, n.max)
 		}
 	}
-	green, amber := c.ComplianceGreenPct, c.ComplianceAmberPct
+	green, amber := DefaultComplianceGreenPct, DefaultComplianceAmberPct
 	for _, p := range []struct {
 		setting string
 		v       *int
-	}{{"complianceGreenPct", green}, {"complianceAmberPct", amber}} {
-		if p.v != nil && (*p.v < 0 || *p.v > 100) {
+		eff     *int
+	}{{"complianceGreenPct", c.ComplianceGreenPct, &green}, {"complianceAmberPct", c.ComplianceAmberPct, &amber}} {
+		if p.v == nil {
+			continue
+		}
+		*p.eff = *p.v
+		if *p.v < 0 || *p.v > 100 {
 			bad(p.setting, "%d, want 0 to 100", *p.v)
 		}
 	}
-	if green != nil && amber != nil && *amber > *green {
-		bad("complianceAmberPct", "%d is above complianceGreenPct %d", *amber, *green)
+	if amber > green {
+		bad("complianceAmberPct", "%d is above complianceGreenPct %d (unset settings default to %d and %d)", amber, green, DefaultComplianceGreenPct, DefaultComplianceAmberPct)
 	}
 
 	if c.ReportSender != "" && !plainAddress(c.ReportSender) {

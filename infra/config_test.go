@@ -117,6 +117,9 @@ func TestParseConfigErrors(t *testing.T) {
 			s["complianceGreenPct"] = 60
 			s["complianceAmberPct"] = 70
 		}, []string{"complianceAmberPct: 70 is above complianceGreenPct 60"}},
+		{"amber above the default green", func(s map[string]any) { s["complianceAmberPct"] = 95 }, []string{"complianceAmberPct: 95 is above complianceGreenPct 90"}},
+		{"read concurrency too high", func(s map[string]any) { s["readConcurrency"] = 300 }, []string{"readConcurrency: 300, want 1 to 256"}},
+		{"region concurrency too high", func(s map[string]any) { s["regionConcurrency"] = 65 }, []string{"regionConcurrency: 65, want 1 to 64"}},
 		{"bad bucket name", func(s map[string]any) { s["bucketName"] = "Reports_Bucket" }, []string{"bucketName"}},
 		{"run data shorter than redrive window", func(s map[string]any) { s["runDataRetentionDays"] = 7 }, []string{"runDataRetentionDays: 7, want at least 15"}},
 		{"reports shorter than run data", func(s map[string]any) {

@@ -538,3 +538,37 @@ func TestHubAlarm(t *testing.T) {
 		}
 	}
 }
+
+func TestHubTuningSettingsReachFunctions(t *testing.T) {
+	f := newHubFixture(t, "ptdev", func(s map[string]any) {
+		s["regionConcurrency"] = 8.0
+		s["detailConcurrency"] = 2.0
+		s["resolveResourceDetails"] = false
+		s["readConcurrency"] = 32.0
+		s["complianceGreenPct"] = 95.0
+		s["complianceAmberPct"] = 80.0
+		delete(s, "externalId")
+	})
+	env := func(pkg string) map[string]any {
+		return f.tp.Resources[f.fnIDs[pkg]].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	}
+	want := map[string]map[string]any{
+		ListAccountsPackage: {
+			"REPORT_BUCKET": "sys-compliance-reports-ptdev", "INCLUDE_OUS": "ou-ab12-pt000001",
+			"ORG_ROLE_ARN": "arn:aws:iam::222222222222:role/system-config-report-generator-list-org-role",
+		},
+		ScanAccountPackage: {
+			"REGIONS": "eu-west-1,eu-central-1", "READ_ROLE_NAME": "system-config-report-generator-read-role",
+			"REGION_CONCURRENCY": "8", "DETAIL_CONCURRENCY": "2", "RESOLVE_RESOURCE_DETAILS": "false",
+		},
+		BuildReportPackage: {
+			"ENVIRONMENT": "ptdev", "REGIONS": "eu-west-1,eu-central-1", "READ_CONCURRENCY": "32",
+			"COMPLIANCE_GREEN_PCT": "95", "COMPLIANCE_AMBER_PCT": "80",
+		},
+	}
+	for pkg, w := range want {
+		if diff := cmp.Diff(w, env(pkg)); diff != "" {
+			t.Errorf("%s environment mismatch (-want +got):\n%s", pkg, diff)
+		}
+	}
+}
