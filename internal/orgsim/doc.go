@@ -6,9 +6,27 @@
 //	org := orgsim.Generate(orgsim.Spec{Seed: 1, Accounts: 50})
 //	srv := orgsim.Start(org)
 //	t.Cleanup(srv.Close)
-//	cfg := srv.AWSConfig(org.HubRoleARN("system-config-report-scanner-role"), "eu-west-1")
-//	// assume org.RoleARN(id, "system-config-report-generator-read-role") with
-//	// stscreds, then use configservice.NewFromConfig(cfg) as in production.
+//	cfg := srv.AWSConfig(org.HubRoleARN(org.Spec.ScannerRoleName), "eu-west-1")
+//	// then, as in production: stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg),
+//	// org.RoleARN(accountID, org.Spec.ReadRoleName)) and configservice.NewFromConfig.
+//
+// Generate is deterministic from Spec.Seed; accounts, OUs and roles are built
+// at once and each account-region's Config data on first use, so a
+// 20,000-account organization is one cheap call. Org.UpdateAccount and
+// Org.UpdateRegionConfig change the organization while it is served (to
+// change compliance between two scans, remove a role, deny an action); the
+// model (Account.RegionConfig, Account.Role, …) is the ground truth tests
+// compare against.
+//
+// Start serves on a local port (httptest), StartOn on a given listener (a
+// long-running demo endpoint), and New returns a Server whose Handler you
+// serve yourself. Server.Credentials gives the credentials of any principal
+// ARN; the usual ones are the hub roles (Org.HubRoleARN), whose sessions then
+// assume the org and read roles through STS as the Lambda functions do.
+// Server.AWSConfig wraps both into an aws.Config; the standard
+// AWS_ENDPOINT_URL_<SERVICE> variables pointed at Server.URL work too.
+// Server.SetFaults injects transient failures, Server.Calls counts calls by
+// operation, account and region, Server.Emails returns what SES received.
 //
 // # Services
 //
@@ -43,7 +61,7 @@
 //   - config (JSON 1.1, StarlingDoveService), per caller account and region:
 //     DescribeConfigurationRecorders, DescribeConfigurationRecorderStatus,
 //     DescribeConfigRules (25 a page), DescribeComplianceByConfigRule (25 a
-//     page), GetComplianceDetailsByConfigRule (Limit 0–100, 0 meaning AWS's
+//     page: AWS does not document its size), GetComplianceDetailsByConfigRule (Limit 0–100, 0 meaning AWS's
 //     default of 10; ComplianceTypes COMPLIANT, NON_COMPLIANT,
 //     NOT_APPLICABLE), DescribeConfigRuleEvaluationStatus (Limit 0–50),
 //     DescribeConformancePacks (Limit 0–20), BatchGetResourceConfig (1–100
@@ -58,9 +76,11 @@
 // and deploy rules named <rule>-conformance-pack-<the same 9 characters>,
 // with CreatedBy config-conforms.amazonaws.com and ARNs under
 // config-rule/aws-service-rule/config-conforms.amazonaws.com/. This is the
-// naming seen on deployed packs (e.g. efs-encrypted-check-conformance-pack-
-// hbmlt5imw next to pack IDs conformance-pack-<id>); so a rule's pack is the
-// pack whose ID suffix ends the rule's name.
+// naming seen on deployed packs (rules such as
+// efs-encrypted-check-conformance-pack-hbmlt5imw, packs with IDs
+// conformance-pack-<id>); so a rule's pack is the pack whose ID suffix ends
+// the rule's name, and the rule's base name is what precedes
+// "-conformance-pack-".
 //
 // A rule's compliance (DescribeComplianceByConfigRule) is COMPLIANT,
 // NON_COMPLIANT or INSUFFICIENT_DATA: AWS documents that NOT_APPLICABLE is not
