@@ -110,12 +110,8 @@ func (rs *regionScan) read(ctx context.Context) (run.Region, error) {
 		packs      map[string]string
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		var err error
-		if compliance, err = rs.compliance(gctx); err != nil {
-			return err
-		}
-		resources, err = rs.details(gctx, rules, compliance)
+	g.Go(func() (err error) {
+		compliance, resources, err = rs.complianceAndDetails(gctx, rules)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -223,23 +219,59 @@ func (rs *regionScan) rules(ctx context.Context) ([]types.ConfigRule, error) {
 	return rules, nil
 }
 
-// compliance returns each rule's compliance. Config leaves out rules it has
-// no result for; the caller counts those as INSUFFICIENT_DATA.
-func (rs *regionScan) compliance(ctx context.Context) (map[string]run.Compliance, error) {
-	out := map[string]run.Compliance{}
+// complianceAndDetails returns each rule's compliance and the non-compliant
+// resources of every NON_COMPLIANT rule. Config leaves out rules it has no
+// result for; the caller counts those as INSUFFICIENT_DATA. A rule's detail
+// calls start as soon as the compliance page naming it arrives, at most
+// DetailConcurrency at a time (the listing waits for a free slot); compliant
+// rules cost no call.
+func (rs *regionScan) complianceAndDetails(ctx context.Context, rules []types.ConfigRule) (map[string]run.Compliance, []run.Resource, error) {
+	known := make(map[string]bool, len(rules))
+	for _, r := range rules {
+		known[aws.ToString(r.ConfigRuleName)] = true
+	}
+	var (
+		mu        sync.Mutex
+		resources []run.Resource
+	)
+	compliance := map[string]run.Compliance{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, rs.s.Options.DetailConcurrency))
 	p := configservice.NewDescribeComplianceByConfigRulePaginator(rs.s.Config, &configservice.DescribeComplianceByConfigRuleInput{})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx, rs.optFn)
+		page, err := p.NextPage(gctx, rs.optFn)
 		if err != nil {
-			return nil, callFailed("config:DescribeComplianceByConfigRule", err)
+			// A failed detail call cancels gctx and is the error to report.
+			if werr := g.Wait(); werr != nil {
+				return nil, nil, werr
+			}
+			return nil, nil, callFailed("config:DescribeComplianceByConfigRule", err)
 		}
 		for _, c := range page.ComplianceByConfigRules {
-			if c.Compliance != nil && c.Compliance.ComplianceType != "" {
-				out[aws.ToString(c.ConfigRuleName)] = run.Compliance(c.Compliance.ComplianceType)
+			name := aws.ToString(c.ConfigRuleName)
+			if c.Compliance == nil || c.Compliance.ComplianceType == "" || !known[name] {
+				continue // a rule created after the rules were listed waits for the next scan
 			}
+			compliance[name] = run.Compliance(c.Compliance.ComplianceType)
+			if compliance[name] != run.NonCompliant {
+				continue
+			}
+			g.Go(func() error {
+				found, err := rs.ruleDetails(gctx, name)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				resources = append(resources, found...)
+				mu.Unlock()
+				return nil
+			})
 		}
 	}
-	return out, nil
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return compliance, resources, nil
 }
 
 // evaluationErrors returns the last evaluation error of every rule whose
@@ -285,37 +317,6 @@ func (rs *regionScan) conformancePacks(ctx context.Context) (map[string]string, 
 		for _, d := range page.ConformancePackDetails {
 			out[aws.ToString(d.ConformancePackId)] = aws.ToString(d.ConformancePackName)
 		}
-	}
-	return out, nil
-}
-
-// details reads every non-compliant resource of every NON_COMPLIANT rule,
-// DetailConcurrency rules at a time; compliant rules cost no call.
-func (rs *regionScan) details(ctx context.Context, rules []types.ConfigRule, compliance map[string]run.Compliance) ([]run.Resource, error) {
-	var (
-		mu  sync.Mutex
-		out []run.Resource
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, rs.s.Options.DetailConcurrency))
-	for _, cr := range rules {
-		name := aws.ToString(cr.ConfigRuleName)
-		if compliance[name] != run.NonCompliant {
-			continue
-		}
-		g.Go(func() error {
-			found, err := rs.ruleDetails(gctx, name)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			out = append(out, found...)
-			mu.Unlock()
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
 	}
 	return out, nil
 }
