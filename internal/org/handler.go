@@ -75,6 +75,7 @@ type InputError struct {
 	Msg string
 }
 
+// Error returns the message.
 func (e *InputError) Error() string { return e.Msg }
 
 // inputForm is the shape of a valid execution input, quoted by InputError.

@@ -168,6 +168,7 @@ type BadAccountsError struct {
 	Accounts []BadAccount
 }
 
+// Error names every rejected ID with its reason.
 func (e *BadAccountsError) Error() string {
 	parts := make([]string, len(e.Accounts))
 	for i, a := range e.Accounts {
