@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -246,5 +247,30 @@ func BenchmarkRegionConfig(b *testing.B) {
 		a := org.Accounts[i%len(org.Accounts)]
 		i++
 		org.generateRegion(a.ID, a.gen, fmt.Sprint("eu-west-", i%3))
+	}
+}
+
+// TestConcurrentUpdates changes one account-region from many goroutines while
+// it is read, and checks no change is lost.
+func TestConcurrentUpdates(t *testing.T) {
+	org := Generate(Spec{Seed: 5, Accounts: 5})
+	a := healthyAccount(t, org)
+	const n = 50
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			err := org.UpdateRegionConfig(a.ID, "eu-west-1", func(rc *RegionConfig) {
+				rc.Rules[0].NonCompliant = append(rc.Rules[0].NonCompliant, Resource{Type: "AWS::S3::Bucket", ID: fmt.Sprint("added-", i)})
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() { _ = a.RegionConfig("eu-west-1") })
+	}
+	wg.Wait()
+	before := len(Generate(Spec{Seed: 5, Accounts: 5}).Account(a.ID).RegionConfig("eu-west-1").Rules[0].NonCompliant)
+	if got := len(a.RegionConfig("eu-west-1").Rules[0].NonCompliant); got != before+n {
+		t.Errorf("after %d concurrent additions: %d resources, want %d", n, got, before+n)
 	}
 }

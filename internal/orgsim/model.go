@@ -65,7 +65,8 @@ const ConformsCreatedBy = "config-conforms.amazonaws.com"
 //
 // Fields are set by Generate and must not be modified afterwards; change
 // accounts with UpdateAccount and Config data with UpdateRegionConfig, which
-// are safe while a Server is serving the organization.
+// are safe while a Server is serving the organization. Reading an account's
+// fields directly races only with a concurrent UpdateAccount.
 type Org struct {
 	// Partition is the ARN partition, always "aws".
 	Partition string
@@ -91,6 +92,7 @@ type Org struct {
 	seed uint64
 	plan rulePlan
 
+	updateMu  sync.Mutex // serializes UpdateRegionConfig's read-modify-write
 	mu        sync.RWMutex
 	byID      map[string]*Account
 	ouByID    map[string]*OU
@@ -311,7 +313,7 @@ func (o *Org) ActiveAccounts() []string {
 
 // UpdateAccount changes an account under the organization's lock, so it is
 // safe while a Server serves the organization. fn may change any exported
-// field except ID.
+// field except ID; it must not call methods of the Org or its accounts.
 func (o *Org) UpdateAccount(id string, fn func(*Account)) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -361,12 +363,15 @@ func (a *Account) ARN() string {
 // UpdateRegionConfig changes the Config data of an account in a region: fn
 // receives a copy of the current data (override or generated) and the result
 // becomes the override, which wins over generation from then on. Safe while a
-// Server serves the organization.
+// Server serves the organization, and concurrent updates do not lose each
+// other's changes.
 func (o *Org) UpdateRegionConfig(accountID, region string, fn func(*RegionConfig)) error {
 	a := o.Account(accountID)
 	if a == nil {
 		return fmt.Errorf("orgsim: no account %s", accountID)
 	}
+	o.updateMu.Lock()
+	defer o.updateMu.Unlock()
 	rc := o.regionConfig(a, region).clone()
 	fn(&rc)
 	o.mu.Lock()
