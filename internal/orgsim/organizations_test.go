@@ -75,12 +75,17 @@ func TestOrganizationsTreeWalk(t *testing.T) {
 	client := organizations.NewFromConfig(orgConfig(org, srv))
 	ctx := t.Context()
 
-	roots, err := client.ListRoots(ctx, &organizations.ListRootsInput{})
-	if err != nil {
-		t.Fatalf("ListRoots: %v", err)
+	var roots []orgtypes.Root
+	rp := organizations.NewListRootsPaginator(client, &organizations.ListRootsInput{})
+	for rp.HasMorePages() {
+		out, err := rp.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("ListRoots: %v", err)
+		}
+		roots = append(roots, out.Roots...)
 	}
-	if len(roots.Roots) != 1 || aws.ToString(roots.Roots[0].Id) != org.RootID {
-		t.Fatalf("ListRoots = %+v, want root %s", roots.Roots, org.RootID)
+	if len(roots) != 1 || aws.ToString(roots[0].Id) != org.RootID || aws.ToString(roots[0].Name) != "Root" {
+		t.Fatalf("ListRoots = %+v, want root %s", roots, org.RootID)
 	}
 	gotParent := map[string]string{} // account or OU → parent
 	queue := []string{org.RootID}
