@@ -266,8 +266,9 @@ func Generate(spec Spec) *Org {
 			}
 		}
 	}
+	scanner := o.HubRoleARN(spec.ScannerRoleName)
 	for _, a := range o.Accounts {
-		a.Roles = []Role{{Name: spec.ReadRoleName, Trusted: []string{o.HubRoleARN(spec.ScannerRoleName)}, ExternalID: spec.ExternalID}}
+		a.Roles = []Role{{Name: spec.ReadRoleName, Trusted: []string{scanner}, ExternalID: spec.ExternalID}}
 	}
 	mgmt, hub := o.byID[o.ManagementAccountID], o.byID[o.HubAccountID]
 	mgmt.Roles = append(mgmt.Roles, Role{Name: spec.OrgRoleName, Trusted: []string{o.HubRoleARN(spec.ListerRoleName)}, ExternalID: spec.ExternalID})
