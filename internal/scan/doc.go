@@ -42,6 +42,20 @@
 //	config:GetComplianceDetailsByConfigRule
 //	config:BatchGetResourceConfig (only with RESOLVE_RESOURCE_DETAILS=true)
 //
+// # Performance
+//
+// BenchmarkScanAccount scans one account with 150 rules in each of 4
+// regions, 40 of them NON_COMPLIANT, against the simulated organization with
+// 20 ms of latency on every call and the default settings:
+//
+//	go test ./internal/scan -run '^$' -bench ScanAccount -benchtime 20x -count 3
+//
+// measured 570–650 ms per account on 2 cores, with 60 Config calls per
+// account-region, the minimum (recorders 1, recorder status 1, rules 6,
+// compliance 6, evaluation status 3, conformance packs 1, details 40,
+// BatchGetResourceConfig 2), and one AssumeRole per account. The 40 detail
+// calls, DETAIL_CONCURRENCY at a time, are most of the time.
+//
 // The hub's scanner role needs sts:AssumeRole on the read role in every
 // account and s3:PutObject on runs/*/shards/* of the report bucket.
 package scan
