@@ -13,7 +13,8 @@ import (
 // Page sizes and limits of the Config operations the simulator serves.
 const (
 	// configRulesPageSize is how many rules DescribeConfigRules returns per
-	// page; it takes no Limit. AWS returns 25.
+	// page; it takes no Limit. AWS does not document it; users of the API
+	// report pages of 25 (aws/aws-sdk-go#3293).
 	configRulesPageSize = 25
 	// complianceByRulePageSize is DescribeComplianceByConfigRule's page size
 	// (no Limit parameter; AWS does not document it): the same 25 as the
