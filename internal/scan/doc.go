@@ -30,8 +30,8 @@
 // Every member account needs the read role (system-config-report-generator-read-role
 // by default) trusting the hub's scanner role
 // (arn:<partition>:iam::<hub>:role/system-config-report-scanner-role), with
-// sts:ExternalId required when READ_EXTERNAL_ID is set, a maximum session
-// duration at least READ_SESSION_DURATION, and these actions on "*":
+// sts:ExternalId required when READ_EXTERNAL_ID is set, and these actions
+// on "*" (all read-only):
 //
 //	config:DescribeConfigurationRecorders
 //	config:DescribeConfigurationRecorderStatus
@@ -41,6 +41,13 @@
 //	config:DescribeConformancePacks
 //	config:GetComplianceDetailsByConfigRule
 //	config:BatchGetResourceConfig (only with RESOLVE_RESOURCE_DETAILS=true)
+//
+// The hub's scanner role needs sts:AssumeRole on the read role in every
+// account and s3:PutObject on runs/*/shards/* of the report bucket (with
+// kms:GenerateDataKey when the bucket uses a KMS key). The read role's
+// session is role-chained (the Lambda's role assuming another), so it lasts
+// at most one hour; STS is called at the hub region's regional endpoint,
+// whose session tokens are valid in opt-in regions too.
 //
 // # Performance
 //
@@ -55,7 +62,4 @@
 // compliance 6, evaluation status 3, conformance packs 1, details 40,
 // BatchGetResourceConfig 2), and one AssumeRole per account. The 40 detail
 // calls, DETAIL_CONCURRENCY at a time, are most of the time.
-//
-// The hub's scanner role needs sts:AssumeRole on the read role in every
-// account and s3:PutObject on runs/*/shards/* of the report bucket.
 package scan
