@@ -90,10 +90,21 @@ func configError(err error) error {
 	}
 	var msgs []string
 	for _, e := range agg.Errors {
-		var pe env.ParseError
-		if errors.As(e, &pe) {
+		var (
+			pe    env.ParseError
+			unset env.VarIsNotSetError
+			empty env.EmptyVarError
+		)
+		switch {
+		case errors.As(e, &pe):
 			name := envName(pe.Name)
 			msgs = append(msgs, fmt.Sprintf("%s: want %s: %v", name, expects[name], pe.Err))
+			continue
+		case errors.As(e, &unset):
+			msgs = append(msgs, fmt.Sprintf("%s is not set; want %s", unset.Key, expects[unset.Key]))
+			continue
+		case errors.As(e, &empty):
+			msgs = append(msgs, fmt.Sprintf("%s is empty; want %s", empty.Key, expects[empty.Key]))
 			continue
 		}
 		msgs = append(msgs, strings.TrimPrefix(e.Error(), "env: "))
