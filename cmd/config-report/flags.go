@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/config-report/config-report/internal/run"
 )
+
+// regionPattern matches an AWS region name.
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 
 // errHelp is returned by a subcommand after it printed its --help.
 var errHelp = errors.New("help requested")
@@ -36,7 +40,7 @@ type flagSet struct {
 func newFlagSet(e *env, name, synopsis string) *flagSet {
 	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), name: name, synopsis: synopsis, out: e.stdout}
 	fs.StringVar(&fs.logFormat, "log-format", "text", "log format on stderr: text or json")
-	fs.StringVar(&fs.logLevel, "log-level", "warn", "lowest log level shown: debug, info, warn or error")
+	fs.StringVar(&fs.logLevel, "log-level", "error", "lowest log level shown: debug, info, warn or error")
 	return fs
 }
 
@@ -73,11 +77,22 @@ func (fs *flagSet) printUsage() {
 			line += " " + kind
 		}
 		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+		switch {
+		case f.DefValue == "" || f.DefValue == "false" || f.DefValue == "0" || f.DefValue == "0s":
+		case kind == "string":
 			line += fmt.Sprintf(" (default %q)", f.DefValue)
+		default:
+			line += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		fmt.Fprintln(fs.out, line)
 	})
+}
+
+// isSet reports whether the named flag was given on the command line.
+func (fs *flagSet) isSet(name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // logger returns the slog logger the flags ask for, writing to w.

@@ -35,6 +35,8 @@ type env struct {
 
 func commands() []command {
 	return []command{
+		{name: "demo", summary: "run the whole pipeline on a simulated organization and write the report locally", run: runDemo},
+		{name: "run", summary: "run the pipeline against real AWS with your credentials", run: runRun},
 		{name: "rerun", summary: "start a state machine execution that re-runs a run's failed accounts", run: runRerun},
 	}
 }
@@ -66,14 +68,14 @@ func mainCode(ctx context.Context, args []string, e *env) int {
 			continue
 		}
 		err := c.run(ctx, e, args[1:])
-		return report(e.stderr, name, err)
+		return exitStatus(e.stderr, name, err)
 	}
 	fmt.Fprintf(e.stderr, "config-report: unknown command %q (see 'config-report --help')\n", name)
 	return 2
 }
 
-// report prints err as one line and returns the exit status it calls for.
-func report(w io.Writer, name string, err error) int {
+// exitStatus prints err as one line and returns the exit status it calls for.
+func exitStatus(w io.Writer, name string, err error) int {
 	var ue *usageError
 	switch {
 	case err == nil, errors.Is(err, errHelp):

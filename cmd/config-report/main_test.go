@@ -89,20 +89,28 @@ func runBinary(t *testing.T, env []string, args ...string) result {
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
 
-// wantFailure checks that r is a failure with the given exit status and a
-// single line on stderr that contains every one of want.
+// wantFailure checks that r is a failure with the given exit status whose
+// error is one line, the last on stderr (progress lines may precede it),
+// containing every one of want.
 func wantFailure(t *testing.T, r result, code int, want ...string) {
 	t.Helper()
 	if r.code != code {
 		t.Errorf("exit status = %d, want %d (stderr: %s)", r.code, code, r.stderr)
 	}
-	msg := strings.TrimSuffix(r.stderr, "\n")
-	if msg == "" || strings.Contains(msg, "\n") {
-		t.Errorf("stderr = %q, want exactly one line", r.stderr)
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	msg := lines[len(lines)-1]
+	errLines := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "config-report") {
+			errLines++
+		}
+	}
+	if !strings.HasPrefix(msg, "config-report") || errLines != 1 {
+		t.Errorf("stderr = %q, want the error as its one last line", r.stderr)
 	}
 	for _, w := range want {
 		if !strings.Contains(msg, w) {
-			t.Errorf("stderr = %q, want it to contain %q", msg, w)
+			t.Errorf("error = %q, want it to contain %q", msg, w)
 		}
 	}
 }

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/config-report/config-report/internal/orgsim"
+	"github.com/config-report/config-report/internal/report"
+	"github.com/config-report/config-report/internal/run"
+)
+
+// groundTruth is what a complete scan of the simulated organization must
+// report, computed from the simulator's model rather than through it.
+type groundTruth struct {
+	accounts, unreachable, resources int
+}
+
+// truthOf returns the ground truth of o for the scanner's role names: an
+// account is unreachable when its read role is missing, does not trust the
+// scanner role or requires an ExternalId; a Config action denied in an
+// account leaves its resources unread.
+func truthOf(o *orgsim.Org) groundTruth {
+	var g groundTruth
+	scanner := o.HubRoleARN(orgsim.DefaultScannerRoleName)
+	for _, id := range o.ActiveAccounts() {
+		g.accounts++
+		a := o.Account(id)
+		role, ok := a.Role(orgsim.DefaultReadRoleName)
+		if !ok || !slices.Contains(role.Trusted, scanner) || role.ExternalID != "" {
+			g.unreachable++
+			continue
+		}
+		if len(a.DeniedActions) > 0 {
+			continue
+		}
+		for _, region := range o.Regions {
+			if slices.Contains(a.DisabledRegions, region) {
+				continue
+			}
+			for _, rule := range a.RegionConfig(region).Rules {
+				g.resources += len(rule.NonCompliant)
+			}
+		}
+	}
+	return g
+}
+
+func loadSummary(t *testing.T, out, runID string) *report.Summary {
+	t.Helper()
+	s, err := readSummary(out, runID)
+	if err != nil {
+		t.Fatalf("summary of %s: %v", runID, err)
+	}
+	return s
+}
+
+// checkWorkbook opens the run's workbook and checks its sheets, the number
+// of account rows on its Accounts sheet and of resource rows on its
+// Resolved sheet.
+func checkWorkbook(t *testing.T, out, runID string, accounts, resolved int) {
+	t.Helper()
+	f, err := excelize.OpenFile(localFile(out, run.WorkbookKey(runID)))
+	if err != nil {
+		t.Fatalf("open workbook: %v", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	for _, want := range []string{report.SheetSummary, report.SheetAccounts, report.SheetRules, report.SheetResources, report.SheetResolved, report.SheetCoverage} {
+		if !slices.Contains(sheets, want) {
+			t.Errorf("workbook sheets %v lack %q", sheets, want)
+		}
+	}
+	// rowsWithAccount counts the rows of a sheet that name an account ID.
+	rowsWithAccount := func(sheet string) int {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatalf("read %s: %v", sheet, err)
+		}
+		n := 0
+		for _, r := range rows {
+			if slices.ContainsFunc(r, func(c string) bool { return run.ValidateAccountID(c) == nil }) {
+				n++
+			}
+		}
+		return n
+	}
+	if got := rowsWithAccount(report.SheetAccounts); got != accounts {
+		t.Errorf("%s sheet has %d account rows, want %d", report.SheetAccounts, got, accounts)
+	}
+	if got := rowsWithAccount(report.SheetResolved); got != resolved {
+		t.Errorf("%s sheet has %d resource rows, want %d", report.SheetResolved, got, resolved)
+	}
+}
+
+func TestDemoTwoWeeks(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "report")
+	spec := demoOrgSpec{Seed: 42, Accounts: 60, Regions: []string{"us-east-1", "eu-west-1", "eu-central-1"}, DisabledRegion: "eu-central-1"}
+	args := []string{"demo", "--accounts", "60", "--seed", "42", "--regions", "us-east-1,eu-west-1,eu-central-1",
+		"--config-disabled-region", "eu-central-1", "--out", out, "--latency", "1ms"}
+
+	r := runBinary(t, nil, args...)
+	if r.code != 0 {
+		t.Fatalf("demo: status %d, stderr:\n%s", r.code, r.stderr)
+	}
+	week1 := "2026-11-30T0900Z-week0001"
+	for _, want := range []string{"run " + week1, "first run", localFile(out, run.WorkbookKey(week1))} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, "scanned ") || strings.Contains(r.stderr, "\r") {
+		t.Errorf("stderr is not a terminal: want plain progress lines, got:\n%s", r.stderr)
+	}
+	for _, key := range []string{run.WorkbookKey(week1), run.SummaryKey(week1), run.CSVKey(week1), run.ManifestKey(week1)} {
+		if !fileExists(localFile(out, key)) {
+			t.Errorf("demo did not write %s", key)
+		}
+	}
+
+	truth1 := truthOf(demoOrg(spec, 1))
+	s1 := loadSummary(t, out, week1)
+	got1 := groundTruth{accounts: s1.Totals.Accounts, unreachable: s1.Totals.Unreachable, resources: s1.Totals.Resources}
+	if diff := cmp.Diff(truth1, got1, cmp.AllowUnexported(groundTruth{})); diff != "" {
+		t.Errorf("week 1 totals (-simulator's ground truth +summary):\n%s", diff)
+	}
+	if s1.Totals.NotScanned != 0 || s1.Totals.Unreachable == 0 || s1.Comparison != nil {
+		t.Errorf("week 1 totals = %+v, comparison %+v; want unreachable accounts, none not scanned, no comparison", s1.Totals, s1.Comparison)
+	}
+	shards, err := os.ReadDir(localFile(out, run.ShardPrefix(week1)))
+	if err != nil || len(shards) != truth1.accounts {
+		t.Errorf("shards in the output folder = %d (%v), want one per account, %d", len(shards), err, truth1.accounts)
+	}
+	checkWorkbook(t, out, week1, truth1.accounts, 0)
+
+	// The same command again is next week, compared with the first.
+	r = runBinary(t, nil, args...)
+	if r.code != 0 {
+		t.Fatalf("second demo: status %d, stderr:\n%s", r.code, r.stderr)
+	}
+	week2 := "2026-12-07T0900Z-week0002"
+	if !strings.Contains(r.stdout, "since        "+week1) {
+		t.Errorf("second demo stdout does not compare with %s:\n%s", week1, r.stdout)
+	}
+	truth2 := truthOf(demoOrg(spec, 2))
+	s2 := loadSummary(t, out, week2)
+	if s2.Totals.Resources != truth2.resources {
+		t.Errorf("week 2 resources = %d, want the simulator's %d", s2.Totals.Resources, truth2.resources)
+	}
+	c := s2.Comparison
+	switch {
+	case c == nil:
+		t.Fatal("week 2 summary has no comparison")
+	case c.PreviousRunID != week1:
+		t.Errorf("week 2 compared with %q, want %q", c.PreviousRunID, week1)
+	case c.New == 0 || c.Resolved == 0:
+		t.Errorf("week 2 comparison = %+v, want new and resolved resources", *c)
+	case c.New+c.Persisting != s2.Totals.Resources || c.Persisting+c.Resolved+c.NotRechecked != s1.Totals.Resources:
+		t.Errorf("week 2 comparison %+v does not add up to this week's %d and last week's %d resources",
+			*c, s2.Totals.Resources, s1.Totals.Resources)
+	}
+	checkWorkbook(t, out, week2, truth2.accounts, c.Resolved)
+}
+
+func TestDemoOrgChangesByWeek(t *testing.T) {
+	spec := demoOrgSpec{Seed: 5, Accounts: 80, Regions: []string{"us-east-1", "eu-west-1"}}
+	nonCompliant := func(o *orgsim.Org) map[string]bool {
+		m := map[string]bool{}
+		for _, id := range o.ActiveAccounts() {
+			for _, region := range o.Regions {
+				for _, rule := range o.Account(id).RegionConfig(region).Rules {
+					for _, res := range rule.NonCompliant {
+						m[id+"/"+region+"/"+rule.Name+"/"+res.ID] = true
+					}
+				}
+			}
+		}
+		return m
+	}
+	w1, w2, w2again, w3 := nonCompliant(demoOrg(spec, 1)), nonCompliant(demoOrg(spec, 2)), nonCompliant(demoOrg(spec, 2)), nonCompliant(demoOrg(spec, 3))
+	if diff := cmp.Diff(w2, w2again); diff != "" {
+		t.Fatalf("week 2 is not deterministic (-first +second):\n%s", diff)
+	}
+	changes := func(a, b map[string]bool) (fixed, broken int) {
+		for k := range a {
+			if !b[k] {
+				fixed++
+			}
+		}
+		for k := range b {
+			if !a[k] {
+				broken++
+			}
+		}
+		return fixed, broken
+	}
+	for i, pair := range [][2]map[string]bool{{w1, w2}, {w2, w3}} {
+		fixed, broken := changes(pair[0], pair[1])
+		if fixed == 0 || broken == 0 || fixed+broken > len(pair[0])/5 {
+			t.Errorf("week %d → %d: %d fixed, %d broken of %d; want a few of each", i+1, i+2, fixed, broken, len(pair[0]))
+		}
+	}
+	if got := weekStart(2).Sub(weekStart(1)).Hours(); got != 7*24 {
+		t.Errorf("weeks are %v hours apart, want 168", got)
+	}
+}
+
+func TestDemoUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "too few accounts", args: []string{"--accounts", "1"}, want: "--accounts must be from 2 to 50000"},
+		{name: "bad region", args: []string{"--regions", "eu-west-1,moon"}, want: `"moon" is not a region name`},
+		{name: "disabled region not scanned", args: []string{"--regions", "eu-west-1", "--config-disabled-region", "us-east-1"}, want: "is not one of --regions"},
+		{name: "negative latency", args: []string{"--latency", "-1s"}, want: "--latency must not be negative"},
+		{name: "bad latency", args: []string{"--latency", "soon"}, want: "invalid value"},
+		{name: "throttle", args: []string{"--throttle", "1"}, want: "--throttle must be from 0 to 0.9"},
+		{name: "concurrency", args: []string{"--concurrency", "0"}, want: "--concurrency must be from 1 to 10000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := t.TempDir()
+			r := runBinary(t, nil, append([]string{"demo", "--out", out}, tt.args...)...)
+			wantFailure(t, r, 2, tt.want, "config-report demo --help")
+			if entries, _ := os.ReadDir(out); len(entries) != 0 {
+				t.Errorf("a usage error wrote %d entries to --out", len(entries))
+			}
+		})
+	}
+}
+
+func TestNum(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := num(n); got != want {
+			t.Errorf("num(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/config-report/config-report/internal/pipeline"
+	"github.com/config-report/config-report/internal/report"
+	"github.com/config-report/config-report/internal/run"
+)
+
+// A local output folder mirrors the report bucket's layout:
+//
+//	<out>/reports/<runId>/config-compliance-<runId>.xlsx, summary.json,
+//	                      noncompliant-resources.csv, rerun-input.json
+//	<out>/runs/<runId>/accounts.json, reruns/…, shards/<accountId>.json
+//
+// so the next run finds the previous summary where BuildReport looks for it,
+// and `config-report report` can rebuild a run from its shards.
+
+// localRuns returns the IDs of the runs in out that have a summary, sorted.
+func localRuns(out string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(out, filepath.FromSlash(run.ReportsPrefix)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the output folder: %w", err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if !e.IsDir() || run.ValidateID(e.Name()) != nil {
+			continue
+		}
+		if _, err := os.Stat(localFile(out, run.SummaryKey(e.Name()))); err == nil {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// localFile returns where key of the bucket lives in the folder out.
+func localFile(out, key string) string {
+	return filepath.Join(out, filepath.FromSlash(key))
+}
+
+// uploadPrevious copies into the bucket the report of the latest run in out
+// before runID ("" for any), which BuildReport compares the new run with.
+// It returns that run's ID, or "" when there is none.
+func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, before string) (string, error) {
+	ids, err := localRuns(out)
+	if err != nil {
+		return "", err
+	}
+	for i := len(ids) - 1; i >= 0; i-- {
+		if before != "" && ids[i] >= before {
+			continue
+		}
+		if _, err := pipeline.Upload(ctx, c, out, run.ReportPrefix(ids[i]), bucket); err != nil {
+			return "", fmt.Errorf("load the previous report: %w", err)
+		}
+		return ids[i], nil
+	}
+	return "", nil
+}
+
+// saveRun copies a run's report and working data from the bucket to out.
+func saveRun(ctx context.Context, c pipeline.ObjectStore, bucket, runID, out string) error {
+	for _, prefix := range []string{run.Prefix(runID), run.ReportPrefix(runID)} {
+		if _, err := pipeline.Download(ctx, c, bucket, prefix, out); err != nil {
+			return fmt.Errorf("save the run to %s: %w", out, err)
+		}
+	}
+	return nil
+}
+
+// readSummary reads a run's summary.json from out.
+func readSummary(out, runID string) (*report.Summary, error) {
+	key := run.SummaryKey(runID)
+	body, err := os.ReadFile(localFile(out, key))
+	if err != nil {
+		return nil, fmt.Errorf("read the summary: %w", err)
+	}
+	return report.DecodeSummary(key, body)
+}
+
+// printHeadline prints a run's headline figures and where its files are.
+// files maps a label to a path or URI; empty values are left out.
+func printHeadline(w io.Writer, s *report.Summary, files [][2]string) {
+	t := s.Totals
+	p := newPrinter(w)
+	p.line("accounts", "%s in the run: %s scanned, %s unreachable, %s not scanned",
+		num(t.Accounts), num(t.Scanned), num(t.Unreachable), num(t.NotScanned))
+	if pct, ok := t.Evaluations.Compliance(); ok {
+		p.line("compliance", "%.1f%% of %s rule evaluations (%s compliant, %s non-compliant, %s insufficient data)",
+			100*pct, num(t.Compliant+t.NonCompliant), num(t.Compliant), num(t.NonCompliant), num(t.InsufficientData))
+	} else {
+		p.line("compliance", "no rule evaluation was compliant or non-compliant")
+	}
+	p.line("resources", "%s non-compliant, across %s rules", num(t.Resources), num(t.Rules))
+	if c := s.Comparison; c != nil {
+		p.line("since", "%s: %s new, %s resolved, %s persisting, %s not re-checked",
+			c.PreviousRunID, num(c.New), num(c.Resolved), num(c.Persisting), num(c.NotRechecked))
+	} else {
+		p.line("since", "first run: nothing to compare with yet")
+	}
+	rules := append([]report.RuleSummary(nil), s.Rules...)
+	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Resources > rules[j].Resources })
+	var worst []string
+	for _, r := range rules[:min(3, len(rules))] {
+		if r.Resources > 0 {
+			worst = append(worst, fmt.Sprintf("%s (%s)", r.BaseName, num(r.Resources)))
+		}
+	}
+	if len(worst) > 0 {
+		p.line("worst rules", "%s", strings.Join(worst, ", "))
+	}
+	fmt.Fprintln(w)
+	for _, f := range files {
+		if f[1] != "" {
+			p.line(f[0], "%s", f[1])
+		}
+	}
+}
+
+type printer struct{ w io.Writer }
+
+func newPrinter(w io.Writer) printer { return printer{w} }
+
+func (p printer) line(label, format string, args ...any) {
+	fmt.Fprintf(p.w, "  %-12s %s\n", label, fmt.Sprintf(format, args...))
+}
+
+// num formats n with thousands separators.
+func num(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + num(-n)
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// reportFiles lists a run's report files in out, for printHeadline; the
+// re-run input only when it exists.
+func reportFiles(out, runID string) [][2]string {
+	files := [][2]string{
+		{"workbook", localFile(out, run.WorkbookKey(runID))},
+		{"summary", localFile(out, run.SummaryKey(runID))},
+		{"CSV", localFile(out, run.CSVKey(runID))},
+	}
+	if rerun := localFile(out, run.RerunInputKey(runID)); fileExists(rerun) {
+		files = append(files, [2]string{"re-run input", rerun})
+	}
+	return files
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}

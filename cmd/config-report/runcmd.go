@@ -1,0 +1,305 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/config-report/config-report/internal/org"
+	"github.com/config-report/config-report/internal/pipeline"
+	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/scan"
+)
+
+const runSynopsis = `Runs the pipeline from your workstation against the real AWS Organization,
+with your AWS credentials, through the same handlers the Lambda functions
+run: list the organization's active accounts through the organization role
+(--org-role-arn), scan each account's AWS Config compliance in every region
+through its read role, and build the report.
+
+Your principal takes the place of the deployed Lambda roles: the
+organization role and the member accounts' read roles must trust it (for
+instance by trusting the hub account, or your SSO role).
+
+The report and the run's shards go to --out (default ./report), laid out as
+the report bucket is; a later run into the same folder is compared with the
+latest earlier one. With --bucket they go to that S3 bucket instead.
+
+Examples:
+  config-report run --profile audit --org-role-arn arn:aws:iam::111122223333:role/system-config-report-generator-list-org-role \
+      --regions eu-west-1,us-east-1
+  config-report run --profile audit --org-role-arn ... --regions eu-west-1 --account 123456789012`
+
+// localBucket is the name of the in-process bucket of a local run.
+const localBucket = "config-report-local"
+
+// runFlags are the run command's settings.
+type runFlags struct {
+	profile, region           string
+	orgRoleARN                string
+	externalID, orgExternalID string
+	readRoleName              string
+	regions                   []string
+	account                   string
+	concurrency               int
+	bucket, out               string
+	environment               string
+	includeOUs, excludeOUs    string
+	excludeAccounts, tagKeys  string
+	tagKeysSet                bool
+	outSet                    bool
+}
+
+func runRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "run", runSynopsis)
+	var f runFlags
+	var regions string
+	fs.StringVar(&f.profile, "profile", "", "AWS profile to use (default: the AWS CLI's credential chain)")
+	fs.StringVar(&f.region, "region", "", "region of the AWS calls that are not per scanned region (default: the profile's)")
+	fs.StringVar(&f.orgRoleARN, "org-role-arn", "", "ARN of the organization-listing role in the management account (required)")
+	fs.StringVar(&f.externalID, "external-id", "", "ExternalId the read roles (and the organization role) require")
+	fs.StringVar(&f.orgExternalID, "org-external-id", "", "ExternalId the organization role requires, when it differs from --external-id")
+	fs.StringVar(&f.readRoleName, "read-role-name", scan.DefaultReadRoleName, "name of the read role in every member account")
+	fs.StringVar(&regions, "regions", "", "comma-separated regions to scan (required)")
+	fs.StringVar(&f.account, "account", "", "scan only this account ID (its name, OU path and tags still come from Organizations)")
+	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultConcurrency, "accounts scanned at once")
+	fs.StringVar(&f.bucket, "bucket", "", "write the run and its report to this S3 bucket instead of --out")
+	fs.StringVar(&f.out, "out", "./report", "local folder for the run and its report (also a copy of the report with --bucket)")
+	fs.StringVar(&f.environment, "environment", "local", "environment name shown in the report")
+	fs.StringVar(&f.includeOUs, "include-ous", "", "comma-separated OU or root IDs to scan (default: the whole organization)")
+	fs.StringVar(&f.excludeOUs, "exclude-ous", "", "comma-separated OU IDs not to scan")
+	fs.StringVar(&f.excludeAccounts, "exclude-accounts", "", "comma-separated account IDs not to scan")
+	fs.StringVar(&f.tagKeys, "tag-keys", strings.Join(org.DefaultTagKeys, ","), "comma-separated account tags copied into the report")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	f.tagKeysSet, f.outSet = fs.isSet("tag-keys"), fs.isSet("out")
+	f.regions = splitList(regions)
+	if err := f.validate(); err != nil {
+		return err
+	}
+	view := newProgressView(e.stderr)
+	log := fs.logger(view)
+	slog.SetDefault(log)
+
+	cfg, err := loadAWSConfig(ctx, log, f.profile, f.region)
+	if err != nil {
+		return err
+	}
+	caller, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("your AWS credentials do not work (sts:GetCallerIdentity): %w", err)
+	}
+	callerARN := aws.ToString(caller.Arn)
+	fmt.Fprintf(e.stderr, "running as %s\n", callerARN)
+
+	dep := pipeline.Deployment{Env: f.env(), ListAccounts: cfg, ScanAccount: cfg, BuildReport: cfg}
+	var store pipeline.ObjectStore
+	bucket := f.bucket
+	if bucket == "" {
+		lb, err := pipeline.StartLocalBucket(ctx, localBucket)
+		if err != nil {
+			return err
+		}
+		defer lb.Close()
+		bucket = lb.Name
+		dep.S3Options = func(o *s3.Options) {
+			o.BaseEndpoint = aws.String(lb.URL)
+			o.UsePathStyle = true
+		}
+		store = s3.NewFromConfig(cfg, dep.S3Options)
+		if _, err := uploadPrevious(ctx, store, bucket, f.out, ""); err != nil {
+			return err
+		}
+	} else {
+		store = s3.NewFromConfig(cfg)
+	}
+	dep.Env["REPORT_BUCKET"] = bucket
+
+	p, err := pipeline.FromDeployment(dep)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	p.Concurrency = f.concurrency
+	p.Progress = view.update
+	p.Logger = log
+
+	now := time.Now()
+	in := pipeline.Input{ExecutionName: localExecutionName(now), StartTime: now}
+	if f.account != "" {
+		// One account: a run whose manifest is empty, then a re-run of the
+		// account into it, as a re-run from the console would; ListAccounts
+		// reads the account's name, OU path and tags from Organizations.
+		in.RunID, err = run.NewID(in.StartTime, in.ExecutionName)
+		if err != nil {
+			return err
+		}
+		if err := run.PutManifest(ctx, store, bucket, run.ManifestKey(in.RunID), nil); err != nil {
+			return err
+		}
+		in.AccountIDs = []string{f.account}
+	}
+	start := time.Now()
+	res, err := p.Run(ctx, in)
+	if err != nil {
+		return explainRunError(err, f, callerARN)
+	}
+	runID := res.List.RunID
+	files := [][2]string{
+		{"workbook", "s3://" + bucket + "/" + run.WorkbookKey(runID)},
+		{"summary", "s3://" + bucket + "/" + run.SummaryKey(runID)},
+		{"CSV", "s3://" + bucket + "/" + run.CSVKey(runID)},
+	}
+	if f.bucket == "" || f.outSet {
+		if err := saveRun(ctx, store, bucket, runID, f.out); err != nil {
+			return err
+		}
+		files = reportFiles(f.out, runID)
+	}
+	if f.bucket != "" && !f.outSet {
+		if _, err := pipeline.Download(ctx, store, bucket, run.SummaryKey(runID), f.out); err != nil {
+			return fmt.Errorf("read the summary: %w", err)
+		}
+	}
+	sum, err := readSummary(f.out, runID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "config-report run: run %s of %s, in %s\n\n", runID, accountOf(f.orgRoleARN), time.Since(start).Round(time.Second))
+	printHeadline(e.stdout, sum, files)
+	printFailures(e.stdout, res.Failures)
+	return nil
+}
+
+func (f *runFlags) validate() error {
+	switch {
+	case f.orgRoleARN == "":
+		return usagef("--org-role-arn is required: the organization-listing role in the management account")
+	case !isRoleARN(f.orgRoleARN):
+		return usagef("--org-role-arn %q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", f.orgRoleARN)
+	case len(f.regions) == 0:
+		return usagef("--regions is required: the regions to scan, e.g. eu-west-1,us-east-1")
+	case f.account != "" && run.ValidateAccountID(f.account) != nil:
+		return usagef("--account %q is not a 12-digit account ID", f.account)
+	case f.bucket == "" && f.out == "":
+		return usagef("give --out or --bucket")
+	}
+	if err := checkRegions(f.regions); err != nil {
+		return err
+	}
+	return checkConcurrency(f.concurrency)
+}
+
+// env returns the functions' environment variables for the flags.
+func (f *runFlags) env() map[string]string {
+	orgExternalID := f.orgExternalID
+	if orgExternalID == "" {
+		orgExternalID = f.externalID
+	}
+	env := map[string]string{
+		"ORG_ROLE_ARN":   f.orgRoleARN,
+		"READ_ROLE_NAME": f.readRoleName,
+		"REGIONS":        strings.Join(f.regions, ","),
+		"ENVIRONMENT":    f.environment,
+	}
+	set := func(k, v string) {
+		if v != "" {
+			env[k] = v
+		}
+	}
+	set("ORG_EXTERNAL_ID", orgExternalID)
+	set("READ_EXTERNAL_ID", f.externalID)
+	set("INCLUDE_OUS", f.includeOUs)
+	set("EXCLUDE_OUS", f.excludeOUs)
+	set("EXCLUDE_ACCOUNTS", f.excludeAccounts)
+	if f.tagKeysSet {
+		env["TAG_KEYS"] = f.tagKeys
+	}
+	return env
+}
+
+// explainRunError turns the errors a workstation run meets most, an
+// organization role that cannot be assumed and an account that cannot be
+// scanned, into a line that says what to do.
+func explainRunError(err error, f runFlags, caller string) error {
+	if op := findOperation(err, "STS", "AssumeRole"); op != nil {
+		var api smithy.APIError
+		code := "error"
+		if errors.As(op, &api) {
+			code = api.ErrorCode()
+		}
+		hint := "check that it exists in the management account and that its trust policy allows " + caller
+		if f.orgExternalID == "" && f.externalID == "" {
+			hint += " (and pass --org-external-id if it requires an ExternalId)"
+		}
+		return fmt.Errorf("cannot assume the organization role %s (%s): %s", f.orgRoleARN, code, hint)
+	}
+	var input *org.InputError
+	if errors.As(err, &input) {
+		return fmt.Errorf("%s", input.Msg)
+	}
+	return err
+}
+
+// findOperation returns the first SDK operation error of service and
+// operation in err's chain, or nil.
+func findOperation(err error, service, operation string) *smithy.OperationError {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if op, ok := e.(*smithy.OperationError); ok && op.Service() == service && op.Operation() == operation {
+			return op
+		}
+	}
+	return nil
+}
+
+// printFailures lists the accounts that could not be scanned.
+func printFailures(w io.Writer, failures []pipeline.Failure) {
+	if len(failures) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%d account(s) could not be scanned; re-run them with the re-run input above:\n", len(failures))
+	for i, fl := range failures {
+		if i == 10 {
+			fmt.Fprintf(w, "  … and %d more\n", len(failures)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s %s: %s (after %d attempts)\n", fl.Account.ID, fl.Account.Name, oneLine(fl.Err.Error()), fl.Attempts)
+	}
+}
+
+// isRoleARN reports whether s is an IAM role ARN.
+func isRoleARN(s string) bool {
+	a, err := arn.Parse(s)
+	return err == nil && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") && run.ValidateAccountID(a.AccountID) == nil
+}
+
+// accountOf returns "organization <management account>" for an org role ARN.
+func accountOf(roleARN string) string {
+	a, err := arn.Parse(roleARN)
+	if err != nil {
+		return "the organization"
+	}
+	return "the organization of " + a.AccountID
+}
+
+// localExecutionName names a workstation run started at now. The run ID ends
+// with its first eight characters: the seconds and milliseconds of now, so
+// runs started within the same minute still sort by time, then three random
+// hexadecimal digits.
+func localExecutionName(now time.Time) string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%02d%03d%s-local", now.Second(), now.Nanosecond()/1e6, hex.EncodeToString(b[:])[:3])
+}
