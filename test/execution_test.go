@@ -146,6 +146,7 @@ func runExecution(t *testing.T, ctx context.Context, k *kumoEnv, definition []by
 			t.Fatalf("DescribeExecution: %v", err)
 		}
 		if d.Status != sfntypes.ExecutionStatusRunning {
+			t.Logf("execution %s with input %s: %s in %s", name, input, d.Status, time.Since(start).Round(time.Millisecond))
 			return execution{Name: name, ARN: aws.ToString(started.ExecutionArn), StartTime: start, Describe: d}
 		}
 		for _, fn := range fns {

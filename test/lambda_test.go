@@ -45,6 +45,8 @@ func TestMain(m *testing.M) {
 func buildFunctions(t *testing.T) string {
 	t.Helper()
 	builds.once.Do(func() {
+		start := time.Now()
+		defer func() { t.Logf("built the Lambda functions in %s", time.Since(start).Round(time.Millisecond)) }()
 		builds.dir, builds.err = os.MkdirTemp("", "config-report-e2e-")
 		if builds.err != nil {
 			return
@@ -180,7 +182,7 @@ func (k *kumoEnv) startFunction(t *testing.T, ctx context.Context, name string, 
 			}
 			<-p.exited
 			if t.Failed() {
-				t.Logf("%s process %d output:\n%s", name, i, tail(p.log.String(), 8<<10))
+				t.Logf("%s process %d output:\n%s", name, i, tail(p.log.String(), 3<<10))
 			}
 		})
 	}

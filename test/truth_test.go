@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/config-report/config-report/internal/orgsim"
+	"github.com/config-report/config-report/internal/report"
+)
+
+// accountTruth is what a report must say about one account, computed from
+// the simulator's model.
+type accountTruth struct {
+	Status         string
+	RegionsScanned int
+	Evaluations    report.Evaluations
+	Resources      int
+}
+
+// truth is what the report of a complete run must say, computed from the
+// simulator's model with rules of its own, never from the scanner's code:
+//
+//   - an account is scanned when its read role exists, trusts the scanner
+//     role (or the hub account) and asks for no external ID, and is
+//     unreachable otherwise;
+//   - a region has rule results when Config is enabled there (a recorder
+//     exists, running or not);
+//   - every rule of such a region is one evaluation of its compliance; the
+//     non-compliant resources are those of its NON_COMPLIANT rules.
+//
+// It does not model denied actions or disabled regions: checkOrg makes sure
+// the organization has none.
+type truth struct {
+	Totals   report.Totals
+	Accounts map[string]accountTruth
+}
+
+// groundTruth returns the truth for a run over the given accounts.
+func groundTruth(org *orgsim.Org, accountIDs []string) truth {
+	scanner := org.HubRoleARN(org.Spec.ScannerRoleName)
+	hubRoot := fmt.Sprintf("arn:%s:iam::%s:root", org.Partition, org.HubAccountID)
+	tr := truth{Accounts: make(map[string]accountTruth, len(accountIDs))}
+	rules := map[string]bool{}
+	tr.Totals.Accounts = len(accountIDs)
+	for _, id := range accountIDs {
+		a := org.Account(id)
+		role, ok := a.Role(org.Spec.ReadRoleName)
+		if !ok || role.ExternalID != "" || (!slices.Contains(role.Trusted, scanner) && !slices.Contains(role.Trusted, hubRoot)) {
+			tr.Totals.Unreachable++
+			tr.Accounts[id] = accountTruth{Status: report.StatusUnreachable}
+			continue
+		}
+		tr.Totals.Scanned++
+		at := accountTruth{Status: report.StatusScanned}
+		for _, region := range org.Regions {
+			rc := a.RegionConfig(region)
+			if rc.Recorder == nil {
+				continue
+			}
+			at.RegionsScanned++
+			for _, r := range rc.Rules {
+				rules[r.BaseName] = true
+				switch r.Compliance {
+				case orgsim.Compliant:
+					at.Evaluations.Compliant++
+				case orgsim.NonCompliant:
+					at.Evaluations.NonCompliant++
+					at.Resources += len(r.NonCompliant)
+				case orgsim.NotApplicable:
+					at.Evaluations.NotApplicable++
+				case orgsim.InsufficientData:
+					at.Evaluations.InsufficientData++
+				}
+			}
+		}
+		tr.Accounts[id] = at
+		tr.Totals.Compliant += at.Evaluations.Compliant
+		tr.Totals.NonCompliant += at.Evaluations.NonCompliant
+		tr.Totals.NotApplicable += at.Evaluations.NotApplicable
+		tr.Totals.InsufficientData += at.Evaluations.InsufficientData
+		tr.Totals.Resources += at.Resources
+	}
+	tr.Totals.Rules = len(rules)
+	return tr
+}
+
+// reported returns what a summary says in the shape of truth.
+func reported(s *report.Summary) truth {
+	tr := truth{Totals: s.Totals, Accounts: make(map[string]accountTruth, len(s.Accounts))}
+	for _, a := range s.Accounts {
+		tr.Accounts[a.ID] = accountTruth{Status: a.Status, RegionsScanned: a.RegionsScanned, Evaluations: a.Evaluations, Resources: a.Resources}
+	}
+	return tr
+}
+
+// checkOrg fails the test unless the organization has what the end-to-end
+// run is meant to cover (several OUs, inactive and unreachable accounts,
+// Config not enabled in a region) and nothing groundTruth does not model.
+func checkOrg(t *testing.T, org *orgsim.Org) {
+	t.Helper()
+	active := org.ActiveAccounts()
+	tr := groundTruth(org, active)
+	ous := map[string]bool{}
+	configOff := 0
+	for _, a := range org.Accounts {
+		ous[a.ParentID] = true
+		if len(a.DeniedActions) > 0 || len(a.DisabledRegions) > 0 {
+			t.Fatalf("account %s has denied actions %v or disabled regions %v, which the ground truth does not model",
+				a.ID, a.DeniedActions, a.DisabledRegions)
+		}
+		if a.State != orgsim.StateActive {
+			continue
+		}
+		for _, region := range org.Regions {
+			if a.RegionConfig(region).Recorder == nil {
+				configOff++
+			}
+		}
+	}
+	switch {
+	case len(ous) < 3:
+		t.Fatalf("accounts are in %d OUs, want several", len(ous))
+	case len(active) == len(org.Accounts):
+		t.Fatalf("no inactive account")
+	case tr.Totals.Unreachable == 0:
+		t.Fatalf("no unreachable account")
+	case configOff == 0:
+		t.Fatalf("no active account has Config disabled in a region")
+	case tr.Totals.Resources == 0:
+		t.Fatalf("no non-compliant resource")
+	}
+}
+
+// sorted returns a sorted copy of ids.
+func sorted(ids []string) []string {
+	out := slices.Clone(ids)
+	sort.Strings(out)
+	return out
+}
