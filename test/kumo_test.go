@@ -56,7 +56,6 @@ type kumoEnv struct {
 	// Config is an SDK configuration for kumo, which checks no signatures.
 	Config aws.Config
 
-	target    *url.URL
 	transport *http.Transport
 
 	mu          sync.Mutex
@@ -95,8 +94,7 @@ func startKumo(t *testing.T) *kumoEnv {
 		t.Fatalf("parse kumo URL %q: %v", srv.URL, err)
 	}
 	k := &kumoEnv{
-		URL:    "http://" + kumoSelfAddr,
-		target: target,
+		URL: "http://" + kumoSelfAddr,
 		// Every Lambda process holds a long poll open; keep a connection each.
 		transport: &http.Transport{MaxIdleConnsPerHost: 64},
 		polls:     map[string]int{},
@@ -217,7 +215,10 @@ func (k *kumoEnv) update(f func()) {
 
 // waitPolls waits until function has sent n Runtime API polls to kumo, that
 // is until n of its processes are ready for an invocation (kumo answers an
-// Invoke of a function nobody has polled for with an error).
+// Invoke of a function nobody has polled for with an error). A poll counts
+// once its request is written to kumo's connection; kumo registers the
+// function as soon as it reads it, well before the round trips of
+// CreateStateMachine and StartExecution that precede the first Invoke.
 func (k *kumoEnv) waitPolls(ctx context.Context, function string, n int) error {
 	for {
 		k.mu.Lock()

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -177,7 +178,7 @@ func (k *kumoEnv) startFunction(t *testing.T, ctx context.Context, name string, 
 		}()
 		fn.procs = append(fn.procs, p)
 		t.Cleanup(func() {
-			if err := p.cmd.Process.Kill(); err != nil && !strings.Contains(err.Error(), "process already finished") {
+			if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 				t.Errorf("kill %s process %d: %v", name, i, err)
 			}
 			<-p.exited

@@ -100,6 +100,8 @@ func TestStateMachineOnKumo(t *testing.T) {
 	if diff := cmp.Diff(shardKeys, sorted(p.keys(t, ctx, run.ShardPrefix(runID)))); diff != "" {
 		t.Errorf("shards (-one per manifest account +in S3):\n%s", diff)
 	}
+	checkFailedScans(t, p, 0, nil)
+	checkMapRun(t, ctx, p, first, mapRunFigures{sfntypes.MapRunStatusSucceeded, int64(len(active)), int64(len(active)), 0, 0})
 	checkMapResults(t, ctx, p, list, len(active))
 
 	var out buildOut

@@ -42,8 +42,8 @@ func TestToleratedFailuresOnKumo(t *testing.T) {
 		MaxConcurrency:             4,
 		ToleratedFailurePercentage: tolerated,
 		ScanProcesses:              4,
-		// The scanner stops 10s before the deadline: a 2s scan budget.
-		ScanTimeout: 12 * time.Second,
+		// The scanner stops 10s before its deadline: a scan has 3s.
+		ScanTimeout: 13 * time.Second,
 	})
 	active := org.ActiveAccounts()
 	if len(active) != 20 {
