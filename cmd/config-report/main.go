@@ -38,6 +38,7 @@ func commands() []command {
 		{name: "demo", summary: "run the whole pipeline on a simulated organization and write the report locally", run: runDemo},
 		{name: "run", summary: "run the pipeline against real AWS with your credentials", run: runRun},
 		{name: "rerun", summary: "start a state machine execution that re-runs a run's failed accounts", run: runRerun},
+		{name: "report", summary: "rebuild a run's report from its shards (local folder or bucket)", run: runReport},
 	}
 }
 

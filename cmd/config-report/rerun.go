@@ -108,12 +108,17 @@ func runRerun(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// readRerunInput reads and checks the re-run input BuildReport wrote for runID.
+// readRerunInput reads and checks the re-run input BuildReport wrote for
+// runID. BuildReport writes none when every account has a shard: then the
+// input names no account.
 func readRerunInput(ctx context.Context, c run.ObjectGetter, bucket, runID string) (rerunInput, error) {
 	key := run.RerunInputKey(runID)
 	body, err := run.GetObject(ctx, c, bucket, key)
 	if errors.Is(err, run.ErrNotFound) {
-		return rerunInput{}, fmt.Errorf("run %s has no re-run input at s3://%s/%s: check --run-id and --bucket, or that its report was built", runID, bucket, key)
+		if _, err := run.GetObject(ctx, c, bucket, run.SummaryKey(runID)); err == nil {
+			return rerunInput{RunID: runID}, nil
+		}
+		return rerunInput{}, fmt.Errorf("run %s has no report in s3://%s/%s: check --run-id and --bucket, or that its report was built", runID, bucket, run.ReportPrefix(runID))
 	}
 	if err != nil {
 		return rerunInput{}, fmt.Errorf("read the run's re-run input: %w", err)

@@ -73,15 +73,15 @@ func newRerunFixture(t *testing.T) *rerunFixture {
 	return f
 }
 
-func (f *rerunFixture) putRerunInput(t *testing.T, runID, body string) {
+func (f *rerunFixture) putObject(t *testing.T, key, body string) {
 	t.Helper()
 	_, err := f.s3.PutObject(context.Background(), &s3.PutObjectInput{
 		Bucket: aws.String(f.bucket),
-		Key:    aws.String(run.RerunInputKey(runID)),
+		Key:    aws.String(key),
 		Body:   bytes.NewReader([]byte(body)),
 	})
 	if err != nil {
-		t.Fatalf("put re-run input: %v", err)
+		t.Fatalf("put %s: %v", key, err)
 	}
 }
 
@@ -118,6 +118,7 @@ func TestRerun(t *testing.T) {
 	tests := []struct {
 		name       string
 		rerunInput string // stored as the run's rerun-input.json when set
+		summary    bool   // store a summary.json for the run
 		args       []string
 		want       []rerunInput // executions started
 		wantOut    string
@@ -139,12 +140,21 @@ func TestRerun(t *testing.T) {
 			args:       []string{"--failed", "--bucket", "config-report-test"},
 			wantOut:    "nothing to re-run",
 		},
+		{
+			name:    "no re-run input next to the summary",
+			summary: true,
+			args:    []string{"--failed", "--bucket", "config-report-test"},
+			wantOut: "nothing to re-run",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newRerunFixture(t)
 			if tt.rerunInput != "" {
-				f.putRerunInput(t, runID, tt.rerunInput)
+				f.putObject(t, run.RerunInputKey(runID), tt.rerunInput)
+			}
+			if tt.summary {
+				f.putObject(t, run.SummaryKey(runID), `{"schemaVersion":1}`)
 			}
 			args := append([]string{"rerun", "--profile", "test", "--state-machine-arn", f.smARN, "--run-id", runID}, tt.args...)
 			r := runBinary(t, f.env, args...)
@@ -175,10 +185,10 @@ func TestRerunFailures(t *testing.T) {
 		want       []string
 	}{
 		{
-			name:     "no re-run input",
+			name:     "no report",
 			args:     func(f *rerunFixture) []string { return []string{"--profile", "test", "--failed", "--bucket", f.bucket} },
 			wantCode: 1,
-			want:     []string{"has no re-run input", "check --run-id and --bucket"},
+			want:     []string{"has no report in", "check --run-id and --bucket"},
 		},
 		{
 			name:       "re-run input of another run",
@@ -212,7 +222,7 @@ func TestRerunFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newRerunFixture(t)
 			if tt.rerunInput != "" {
-				f.putRerunInput(t, runID, tt.rerunInput)
+				f.putObject(t, run.RerunInputKey(runID), tt.rerunInput)
 			}
 			// A later --state-machine-arn overrides this one.
 			args := append([]string{"rerun", "--state-machine-arn", f.smARN, "--run-id", runID}, tt.args(f)...)

@@ -42,16 +42,8 @@ type Deployment struct {
 // FromDeployment returns a pipeline of the three handlers configured by d.
 // Its errors name the environment variable that is missing or wrong.
 func FromDeployment(d Deployment) (*Pipeline, error) {
-	lookup := func(k string) (string, bool) { v, ok := d.Env[k]; return v, ok }
-	newS3 := func(cfg aws.Config) *s3.Client {
-		return s3.NewFromConfig(cfg, func(o *s3.Options) {
-			if d.S3Options != nil {
-				d.S3Options(o)
-			}
-		})
-	}
-
-	listCfg, err := org.LoadConfig(lookup)
+	newS3 := d.newS3
+	listCfg, err := org.LoadConfig(d.lookup)
 	if err != nil {
 		return nil, fmt.Errorf("ListAccounts %w", err)
 	}
@@ -80,16 +72,40 @@ func FromDeployment(d Deployment) (*Pipeline, error) {
 	scanAWS.Retryer = func() aws.Retryer { return scan.NewRetryer(backoff) }
 	scanner := scan.NewHandler(scanCfg, sts.NewFromConfig(scanAWS), configservice.NewFromConfig(scanAWS), newS3(scanAWS))
 
-	buildCfg, err := report.LoadConfig(lookup)
+	builder, err := NewBuilder(d)
 	if err != nil {
-		return nil, fmt.Errorf("BuildReport %w", err)
-	}
-	buildS3 := newS3(d.BuildReport)
-	builder := &report.Handler{Config: buildCfg, S3: buildS3, TmpDir: d.TmpDir}
-	if len(buildCfg.Recipients) > 0 {
-		builder.Presign = s3.NewPresignClient(buildS3)
-		builder.Mail = sesv2.NewFromConfig(d.BuildReport)
+		return nil, err
 	}
 
 	return &Pipeline{List: lister, Scan: scanner, Build: builder, S3: newS3(d.ListAccounts)}, nil
+}
+
+// NewBuilder returns the BuildReport handler configured by d, for rebuilding
+// a run's report on its own; only BuildReport's variables need to be set.
+func NewBuilder(d Deployment) (*report.Handler, error) {
+	cfg, err := report.LoadConfig(d.lookup)
+	if err != nil {
+		return nil, fmt.Errorf("BuildReport %w", err)
+	}
+	c := d.newS3(d.BuildReport)
+	h := &report.Handler{Config: cfg, S3: c, TmpDir: d.TmpDir}
+	if len(cfg.Recipients) > 0 {
+		h.Presign = s3.NewPresignClient(c)
+		h.Mail = sesv2.NewFromConfig(d.BuildReport)
+	}
+	return h, nil
+}
+
+func (d Deployment) lookup(k string) (string, bool) {
+	v, ok := d.Env[k]
+	return v, ok
+}
+
+// newS3 returns an S3 client of cfg with d.S3Options applied.
+func (d Deployment) newS3(cfg aws.Config) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if d.S3Options != nil {
+			d.S3Options(o)
+		}
+	})
 }
