@@ -91,6 +91,20 @@ type Report struct {
 	Rerun *RerunInput
 	// ResolvedNote explains resolved resources whose details are unavailable.
 	ResolvedNote string
+	// Stats says how long each phase of the build took.
+	Stats Stats
+}
+
+// Stats are the durations of a build's phases.
+type Stats struct {
+	// Read is reading and aggregating every shard and writing the CSV.
+	Read time.Duration
+	// Compare is the comparison with the previous run, resolved resources included.
+	Compare time.Duration
+	// Workbook is writing the workbook.
+	Workbook time.Duration
+	// Summary is writing summary.json.
+	Summary time.Duration
 }
 
 // Close removes the report's work directory.
@@ -132,9 +146,11 @@ func Build(ctx context.Context, opts Options, in Input) (rep *Report, err error)
 	if err := b.readShards(ctx, rep.CSVPath); err != nil {
 		return nil, err
 	}
+	rep.Stats.Read = time.Since(start)
 	opts.Logger.InfoContext(ctx, "shards read", "accounts", len(in.Accounts),
-		"resources", b.totals.Resources, "not_scanned", b.totals.NotScanned, "elapsed", time.Since(start).Round(time.Millisecond))
+		"resources", b.totals.Resources, "not_scanned", b.totals.NotScanned, "elapsed", rep.Stats.Read.Round(time.Millisecond))
 
+	start = time.Now()
 	resolvedPath := filepath.Join(dir, "resolved.csv")
 	if err := b.compare(ctx, resolvedPath); err != nil {
 		return nil, err
@@ -144,18 +160,22 @@ func Build(ctx context.Context, opts Options, in Input) (rep *Report, err error)
 	if ids := b.notScannedIDs(); len(ids) > 0 {
 		rep.Rerun = &RerunInput{RunID: in.RunID, AccountIDs: ids}
 	}
+	rep.Stats.Compare = time.Since(start)
 
 	rep.WorkbookPath = filepath.Join(dir, "config-compliance-"+in.RunID+".xlsx")
 	start = time.Now()
 	if err := writeWorkbook(ctx, b, rep, resolvedPath); err != nil {
 		return nil, err
 	}
-	opts.Logger.InfoContext(ctx, "workbook written", "elapsed", time.Since(start).Round(time.Millisecond))
+	rep.Stats.Workbook = time.Since(start)
+	opts.Logger.InfoContext(ctx, "workbook written", "elapsed", rep.Stats.Workbook.Round(time.Millisecond))
 
+	start = time.Now()
 	rep.SummaryPath = filepath.Join(dir, "summary.json")
 	if err := writeJSONFile(rep.SummaryPath, rep.Summary); err != nil {
 		return nil, err
 	}
+	rep.Stats.Summary = time.Since(start)
 	return rep, nil
 }
 

@@ -208,7 +208,8 @@ func writeWorkbook(ctx context.Context, b *builder, rep *Report, resolvedPath st
 	}); err != nil {
 		return fmt.Errorf("workbook properties: %w", err)
 	}
-	f.SetActiveSheet(0)
+	// The Summary, the first sheet, is the active one. (SetActiveSheet would
+	// parse every streamed sheet back into memory: never call it here.)
 	if err := f.SaveAs(rep.WorkbookPath); err != nil {
 		return fmt.Errorf("save workbook: %w", err)
 	}

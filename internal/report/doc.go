@@ -1,0 +1,100 @@
+// Package report is BuildReport, the last step of a run: it merges the run's
+// shards into the weekly AWS Config compliance workbook, a machine-readable
+// summary.json and a CSV of every non-compliant resource, compares the run
+// with the previous one, and optionally e-mails the result through SES.
+//
+// # Reading a run
+//
+// The accounts are the union of every manifest of the run (the original and
+// any re-runs; run.ManifestKeys). Shards are read concurrently (at most
+// READ_CONCURRENCY at once) but folded into the aggregates in account-ID
+// order, with a read-ahead window of twice the concurrency, so at most a few
+// dozen shards are ever held in memory however many accounts there are, and
+// the resource rows come out sorted by account, region, rule, resource type
+// and ID. Each non-compliant resource is written to the CSV as its shard is
+// folded in; once every shard is read and the totals are known, the workbook
+// is written, streaming the resource rows back from the CSV. The memory a
+// build needs grows with accounts and rules and by only 8 bytes per
+// resource.
+//
+// A shard that is missing, not valid JSON, or of an unknown schema version
+// does not stop the report: its account is reported as "not scanned" with
+// the reason, on the Accounts and Coverage sheets, and the execution input
+// that re-runs exactly those accounts is written to
+// reports/<runId>/rerun-input.json (and shown on the Coverage sheet). Errors
+// that say nothing about a shard (S3 unavailable, the Lambda's deadline) fail
+// the build so that Step Functions retries it.
+//
+// # The previous run
+//
+// The previous run is the greatest run ID under reports/ that is smaller than
+// this one and has a summary.json (summary.json is uploaded last, so its
+// presence means the rest of that report is there). Its summary gives the
+// per-account and per-rule figures to compare with, and the set of its
+// non-compliant resources as 64-bit hashes (see ResourceSet), which tells new
+// from persisting resources. The details of resources that are no longer
+// non-compliant are read back from that run's CSV. A resource whose account
+// or region was not scanned this time is "not re-checked", not "resolved".
+//
+// # The workbook
+//
+// Compliance is compliant ÷ (compliant + non-compliant) rule evaluations,
+// where one evaluation is one rule in one account and region; not-applicable
+// and insufficient-data evaluations are left out, and with no evaluations the
+// figure is blank. Changes since the previous run are numbers shown with ▲ or
+// ▼ and the delta (percentage points for compliance), in green when the
+// change is good news and red when it is not. On a first run every change
+// cell says "first run" instead of showing zeros.
+//
+//   - Summary: the run, its start, the environment and regions, the run it
+//     is compared with, and the compliance definition; accounts in the
+//     organization, scanned, unreachable and not scanned; overall compliance;
+//     rule evaluations by state; non-compliant resources; each with its
+//     previous value and change; new, persisting, resolved and not re-checked
+//     resources; the ten rules failing in most accounts; the ten accounts with
+//     most non-compliant resources; compliance by OU, with a bar chart of the
+//     25 OUs with most accounts.
+//   - Accounts: one row per account: ID, name, OU path, owner and team tags
+//     (and any other tag the lister read), status (scanned, unreachable, not
+//     scanned) and reason, regions scanned, rule evaluations compliant,
+//     non-compliant, not applicable and with insufficient data, non-compliant
+//     resources, compliance (green at or above COMPLIANCE_GREEN_PCT, amber at
+//     or above COMPLIANCE_AMBER_PCT, red below), and its change and the
+//     change in resources since the previous run.
+//   - Rules: one row per rule base name (the name without a conformance
+//     pack's suffix) across accounts and regions: source, identifier,
+//     conformance packs, accounts non-compliant and compliant, evaluations by
+//     state, evaluation errors, non-compliant resources, compliance, and the
+//     changes in accounts non-compliant and in resources.
+//   - Non-compliant resources: one row per account, region, rule and
+//     resource: account ID and name, region, rule, resource type, ID and
+//     name, annotation, when Config recorded the result (UTC), whether it is
+//     new since the previous run, and a HYPERLINK formula that opens the
+//     resource in the AWS Config console of its region. Past Excel's
+//     1,048,576 rows the table continues on "Non-compliant resources 2", and
+//     so on. Cells longer than Excel's 32,767 characters are cut with a
+//     visible "[truncated: …]" marker; the CSV keeps the full values.
+//   - Resolved since last run: the previous run's non-compliant resources
+//     that are not non-compliant now, with their last annotation and a
+//     status: resolved, or not re-checked when the account or region was not
+//     scanned this time. Split like the resources sheet.
+//   - Coverage: every account × region with its status (scanned, recorder
+//     off, Config not enabled, region disabled, access denied with the
+//     action, unreachable with the reason, not scanned with the reason), the
+//     recorder's state, rules and non-compliant resources; above the table,
+//     the re-run input when accounts were not scanned.
+//
+// Every table sheet has a frozen header row, an autofilter, set column widths
+// and number formats, and prints landscape, one page wide, with its header
+// repeated.
+//
+// # Files
+//
+// Under reports/<runId>/: config-compliance-<runId>.xlsx,
+// noncompliant-resources.csv (header row; columns account_id, account_name,
+// region, rule, rule_base_name, resource_type, resource_id, resource_name,
+// annotation, recorded_at (RFC 3339), new_since_previous_run (true, false, or
+// empty on a first run), resource_tags (JSON)), summary.json (Summary,
+// schemaVersion 1), and rerun-input.json when accounts were not scanned (it
+// is deleted when a rebuild finds every account scanned).
+package report
