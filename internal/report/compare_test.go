@@ -3,8 +3,11 @@ package report
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
@@ -163,4 +166,38 @@ func TestWeekOverWeek(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPreviousCSVMissing: without the previous run's CSV the resolved
+// resources are still counted (from the hashes in its summary), and the
+// workbook says their details are unavailable.
+func TestPreviousCSVMissing(t *testing.T) {
+	ctx := context.Background()
+	c := runtest.NewS3(t)
+	a := account("111111111111", "alpha", "Root", nil)
+	rules := []run.Rule{rule("r", run.NonCompliant)}
+	putRun(t, c, run1, []run.Account{a}, scanned(run1, a, region("eu-west-1", rules,
+		resource("r", "AWS::S3::Bucket", "gone-1"), resource("r", "AWS::S3::Bucket", "gone-2"), resource("r", "AWS::S3::Bucket", "stays"))))
+	putRun(t, c, run2, []run.Account{a}, scanned(run2, a, region("eu-west-1", rules, resource("r", "AWS::S3::Bucket", "stays"))))
+	h := newHandler(t, c)
+	if _, err := h.Handle(ctx, In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(runtest.Bucket), Key: aws.String(run.CSVKey(run1))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Handle(ctx, In{RunID: run2, Bucket: runtest.Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := DecodeSummary("", getObject(t, c, run.SummaryKey(run2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&Comparison{PreviousRunID: run1, Persisting: 1, Resolved: 2}, sum.Comparison); diff != "" {
+		t.Errorf("comparison (-want +got):\n%s", diff)
+	}
+	f := openWorkbook(t, download(t, c, run.WorkbookKey(run2)))
+	if got := cell(t, f, SheetResolved, "A2"); !strings.Contains(got, "2 resources") || !strings.Contains(got, "details are unavailable") {
+		t.Errorf("Resolved sheet says %q, want the count and that details are unavailable", got)
+	}
 }

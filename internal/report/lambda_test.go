@@ -54,3 +54,41 @@ func TestLambdaInvoke(t *testing.T) {
 		})
 	}
 }
+
+// TestRerunInputRemoved rebuilds a run after its failed account was scanned
+// again: the old re-run input would re-run an account that now has a shard.
+func TestRerunInputRemoved(t *testing.T) {
+	ctx := context.Background()
+	c := runtest.NewS3(t)
+	a := account("111111111111", "alpha", "Root", nil)
+	b := account("222222222222", "bravo", "Root", nil)
+	rules := []run.Rule{rule("r", run.Compliant)}
+	putRun(t, c, run1, []run.Account{a, b}, scanned(run1, a, region("eu-west-1", rules)))
+	h := newHandler(t, c)
+	out, err := h.Handle(ctx, In{RunID: run1, Bucket: runtest.Bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Failed != 1 || !strings.Contains(string(getObject(t, c, run.RerunInputKey(run1))), `"222222222222"`) {
+		t.Fatalf("first build: %d failed, want 1 and a re-run input naming it", out.Failed)
+	}
+	// The re-run writes its own manifest and the missing shard.
+	if err := run.PutManifest(ctx, c, runtest.Bucket, run.RerunManifestKey(run1, "2026-11-23T1000Z-rerun"), []run.Account{b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.PutShard(ctx, c, runtest.Bucket, scanned(run1, b, region("eu-west-1", rules))); err != nil {
+		t.Fatal(err)
+	}
+	out, err = h.Handle(ctx, In{RunID: run1, Bucket: runtest.Bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Failed != 0 || out.Scanned != 2 {
+		t.Errorf("rebuild: %d scanned, %d failed; want 2, 0", out.Scanned, out.Failed)
+	}
+	for _, k := range runtest.Keys(t, c, runtest.Bucket, run.ReportPrefix(run1)) {
+		if k == run.RerunInputKey(run1) {
+			t.Errorf("%s is still there after every account was scanned", k)
+		}
+	}
+}
