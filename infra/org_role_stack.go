@@ -7,15 +7,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// OrgRoleActions are the only actions the organization role allows: the
-// AWS Organizations reads ListAccounts makes to walk the OU tree and read
-// account tags.
+// OrgRoleActions are the only actions the organization role allows: exactly
+// the AWS Organizations reads ListAccounts makes (internal/org) to walk the
+// OU tree, list each OU's accounts and read account tags.
 var OrgRoleActions = []string{
-	"organizations:DescribeOrganization",
-	"organizations:DescribeOrganizationalUnit",
-	"organizations:ListAccounts",
 	"organizations:ListAccountsForParent",
-	"organizations:ListChildren",
 	"organizations:ListOrganizationalUnitsForParent",
 	"organizations:ListRoots",
 	"organizations:ListTagsForResource",
@@ -62,8 +58,8 @@ func NewOrgRoleStack(scope constructs.Construct, id string, props *OrgRoleStackP
 	})
 	suppress(role, suppression{
 		id: "AwsSolutions-IAM5",
-		reason: "ListRoots, ListAccounts and DescribeOrganization support no resource-level permissions, and the lister " +
-			"walks every OU and account of the organization; the actions are an explicit read-only list.",
+		reason: "ListRoots supports no resource-level permissions, and the lister reads every OU, account and account tag " +
+			"of the organization (ARNs unknown before it runs); the actions are an explicit four-item read-only list.",
 		appliesTo: []string{"Resource::*"},
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("OrgRoleArn"), &awscdk.CfnOutputProps{Value: role.RoleArn()})

@@ -45,8 +45,7 @@ func TestOrgRoleStack(t *testing.T) {
 		t.Errorf("org role trust mismatch (-want +got):\n%s", diff)
 	}
 	want := []statement{{Sid: "ReadOrganization", Effect: "Allow", Resources: []string{"*"}, Actions: []string{
-		"organizations:DescribeOrganization", "organizations:DescribeOrganizationalUnit", "organizations:ListAccounts",
-		"organizations:ListAccountsForParent", "organizations:ListChildren", "organizations:ListOrganizationalUnitsForParent",
+		"organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent",
 		"organizations:ListRoots", "organizations:ListTagsForResource",
 	}}}
 	if diff := cmp.Diff(want, tp.rolePolicy(id)); diff != "" {
