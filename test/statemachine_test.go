@@ -126,10 +126,11 @@ func TestStateMachineOnKumo(t *testing.T) {
 		t.FailNow()
 	}
 
-	// Two scanned accounts change: one fixes everything in a region, the
+	// Two scanned accounts change: one fixes every non-compliant rule, the
 	// other breaks a compliant rule on a new resource.
 	fixed, broken := pickChanged(t, org, truth1)
 	changeCompliance(t, org, fixed, broken)
+	manifestBytes := p.get(t, ctx, run.ManifestKey(runID))
 	before := map[string][]byte{}
 	for _, key := range shardKeys {
 		before[key] = p.get(t, ctx, key)
@@ -166,8 +167,8 @@ func TestStateMachineOnKumo(t *testing.T) {
 			t.Errorf("re-run: shard %s changed = %v, want only the re-run accounts' shards replaced", key, !rescanned)
 		}
 	}
-	if got := p.get(t, ctx, run.ManifestKey(runID)); len(got) == 0 {
-		t.Errorf("re-run: the run's original manifest is gone")
+	if got := p.get(t, ctx, run.ManifestKey(runID)); !bytes.Equal(got, manifestBytes) {
+		t.Errorf("re-run: the run's original manifest changed")
 	}
 	var out2 buildOut
 	if err := json.Unmarshal([]byte(aws.ToString(second.Describe.Output)), &out2); err != nil {
@@ -190,8 +191,9 @@ func TestStateMachineOnKumo(t *testing.T) {
 	p.checkWorkbook(t, ctx, runID, truth2)
 }
 
-// checkMapResults checks what kumo's Map Run recorded and its ResultWriter
-// wrote (kumo writes one result.json, not AWS's manifest and result files).
+// checkMapResults checks what the Map's ResultWriter wrote under the run's
+// result prefix: kumo writes one file of all the items' results, not AWS's
+// manifest and per-status result files.
 func checkMapResults(t *testing.T, ctx context.Context, p *pipeline, list listOut, items int) {
 	t.Helper()
 	keys := p.keys(t, ctx, list.ResultPrefix)
@@ -245,6 +247,9 @@ func (p *pipeline) checkWorkbook(t *testing.T, ctx context.Context, runID string
 		if _, ok := col[title]; !ok {
 			t.Fatalf("workbook sheet %s has no column %q: %q", report.SheetAccounts, title, rows[0])
 		}
+	}
+	if len(rows)-1 != len(tr.Accounts) {
+		t.Errorf("workbook sheet %s has %d rows under its header, want one per account: %d", report.SheetAccounts, len(rows)-1, len(tr.Accounts))
 	}
 	type line struct{ Status, Resources string }
 	got, want := map[string]line{}, map[string]line{}
@@ -313,8 +318,9 @@ func pickChanged(t *testing.T, org *orgsim.Org, tr truth) (fixed, broken string)
 	return fixed, broken
 }
 
-// changeCompliance makes every rule of fixed COMPLIANT in every region, and
-// one COMPLIANT rule of broken NON_COMPLIANT on a new resource.
+// changeCompliance makes every NON_COMPLIANT rule of fixed COMPLIANT, with
+// no non-compliant resource left, and one COMPLIANT rule of broken
+// NON_COMPLIANT on a new resource.
 func changeCompliance(t *testing.T, org *orgsim.Org, fixed, broken string) {
 	t.Helper()
 	for _, region := range org.Regions {
