@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/logging"
 )
@@ -57,5 +59,17 @@ func sdkLogger(log *slog.Logger) logging.Logger {
 			lvl = slog.LevelWarn
 		}
 		log.Log(context.Background(), lvl, fmt.Sprintf(format, v...), "source", "aws-sdk")
+	})
+}
+
+// newHTTPClient returns the SDK's HTTP client with room for as many idle
+// connections per endpoint as a run keeps busy: about four regions of four
+// detail calls per account scanned at once. With the SDK's default of ten,
+// the connections over ten are closed after each call and a large run opens
+// thousands a second.
+func newHTTPClient(concurrency int) *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = max(t.MaxIdleConns, 16*concurrency)
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, 16*concurrency)
 	})
 }

@@ -71,6 +71,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	view := newProgressView(e.stderr)
+	defer view.close()
 	log := fs.logger(view)
 	slog.SetDefault(log)
 
@@ -88,9 +89,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	srv.SetFaults(faults)
 
+	httpClient := newHTTPClient(*concurrency)
 	role := func(name string) aws.Config {
 		cfg := srv.AWSConfig(o.HubRoleARN(name), demoRegion)
 		cfg.Logger = sdkLogger(log)
+		cfg.HTTPClient = httpClient
 		return cfg
 	}
 	pathStyle := func(o *s3.Options) { o.UsePathStyle = true }

@@ -103,6 +103,14 @@ func (v *progressView) update(p pipeline.Progress) {
 	fmt.Fprint(v.w, v.bar)
 }
 
+// close ends the bar's line, if one is shown, so that what follows (an
+// error, the result) starts on a line of its own.
+func (v *progressView) close() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.endBar()
+}
+
 // endBar leaves the bar as it is and moves to the next line.
 func (v *progressView) endBar() {
 	if v.bar != "" {

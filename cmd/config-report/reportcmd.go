@@ -55,6 +55,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return usagef("--run-id: %v", err)
 	}
 	view := newProgressView(e.stderr)
+	defer view.close()
 	log := fs.logger(view)
 	slog.SetDefault(log)
 

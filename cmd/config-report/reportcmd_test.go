@@ -78,10 +78,25 @@ func TestReportRebuildsFromALocalFolder(t *testing.T) {
 		t.Errorf("report stdout does not show the not-scanned account and the re-run input:\n%s", r.stdout)
 	}
 
-	// The first week, rebuilt, is still a first run: nothing before it.
-	r = runBinary(t, nil, "report", "--dir", out, "--run-id", week1)
+	// The first week, rebuilt, is still a first run: nothing before it. Its
+	// logs are JSON, one object per line.
+	r = runBinary(t, nil, "report", "--dir", out, "--run-id", week1, "--log-format", "json", "--log-level", "info")
 	if r.code != 0 {
 		t.Fatalf("report of week 1: status %d, stderr:\n%s", r.code, r.stderr)
+	}
+	logs := 0
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var rec struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Level == "" || rec.Msg == "" {
+			t.Errorf("log line %q is not a JSON record with level and msg: %v", line, err)
+		}
+		logs++
+	}
+	if logs == 0 {
+		t.Errorf("--log-format json --log-level info logged nothing:\n%s", r.stderr)
 	}
 	if s := loadSummary(t, out, week1); s.Comparison != nil {
 		t.Errorf("rebuilt week 1 compared with %s, want no comparison", s.Comparison.PreviousRunID)

@@ -91,6 +91,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	view := newProgressView(e.stderr)
+	defer view.close()
 	log := fs.logger(view)
 	slog.SetDefault(log)
 
@@ -98,6 +99,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.HTTPClient = newHTTPClient(f.concurrency)
 	caller, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return fmt.Errorf("your AWS credentials do not work (sts:GetCallerIdentity): %w", err)
