@@ -65,7 +65,14 @@ func awsFiles(t *testing.T, region, accessKey, secretKey string) []string {
 // its exit status.
 func runBinary(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return runBinaryIn(t, "", env, args...)
+}
+
+// runBinaryIn is runBinary in the working directory dir ("" for the test's).
+func runBinaryIn(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
 	home := t.TempDir()
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -170,12 +171,17 @@ func runRun(ctx context.Context, e *env, args []string) error {
 		}
 		files = reportFiles(f.out, runID)
 	}
+	sumDir := f.out
 	if f.bucket != "" && !f.outSet {
-		if _, err := pipeline.Download(ctx, store, bucket, run.SummaryKey(runID), f.out); err != nil {
+		if sumDir, err = os.MkdirTemp("", "config-report-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(sumDir)
+		if _, err := pipeline.Download(ctx, store, bucket, run.SummaryKey(runID), sumDir); err != nil {
 			return fmt.Errorf("read the summary: %w", err)
 		}
 	}
-	sum, err := readSummary(f.out, runID)
+	sum, err := readSummary(sumDir, runID)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
@@ -115,6 +119,30 @@ func TestRunAgainstTheSimulatedOrganization(t *testing.T) {
 	}
 	if s1.Comparison == nil || s1.Comparison.PreviousRunID != first {
 		t.Errorf("run --account compared with %+v, want %s", s1.Comparison, first)
+	}
+
+	// To a bucket: the report stays in S3 and nothing is written locally.
+	const bucket = "config-report-hub"
+	c := s3.NewFromConfig(ws.srv.AWSConfig(ws.org.HubRoleARN(orgsim.DefaultFormatterRole), "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	cwd := t.TempDir()
+	r = runBinaryIn(t, cwd, ws.env, "run", "--profile", "test", "--org-role-arn", ws.orgARN, "--regions", "us-east-1", "--bucket", bucket, "--account", acct)
+	if r.code != 0 {
+		t.Fatalf("run --bucket: status %d, stderr:\n%s", r.code, r.stderr)
+	}
+	inBucket := runIDOf(t, r.stdout)
+	if !strings.Contains(r.stdout, "s3://"+bucket+"/"+run.WorkbookKey(inBucket)) {
+		t.Errorf("run --bucket stdout does not name the workbook in the bucket:\n%s", r.stdout)
+	}
+	for _, key := range []string{run.WorkbookKey(inBucket), run.SummaryKey(inBucket), run.ShardKey(inBucket, acct)} {
+		if _, err := run.GetObject(context.Background(), c, bucket, key); err != nil {
+			t.Errorf("run --bucket: %v", err)
+		}
+	}
+	if entries, _ := os.ReadDir(cwd); len(entries) != 0 {
+		t.Errorf("run --bucket wrote %d entries to the working directory", len(entries))
 	}
 }
 
