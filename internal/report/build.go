@@ -301,7 +301,7 @@ func (b *builder) add(ctx context.Context, rw *resourceWriter, a run.Account, sh
 		case errors.Is(readErr, run.ErrNotFound):
 			acc.Reason = "no shard: the scan did not finish"
 		case errors.Is(readErr, run.ErrUnknownSchema):
-			acc.Reason = "unknown schema version: " + readErr.Error()
+			acc.Reason = "unknown schema version: " + strings.TrimSuffix(readErr.Error(), ": "+run.ErrUnknownSchema.Error())
 		case errors.Is(readErr, ErrBadShard):
 			acc.Reason = "unreadable shard: " + readErr.Error()
 		default:

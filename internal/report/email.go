@@ -32,6 +32,7 @@ type emailData struct {
 	Comparison                   *Comparison
 	ResolvedNote                 string
 	NotScanned                   int
+	NotScannedText               string
 	RerunKey                     string
 	Attached                     bool
 	Link, LinkExpiry             string
@@ -48,7 +49,7 @@ var emailTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 {{end}}</table>
 {{with .Comparison}}<p>Since run {{.PreviousRunID}}: <b>{{.New}}</b> new non-compliant resources, <b>{{.Resolved}}</b> resolved, {{.Persisting}} still non-compliant{{if .NotRechecked}}, {{.NotRechecked}} not re-checked (account or region not scanned this time){{end}}.</p>{{end}}
 {{if .ResolvedNote}}<p style="color: #555;">{{.ResolvedNote}}</p>{{end}}
-{{if .NotScanned}}<p style="color: #c00000;"><b>{{.NotScanned}} accounts were not scanned.</b> The execution input that re-runs exactly them is in s3://{{.Bucket}}/{{.RerunKey}} and on the workbook's Coverage sheet.</p>{{end}}
+{{if .NotScanned}}<p style="color: #c00000;"><b>{{.NotScannedText}}.</b> The execution input that re-runs exactly them is in s3://{{.Bucket}}/{{.RerunKey}} and on the workbook's Coverage sheet.</p>{{end}}
 {{if .Attached}}<p>The workbook is attached.</p>{{else}}<p>The workbook is too big to attach: <a href="{{.Link}}">download it</a> (the link works for {{.LinkExpiry}} at most, less if the credentials that signed it expire first; the workbook stays at the address below).</p>{{end}}
 <p style="color: #555;">Workbook: s3://{{.Bucket}}/{{.Key}}</p>
 </body></html>
@@ -111,18 +112,19 @@ func formatChange(f figure) (text, tone string) {
 func emailMessage(rep *Report, bucket, from string, to []string, link string) (mail.Message, error) {
 	sum := rep.Summary
 	d := emailData{
-		Environment:  sum.Environment,
-		RunID:        sum.RunID,
-		Compared:     "First run: there is no previous report to compare with.",
-		Comparison:   sum.Comparison,
-		ResolvedNote: rep.ResolvedNote,
-		NotScanned:   sum.Totals.NotScanned,
-		RerunKey:     run.RerunInputKey(sum.RunID),
-		Attached:     link == "",
-		Link:         link,
-		LinkExpiry:   "7 days",
-		Bucket:       bucket,
-		Key:          run.WorkbookKey(sum.RunID),
+		Environment:    sum.Environment,
+		RunID:          sum.RunID,
+		Compared:       "First run: there is no previous report to compare with.",
+		Comparison:     sum.Comparison,
+		ResolvedNote:   rep.ResolvedNote,
+		NotScanned:     sum.Totals.NotScanned,
+		NotScannedText: notScannedText(sum.Totals.NotScanned),
+		RerunKey:       run.RerunInputKey(sum.RunID),
+		Attached:       link == "",
+		Link:           link,
+		LinkExpiry:     "7 days",
+		Bucket:         bucket,
+		Key:            run.WorkbookKey(sum.RunID),
 	}
 	if rep.Previous != nil {
 		d.Compared = "Compared with run " + rep.Previous.RunID + "."
@@ -149,7 +151,7 @@ func emailMessage(rep *Report, bucket, from string, to []string, link string) (m
 	subject := fmt.Sprintf("AWS Config compliance %s %s: %s compliant, %s non-compliant resources",
 		sum.Environment, sum.RunID[:10], compliance, groupThousands(int64(sum.Totals.Resources)))
 	if n := sum.Totals.NotScanned; n > 0 {
-		subject += fmt.Sprintf(", %d accounts not scanned", n)
+		subject += ", " + plural(n, "account", "accounts") + " not scanned"
 	}
 	return mail.Message{From: from, To: to, Subject: subject, HTML: html.String()}, nil
 }

@@ -188,7 +188,7 @@ func TestHandleMixedRun(t *testing.T) {
 			{name: "unreachable", id: "444444444444", status: StatusUnreachable, reason: "AssumeRole: AccessDenied"},
 			{name: "missing shard", id: "555555555555", status: StatusNotScanned, reason: "no shard"},
 			{name: "malformed shard", id: "666666666666", status: StatusNotScanned, reason: "unreadable shard"},
-			{name: "unknown schema", id: "777777777777", status: StatusNotScanned, reason: "unknown shard schema version"},
+			{name: "unknown schema", id: "777777777777", status: StatusNotScanned, reason: "unknown schema version: decode shard"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				n := strconv.Itoa(byID[tc.id])

@@ -504,7 +504,7 @@ func (w *workbook) resources(csvPath string) error {
 
 var resolvedColumns = []column{
 	{"Account ID", 15}, {"Account name", 24}, {"Region", 14}, {"Rule", 36}, {"Resource type", 28},
-	{"Resource ID", 40}, {"Resource name", 28}, {"Last annotation", 50}, {"Last recorded at (UTC)", 20},
+	{"Resource ID", 40}, {"Resource name", 28}, {"Last annotation", 50}, {"Last recorded at (UTC)", 22},
 	{"Status", 30},
 }
 
@@ -612,15 +612,16 @@ func (w *workbook) coverage() error {
 			input = "(too long for a cell: use the file below)"
 		}
 		preamble = [][]any{
-			{excelize.Cell{StyleID: w.s.label, Value: fmt.Sprintf("%d accounts were not scanned. To scan exactly them again into this run, start an execution of the state machine with this input (also in %s):", len(rr.AccountIDs), run.RerunInputKey(w.b.in.RunID))}},
+			{excelize.Cell{StyleID: w.s.label, Value: fmt.Sprintf("%s. To scan exactly them again into this run, start an execution of the state machine with this input (also in %s):",
+				notScannedText(len(rr.AccountIDs)), run.RerunInputKey(w.b.in.RunID))}},
 			{w.str(input)},
 		}
 	} else {
 		preamble = [][]any{{excelize.Cell{StyleID: w.s.label, Value: "Every account has a shard: no re-run is needed."}}}
 	}
 	if n := w.b.totals.Unreachable; n > 0 {
-		preamble = append(preamble, []any{excelize.Cell{StyleID: w.s.note, Value: fmt.Sprintf(
-			"%d accounts are unreachable (the read role could not be assumed); they are not in the re-run input: fix the role first, then re-run them with their IDs.", n)}})
+		preamble = append(preamble, []any{excelize.Cell{StyleID: w.s.note, Value: plural(n, "account is", "accounts are") +
+			" unreachable (the read role could not be assumed) and not in the re-run input: fix the role first, then re-run them with their IDs."}})
 	}
 	sw, row, err := w.table(SheetCoverage, cols, preamble, len(w.b.coverage))
 	if err != nil {
@@ -933,6 +934,17 @@ func (r *RuleSummary) accountsNonCompliant() int {
 	}
 	return r.AccountsNonCompliant
 }
+
+// plural returns "1 account" or "3 accounts", with the words given.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return groupThousands(int64(n)) + " " + many
+}
+
+// notScannedText says how many accounts were not scanned.
+func notScannedText(n int) string { return plural(n, "account was", "accounts were") + " not scanned" }
 
 // writeJSONFile writes v as indented JSON to path.
 func writeJSONFile(path string, v any) error {
