@@ -26,21 +26,24 @@ func EncodeShard(s *Shard) ([]byte, error) {
 // errors name the key and what is wrong; an unsupported schema version wraps
 // ErrUnknownSchema.
 func DecodeShard(key string, data []byte) (*Shard, error) {
-	var head struct {
-		SchemaVersion *int `json:"schemaVersion"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("decode shard %s: not a JSON object: %w", key, err)
-	}
-	if head.SchemaVersion == nil {
-		return nil, fmt.Errorf("decode shard %s: no schemaVersion", key)
-	}
-	if *head.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("decode shard %s: schemaVersion %d, this build reads %d: %w",
-			key, *head.SchemaVersion, SchemaVersion, ErrUnknownSchema)
-	}
+	// One full decode in the common case; the version is looked at on its
+	// own only when that fails or says something other than SchemaVersion.
 	var s Shard
-	if err := json.Unmarshal(data, &s); err != nil {
+	err := json.Unmarshal(data, &s)
+	if err != nil || s.SchemaVersion != SchemaVersion {
+		var head struct {
+			SchemaVersion *int `json:"schemaVersion"`
+		}
+		if herr := json.Unmarshal(data, &head); herr != nil {
+			return nil, fmt.Errorf("decode shard %s: not a JSON object: %w", key, herr)
+		}
+		switch {
+		case head.SchemaVersion == nil:
+			return nil, fmt.Errorf("decode shard %s: no schemaVersion", key)
+		case *head.SchemaVersion != SchemaVersion:
+			return nil, fmt.Errorf("decode shard %s: schemaVersion %d, this build reads %d: %w",
+				key, *head.SchemaVersion, SchemaVersion, ErrUnknownSchema)
+		}
 		return nil, fmt.Errorf("decode shard %s: %w", key, err)
 	}
 	if err := s.Validate(); err != nil {
