@@ -1,6 +1,10 @@
 // Package org lists the AWS Organization's accounts that a config-report run
 // scans, and holds the ListAccounts function's handler, which writes them to
-// the run's manifest in S3.
+// the run's manifest in S3. For a new run it also writes the organization's
+// totals next to the manifest (runs/<runId>/organization.json: every account
+// of the selected OUs by state, and the active ones EXCLUDE_ACCOUNTS removed),
+// so that the report can count the organization and not only the accounts it
+// scans. A re-run writes neither again.
 //
 // The lister assumes the organization-listing role in the management account
 // (system-config-report-generator-list-org-role) and reads the organization

@@ -159,7 +159,8 @@ func jsonKind(goType string) string {
 }
 
 // ObjectStore is the part of the S3 client the handler uses: it checks that a
-// re-run's run exists and writes manifests. It never lists or deletes.
+// re-run's run exists and writes manifests and organization totals. It never
+// lists or deletes.
 type ObjectStore interface {
 	run.ObjectPutter
 	s3.HeadObjectAPIClient
@@ -210,8 +211,10 @@ func NewHandler(cfg Config, d Deps) (*Handler, error) {
 }
 
 // Handle lists the accounts and writes the manifest. A new run gets its
-// manifest at run.ManifestKey; a re-run gets a manifest of its own under the
-// run's re-run prefix, and the original is never written. Nothing is written
+// manifest at run.ManifestKey and the organization's totals (every account
+// of the selected OUs by state, the ones EXCLUDE_ACCOUNTS removed) at
+// run.OrganizationKey; a re-run gets a manifest of its own under the run's
+// re-run prefix, and neither of the run's documents is written again. Nothing is written
 // when the input or any account it names is wrong.
 func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	start := time.Now()
@@ -235,6 +238,12 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	if err != nil {
 		return Out{}, fmt.Errorf("run %s: %w", runID, h.explain(err))
 	}
+	// The organization's totals go first: a run whose manifest exists (what
+	// a re-run checks for) then always has them.
+	orgKey, err := run.PutOrganization(ctx, h.deps.S3, h.cfg.Bucket, h.organization(runID, listing, time.Now()))
+	if err != nil {
+		return Out{}, fmt.Errorf("run %s: %w", runID, err)
+	}
 	key := run.ManifestKey(runID)
 	if err := run.PutManifest(ctx, h.deps.S3, h.cfg.Bucket, key, listing.Accounts); err != nil {
 		return Out{}, fmt.Errorf("run %s: %w", runID, err)
@@ -243,7 +252,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 		log.WarnContext(ctx, "no account to scan: check INCLUDE_OUS, EXCLUDE_OUS and EXCLUDE_ACCOUNTS")
 	}
 	log.InfoContext(ctx, "wrote manifest",
-		"manifest_key", key, "accounts", len(listing.Accounts), "inactive", listing.Inactive,
+		"manifest_key", key, "organization_key", orgKey, "accounts", len(listing.Accounts), "inactive", listing.Inactive,
 		"excluded", listing.Excluded, "untagged", listing.Untagged, "duration", time.Since(start).Round(time.Millisecond).String())
 	out := h.out(runID, key, len(listing.Accounts))
 	if len(listing.Inactive) > 0 {
@@ -254,7 +263,29 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	return out, nil
 }
 
-// rerun writes the manifest of a re-run of req.RunID.
+// organization returns the totals of a new run's listing, as BuildReport
+// reads them from run.OrganizationKey.
+func (h *Handler) organization(runID string, l *Listing, listedAt time.Time) *run.Organization {
+	o := &run.Organization{
+		SchemaVersion: run.OrganizationVersion,
+		RunID:         runID,
+		ListedAt:      listedAt.UTC().Truncate(time.Millisecond),
+		IncludeOUs:    h.cfg.IncludeOUs,
+		ExcludeOUs:    h.cfg.ExcludeOUs,
+		Active:        len(l.Accounts),
+		Excluded:      l.Excluded,
+		Untagged:      l.Untagged,
+	}
+	if len(l.Inactive) > 0 {
+		o.Inactive = l.Inactive
+	}
+	o.Accounts = o.Active + o.Excluded + o.InactiveTotal()
+	return o
+}
+
+// rerun writes the manifest of a re-run of req.RunID. It never writes the
+// run's organization totals: they describe the organization when the run
+// was listed.
 func (h *Handler) rerun(ctx context.Context, in In, req Request, start time.Time) (Out, error) {
 	log := slog.Default().With("run_id", req.RunID, "rerun", true)
 	if err := h.mustExist(ctx, req.RunID); err != nil {

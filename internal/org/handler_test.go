@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,8 +96,79 @@ func TestHandleNewRun(t *testing.T) {
 	if diff := cmp.Diff(want.accounts, got); diff != "" {
 		t.Errorf("manifest mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{run.ManifestKey(newRunID)}, s.keys(t)); diff != "" {
+	if diff := cmp.Diff([]string{run.ManifestKey(newRunID), run.OrganizationKey(newRunID)}, s.keys(t)); diff != "" {
 		t.Errorf("bucket keys mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// sumOf adds up counts by state.
+func sumOf(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func TestHandleNewRunRecordsOrganization(t *testing.T) {
+	s := newSim(t, orgsim.Spec{Seed: 9, Accounts: 200})
+	active := accountsIn(s.org, inState(orgsim.StateActive))
+	workloads := ouID(t, s.org, "Workloads")
+	security := ouID(t, s.org, "Security")
+	tests := []struct {
+		name   string
+		filter org.Filter
+	}{
+		{name: "whole organization"},
+		{name: "accounts excluded", filter: org.Filter{ExcludeAccounts: []string{active[0], active[7], active[20], "999999999999"}}},
+		{name: "OU excluded", filter: org.Filter{ExcludeOUs: []string{security}, ExcludeAccounts: []string{active[1]}}},
+		{name: "OU included", filter: org.Filter{IncludeOUs: []string{workloads}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := s.handler(t, s.config(func(c *org.Config) {
+				c.IncludeOUs, c.ExcludeOUs, c.ExcludeAccounts = tt.filter.IncludeOUs, tt.filter.ExcludeOUs, tt.filter.ExcludeAccounts
+			}))
+			before := time.Now().UTC().Truncate(time.Millisecond)
+			out, err := invoke(t, h, `{}`, newRunExec, newRunStart)
+			if err != nil {
+				t.Fatalf("new run: %v", err)
+			}
+			after := time.Now().UTC()
+			got, err := run.GetOrganization(context.Background(), s.s3, testBucket, run.OrganizationKey(newRunID))
+			if err != nil {
+				t.Fatalf("GetOrganization() error = %v", err)
+			}
+			if got.ListedAt.Before(before) || got.ListedAt.After(after) {
+				t.Errorf("listedAt = %s, want between %s and %s", got.ListedAt, before, after)
+			}
+			want := expect(s.org, tt.filter, nil)
+			wantOrg := &run.Organization{
+				SchemaVersion: run.OrganizationVersion,
+				RunID:         newRunID,
+				ListedAt:      got.ListedAt,
+				IncludeOUs:    tt.filter.IncludeOUs,
+				ExcludeOUs:    tt.filter.ExcludeOUs,
+				Accounts:      len(want.accounts) + want.excluded + sumOf(want.inactive),
+				Active:        len(want.accounts),
+				Inactive:      want.inactive,
+				Excluded:      want.excluded,
+			}
+			if diff := cmp.Diff(wantOrg, got); diff != "" {
+				t.Errorf("organization.json (-simulator's model +written):\n%s", diff)
+			}
+			// The model has inactive accounts in every state the lister
+			// counts, and the exclusions took effect.
+			if len(want.inactive) == 0 || (len(tt.filter.ExcludeAccounts) > 0 && want.excluded == 0) {
+				t.Fatalf("the case does not exercise what it names: inactive %v, excluded %d", want.inactive, want.excluded)
+			}
+			if tt.filter.IncludeOUs == nil && tt.filter.ExcludeOUs == nil && got.Accounts != len(s.org.Accounts) {
+				t.Errorf("organization.json counts %d accounts, want all %d of the organization", got.Accounts, len(s.org.Accounts))
+			}
+			if out.AccountCount != got.Active || out.ExcludedAccounts != got.Excluded || sumOf(out.InactiveAccounts) != got.InactiveTotal() {
+				t.Errorf("output %+v disagrees with organization.json %+v", out, got)
+			}
+		})
 	}
 }
 
@@ -109,6 +181,7 @@ func TestHandleRerun(t *testing.T) {
 	ctx := context.Background()
 	originalKey := run.ManifestKey(newRunID)
 	before := object(t, s.s3, originalKey)
+	orgBefore := object(t, s.s3, run.OrganizationKey(newRunID))
 
 	active := accountsIn(s.org, inState(orgsim.StateActive))
 	a, b := active[3], active[10]
@@ -148,6 +221,11 @@ func TestHandleRerun(t *testing.T) {
 	after := object(t, s.s3, originalKey)
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("the original manifest changed (-before +after):\n%s", diff)
+	}
+	// The renamed account, the re-run's later start: none of it reaches the
+	// organization totals of the run.
+	if diff := cmp.Diff(orgBefore, object(t, s.s3, run.OrganizationKey(newRunID))); diff != "" {
+		t.Errorf("the run's organization.json changed (-before +after):\n%s", diff)
 	}
 	keys, err := run.ManifestKeys(ctx, s.s3, testBucket, newRunID)
 	if err != nil {
