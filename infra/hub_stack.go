@@ -178,8 +178,10 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 
 	listStatements := []awsiam.PolicyStatement{
 		allow("AssumeOrganizationRole", []string{"sts:AssumeRole"}, *h.OrgRoleARN(cfg.ManagementAccount)),
+		// A new run's manifest and organization totals; a re-run's manifest.
 		allow("WriteManifests", []string{"s3:PutObject"},
-			*bucket.ArnForObjects(jsii.String("runs/*/accounts.json")), *bucket.ArnForObjects(jsii.String("runs/*/reruns/*"))),
+			*bucket.ArnForObjects(jsii.String("runs/*/accounts.json")), *bucket.ArnForObjects(jsii.String("runs/*/organization.json")),
+			*bucket.ArnForObjects(jsii.String("runs/*/reruns/*"))),
 		allow("ReadRuns", []string{"s3:GetObject"}, *bucket.ArnForObjects(jsii.String("runs/*"))),
 		listBucket(bucket),
 	}
@@ -204,12 +206,12 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 
 	h.ListAccounts = h.newFunction(functionSpec{
 		id: "ListAccounts", pkg: ListAccountsPackage, roleName: ListerRoleName,
-		description: "Lists the organization's accounts to scan and writes the run's manifest.",
+		description: "Lists the organization's accounts to scan and writes the run's manifest and organization totals.",
 		memoryMB:    ListAccountsMemoryMB, env: listEnv, statements: listStatements,
-		wildcardReason: "ListAccounts writes each run's manifest (runs/<runId>/accounts.json) or a re-run's " +
-			"(runs/<runId>/reruns/<stamp>.json), and reads runs/ to check that a re-run names an existing run; " +
-			"run IDs exist only at run time.",
-		wildcards: bucketObjects("runs/*/accounts.json", "runs/*/reruns/*", "runs/*"),
+		wildcardReason: "ListAccounts writes each run's manifest and organization totals (runs/<runId>/accounts.json, " +
+			"runs/<runId>/organization.json) or a re-run's manifest (runs/<runId>/reruns/<stamp>.json), and reads runs/ " +
+			"to check that a re-run names an existing run; run IDs exist only at run time.",
+		wildcards: bucketObjects("runs/*/accounts.json", "runs/*/organization.json", "runs/*/reruns/*", "runs/*"),
 	}, props.ModuleRoot, cfg, retention, removal)
 	h.ScanAccount = h.newFunction(functionSpec{
 		id: "ScanAccount", pkg: ScanAccountPackage, roleName: ScannerRoleName,

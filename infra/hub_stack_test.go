@@ -183,7 +183,7 @@ func TestHubFunctionRoles(t *testing.T) {
 		{"system-config-report-lister-role", ListAccountsPackage, []statement{
 			logs(ListAccountsPackage),
 			{Sid: "AssumeOrganizationRole", Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Resources: []string{"arn:aws:iam::444444444444:role/system-config-report-generator-list-org-role"}},
-			{Sid: "WriteManifests", Effect: "Allow", Actions: []string{"s3:PutObject"}, Resources: []string{f.obj("runs/*/accounts.json"), f.obj("runs/*/reruns/*")}},
+			{Sid: "WriteManifests", Effect: "Allow", Actions: []string{"s3:PutObject"}, Resources: []string{f.obj("runs/*/accounts.json"), f.obj("runs/*/organization.json"), f.obj("runs/*/reruns/*")}},
 			{Sid: "ReadRuns", Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{f.obj("runs/*")}},
 			{Sid: "ListReportBucket", Effect: "Allow", Actions: []string{"s3:ListBucket"}, Resources: []string{"<" + f.bucket + ".Arn>"}},
 		}},
