@@ -66,6 +66,12 @@ type Input struct {
 	// PreviousCSV opens the previous run's CSV of non-compliant resources, for
 	// the details of resolved ones; nil when there is none.
 	PreviousCSV func(ctx context.Context) (io.ReadCloser, error)
+	// Organization is what ListAccounts recorded of the organization when it
+	// listed the run; nil when the run has no usable record, and then the
+	// report says the organization's totals are unavailable.
+	Organization *run.Organization
+	// OrganizationMissing says why Organization is nil, for the Summary sheet.
+	OrganizationMissing string
 }
 
 // RerunInput is the execution input that re-runs exactly the accounts that
@@ -623,6 +629,17 @@ func (b *builder) summary() *Summary {
 	}
 	t := b.totals
 	t.Rules = len(rules)
+	if o := b.in.Organization; o != nil {
+		t.Organization = &OrganizationTotals{
+			Accounts:        o.Accounts,
+			Inactive:        o.InactiveTotal(),
+			InactiveByState: maps.Clone(o.Inactive),
+			Excluded:        o.Excluded,
+		}
+		if len(t.Organization.InactiveByState) == 0 {
+			t.Organization.InactiveByState = nil
+		}
+	}
 	return &Summary{
 		SchemaVersion: SummaryVersion,
 		RunID:         b.in.RunID,

@@ -17,6 +17,14 @@
 // build needs grows with accounts and rules and by only 8 bytes per
 // resource.
 //
+// The organization's totals come from runs/<runId>/organization.json, which
+// ListAccounts writes when it lists a new run: every account of the selected
+// OUs in any state, the ones not active by state, and the active ones
+// EXCLUDE_ACCOUNTS removed. Re-runs do not change it. A run without it (one
+// made another way, or listed before it was recorded) or with one that
+// cannot be used is still reported: the organization's figures are shown as
+// unavailable, with the reason, and never made up from the manifests.
+//
 // A shard that is missing, not valid JSON, or of an unknown schema version
 // does not stop the report: its account is reported as "not scanned" with
 // the reason, on the Accounts and Coverage sheets, and the execution input
@@ -46,9 +54,14 @@
 // change is good news and red when it is not. On a first run every change
 // cell says "first run" instead of showing zeros.
 //
-//   - Summary: the run, its start, the environment and regions, the run it
-//     is compared with, and the compliance definition; accounts in the
-//     organization, scanned, unreachable and not scanned; overall compliance;
+//   - Summary: the run, its start, the environment and regions, where the
+//     organization's totals come from (when ListAccounts listed them, the
+//     inactive accounts by state, the OU filters) or why they are
+//     unavailable, the run it is compared with, and the compliance
+//     definition; accounts in the organization (every account listed, in any
+//     state), not active (suspended, closing, closed), excluded by
+//     configuration (EXCLUDE_ACCOUNTS), in this run (its manifests), scanned,
+//     unreachable and not scanned; overall compliance;
 //     rule evaluations by state; non-compliant resources; each with its
 //     previous value and change; new, persisting, resolved and not re-checked
 //     resources; the ten rules failing in most accounts; the ten accounts with
@@ -95,8 +108,11 @@
 // region, rule, rule_base_name, resource_type, resource_id, resource_name,
 // annotation, recorded_at (RFC 3339), new_since_previous_run (true, false, or
 // empty on a first run), resource_tags (JSON)), summary.json (Summary,
-// schemaVersion 1), and rerun-input.json when accounts were not scanned (it
-// is deleted when a rebuild finds every account scanned).
+// schemaVersion 1; totals.accounts counts the run's accounts, and
+// totals.organization — accounts, inactive, inactiveByState, excluded — is
+// there only when the run has its organization totals, so summaries without
+// it still decode and compare), and rerun-input.json when accounts were not
+// scanned (it is deleted when a rebuild finds every account scanned).
 //
 // # Scale
 //

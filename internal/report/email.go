@@ -130,12 +130,15 @@ func emailMessage(rep *Report, bucket, from string, to []string, link string) (m
 		d.Compared = "Compared with run " + rep.Previous.RunID + "."
 	}
 	for _, f := range figures(sum, rep.Previous) {
-		r := emailRow{Label: f.Label, Previous: "—"}
+		r := emailRow{Label: f.Label, Previous: "—", Value: f.Missing}
 		if f.Defined {
 			r.Value = formatFigure(f.Cur, f.Pct)
 		}
-		if f.HasPrev && f.PrevDef {
+		switch {
+		case f.HasPrev && f.PrevDef:
 			r.Previous = formatFigure(f.Prev, f.Pct)
+		case f.HasPrev && f.PrevMissing != "":
+			r.Previous = f.PrevMissing
 		}
 		r.Change, r.Tone = formatChange(f)
 		d.Rows = append(d.Rows, r)

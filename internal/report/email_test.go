@@ -70,7 +70,8 @@ func TestHandleEmail(t *testing.T) {
 					t.Errorf("subject %q lacks %q", e.Subject, want)
 				}
 			}
-			for _, want := range []string{"Overall compliance", "78.9%", "Non-compliant resources", "first run", "3 accounts were not scanned", run.RerunInputKey(run1)} {
+			for _, want := range []string{"Overall compliance", "78.9%", "Non-compliant resources", "first run", "3 accounts were not scanned", run.RerunInputKey(run1),
+				`Accounts in the organization</td><td align="right">10<`, `Accounts in this run</td><td align="right">7<`} {
 				if !strings.Contains(e.HTML, want) {
 					t.Errorf("HTML body lacks %q", want)
 				}

@@ -85,7 +85,8 @@ type Handler struct {
 }
 
 // Handle builds the report of in.RunID from every manifest and shard of the
-// run and the previous run's summary, publishes the workbook, summary.json,
+// run, its organization totals when it has them, and the previous run's
+// summary, publishes the workbook, summary.json,
 // the CSV and (when accounts were not scanned) the re-run input under the
 // run's report prefix, and e-mails the recipients.
 func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
@@ -109,11 +110,20 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	if err != nil {
 		return Out{}, fmt.Errorf("build report: %w", err)
 	}
+	org, missing, err := LoadOrganization(ctx, h.S3, in.Bucket, in.RunID)
+	if err != nil {
+		return Out{}, fmt.Errorf("build report: %w", err)
+	}
+	if org == nil {
+		log.WarnContext(ctx, "organization totals unavailable: the report counts only the run's accounts", "reason", missing)
+	}
 	input := Input{
-		RunID:    in.RunID,
-		Accounts: accounts,
-		Shards:   S3Shards{Client: h.S3, Bucket: in.Bucket, RunID: in.RunID},
-		Previous: prev,
+		RunID:               in.RunID,
+		Accounts:            accounts,
+		Shards:              S3Shards{Client: h.S3, Bucket: in.Bucket, RunID: in.RunID},
+		Previous:            prev,
+		Organization:        org,
+		OrganizationMissing: missing,
 	}
 	if prev != nil {
 		input.PreviousCSV = PreviousCSV(h.S3, in.Bucket, prev.RunID)

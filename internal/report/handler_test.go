@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
@@ -89,10 +90,23 @@ func newMixedRun(runID string) mixedRun {
 	}
 }
 
-// put writes the run, including the malformed and unknown-schema shards.
+// mixedOrganization is what ListAccounts recorded when it listed the mixed
+// run: its seven accounts, two inactive ones and one EXCLUDE_ACCOUNTS removed.
+func mixedOrganization(runID string) *run.Organization {
+	return &run.Organization{
+		SchemaVersion: run.OrganizationVersion, RunID: runID, ListedAt: time.Date(2026, 11, 23, 9, 0, 4, 0, time.UTC),
+		Accounts: 10, Active: 7, Inactive: map[string]int{"SUSPENDED": 1, "CLOSED": 1}, Excluded: 1,
+	}
+}
+
+// put writes the run, including the malformed and unknown-schema shards,
+// and its organization totals.
 func (m mixedRun) put(t *testing.T, c *s3.Client, runID string) {
 	t.Helper()
 	putRun(t, c, runID, m.accounts, m.shards...)
+	if _, err := run.PutOrganization(context.Background(), c, runtest.Bucket, mixedOrganization(runID)); err != nil {
+		t.Fatal(err)
+	}
 	putObject(t, c, run.ShardKey(runID, "666666666666"), `{"schemaVersion": 1, "runId": `)
 	future := scanned(runID, account("777777777777", "future-shard", "Root/Workloads/Dev", nil))
 	b, err := json.Marshal(future)
@@ -339,19 +353,26 @@ func TestHandleMixedRun(t *testing.T) {
 			}
 		}
 		for label, want := range map[string][]string{
-			"Run":                            {run1},
-			"Environment":                    {"test"},
-			"Accounts in the organization":   {"7", "—", firstRunText},
-			"Accounts scanned":               {"3", "—", firstRunText},
-			"Accounts unreachable":           {"1", "—", firstRunText},
-			"Accounts not scanned":           {"3", "—", firstRunText},
-			"Overall compliance":             {"78.9%", "—", firstRunText}, // 15 of 19
-			"Rule evaluations non-compliant": {"4", "—", firstRunText},
-			"Non-compliant resources":        {"6", "—", firstRunText},
+			"Run":                          {run1},
+			"Environment":                  {"test"},
+			"Accounts in the organization": {"10", "—", firstRunText},
+			"Accounts not active (suspended, closing, closed)": {"2", "—", firstRunText},
+			"Accounts excluded by configuration":               {"1", "—", firstRunText},
+			"Accounts in this run":                             {"7", "—", firstRunText},
+			"Accounts scanned":                                 {"3", "—", firstRunText},
+			"Accounts unreachable":                             {"1", "—", firstRunText},
+			"Accounts not scanned":                             {"3", "—", firstRunText},
+			"Overall compliance":                               {"78.9%", "—", firstRunText}, // 15 of 19
+			"Rule evaluations non-compliant":                   {"4", "—", firstRunText},
+			"Non-compliant resources":                          {"6", "—", firstRunText},
 		} {
 			if diff := cmp.Diff(want, figures[label]); diff != "" {
 				t.Errorf("Summary %q (-want +got):\n%s", label, diff)
 			}
+		}
+		wantOrg := "Listed by ListAccounts at 2026-11-23 09:00:04 UTC; re-runs do not change these totals. Not active: 1 suspended, 1 closed."
+		if got := figures["Organization"]; len(got) == 0 || got[0] != wantOrg {
+			t.Errorf("Summary says of the organization %q, want %q", got, wantOrg)
 		}
 		if got := figures["Compared with"]; len(got) == 0 || !strings.HasPrefix(got[0], "First run") {
 			t.Errorf("Summary says it compares with %q, want a first-run note", got)
@@ -371,7 +392,8 @@ func TestHandleMixedRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantTotals := Totals{Accounts: 7, Scanned: 3, Unreachable: 1, NotScanned: 3,
-			Evaluations: Evaluations{Compliant: 15, NonCompliant: 4, NotApplicable: 1, InsufficientData: 1}, Rules: 11, Resources: 6}
+			Evaluations: Evaluations{Compliant: 15, NonCompliant: 4, NotApplicable: 1, InsufficientData: 1}, Rules: 11, Resources: 6,
+			Organization: &OrganizationTotals{Accounts: 10, Inactive: 2, InactiveByState: map[string]int{"SUSPENDED": 1, "CLOSED": 1}, Excluded: 1}}
 		if diff := cmp.Diff(wantTotals, s.Totals); diff != "" {
 			t.Errorf("totals (-want +got):\n%s", diff)
 		}

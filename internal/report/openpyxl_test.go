@@ -47,7 +47,7 @@ summary = {}
 for row in wb["Summary"].iter_rows(values_only=True):
     if row[0] and row[1] is not None:
         summary[row[0]] = row[1]
-out["summary"] = {k: summary[k] for k in ("Run", "Environment", "Accounts in the organization", "Non-compliant resources")}
+out["summary"] = {k: summary[k] for k in ("Run", "Environment", "Accounts in the organization", "Accounts in this run", "Non-compliant resources")}
 out["complianceTotal"] = round(summary["Overall compliance"], 4)
 print(json.dumps(out))
 `
@@ -143,7 +143,7 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 	if got.Recorded != "2026-11-30T08:05:00" || got.RecordedFormat != fmtDate {
 		t.Errorf("recorded at = %s in %q, want 2026-11-30T08:05:00 in %q", got.Recorded, got.RecordedFormat, fmtDate)
 	}
-	wantSummary := map[string]any{"Run": run1, "Environment": "test", "Accounts in the organization": 7.0, "Non-compliant resources": 6.0}
+	wantSummary := map[string]any{"Run": run1, "Environment": "test", "Accounts in the organization": 10.0, "Accounts in this run": 7.0, "Non-compliant resources": 6.0}
 	if diff := cmp.Diff(wantSummary, got.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}

@@ -170,6 +170,30 @@ func LoadAccounts(ctx context.Context, c ListGetter, bucket, runID string) ([]ru
 	return out, nil
 }
 
+// LoadOrganization reads the organization's totals that ListAccounts
+// recorded when it listed the run. A run without them, or with a record that
+// cannot be used, gives nil and the reason, which the report shows instead of
+// the totals; only errors that say nothing about the record (S3 unavailable,
+// the deadline) are returned.
+func LoadOrganization(ctx context.Context, c run.ObjectGetter, bucket, runID string) (*run.Organization, string, error) {
+	key := run.OrganizationKey(runID)
+	body, err := run.GetObject(ctx, c, bucket, key)
+	switch {
+	case errors.Is(err, run.ErrNotFound):
+		return nil, "the run has no " + key + " (ListAccounts records the organization only when it lists a new run)", nil
+	case err != nil:
+		return nil, "", fmt.Errorf("read the organization totals of run %s: %w", runID, err)
+	}
+	o, err := run.DecodeOrganization(key, body)
+	if err != nil {
+		return nil, "unusable record: " + err.Error(), nil
+	}
+	if o.RunID != runID {
+		return nil, fmt.Sprintf("unusable record: %s describes run %s", key, o.RunID), nil
+	}
+	return o, "", nil
+}
+
 // FindPrevious returns the summary of the run before runID: the greatest run
 // ID under run.ReportsPrefix smaller than runID whose summary.json can be
 // read. It returns nil, nil when there is none (a first run). Summaries of an

@@ -75,7 +75,8 @@ func (e *Evaluations) add(o Evaluations) {
 
 // Totals are a run's organization-wide figures.
 type Totals struct {
-	// Accounts is the number of accounts in the run's manifests.
+	// Accounts is the number of accounts in the run's manifests: the
+	// accounts of this run, scanned or not.
 	Accounts int `json:"accounts"`
 	// Scanned is the number of accounts whose read role was assumed.
 	Scanned int `json:"scanned"`
@@ -89,6 +90,27 @@ type Totals struct {
 	Rules int `json:"rules"`
 	// Resources is the number of non-compliant resources.
 	Resources int `json:"resources"`
+	// Organization counts the organization's accounts as ListAccounts
+	// listed them for the run (runs/<runId>/organization.json); absent when
+	// the run has no such record, and in summaries written before it existed.
+	Organization *OrganizationTotals `json:"organization,omitempty"`
+}
+
+// OrganizationTotals count the accounts of the organization's selected OUs
+// (INCLUDE_OUS, EXCLUDE_OUS) when the run was listed, in every state.
+// Accounts = Inactive + Excluded + the active accounts the run's first
+// manifest named.
+type OrganizationTotals struct {
+	// Accounts is every account ListAccounts found, in any state.
+	Accounts int `json:"accounts"`
+	// Inactive is the number of those that are not ACTIVE (suspended,
+	// closing, closed) and so are not scanned.
+	Inactive int `json:"inactive"`
+	// InactiveByState breaks Inactive down by account state, e.g.
+	// {"SUSPENDED": 2, "CLOSED": 1}.
+	InactiveByState map[string]int `json:"inactiveByState,omitempty"`
+	// Excluded is the number of active accounts EXCLUDE_ACCOUNTS removed.
+	Excluded int `json:"excluded"`
 }
 
 // Comparison is what changed since the previous run.

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -652,7 +653,17 @@ type figure struct {
 	Defined  bool // false when the figure (a compliance) is undefined
 	PrevDef  bool
 	Polarity polarity
+	// Missing and PrevMissing are shown instead of a value that was not
+	// recorded (the organization's totals of a run without them); "" leaves
+	// the cell blank.
+	Missing, PrevMissing string
 }
+
+// Shown instead of the organization's totals of a run that has none.
+const (
+	unavailableText = "unavailable"
+	notRecordedText = "not recorded"
+)
 
 // Change returns the change since the previous run: a count, or percentage points.
 func (f figure) Change() (float64, bool) {
@@ -680,9 +691,26 @@ func figures(cur, prev *Summary) []figure {
 		comp.HasPrev = true
 		comp.Prev, comp.PrevDef = prev.Totals.Compliance()
 	}
+	// The organization's totals are in runs that recorded them only.
+	org := func(label string, v func(*OrganizationTotals) int) figure {
+		f := figure{Label: label, Polarity: neutral, Missing: unavailableText}
+		if o := cur.Totals.Organization; o != nil {
+			f.Cur, f.Defined = float64(v(o)), true
+		}
+		if prev != nil {
+			f.HasPrev, f.PrevMissing = true, notRecordedText
+			if o := prev.Totals.Organization; o != nil {
+				f.Prev, f.PrevDef = float64(v(o)), true
+			}
+		}
+		return f
+	}
 	t := cur.Totals
 	return []figure{
-		count("Accounts in the organization", t.Accounts, func(s *Summary) int { return s.Totals.Accounts }, neutral),
+		org("Accounts in the organization", func(o *OrganizationTotals) int { return o.Accounts }),
+		org("Accounts not active (suspended, closing, closed)", func(o *OrganizationTotals) int { return o.Inactive }),
+		org("Accounts excluded by configuration", func(o *OrganizationTotals) int { return o.Excluded }),
+		count("Accounts in this run", t.Accounts, func(s *Summary) int { return s.Totals.Accounts }, neutral),
 		count("Accounts scanned", t.Scanned, func(s *Summary) int { return s.Totals.Scanned }, upGood),
 		count("Accounts unreachable", t.Unreachable, func(s *Summary) int { return s.Totals.Unreachable }, upBad),
 		count("Accounts not scanned", t.NotScanned, func(s *Summary) int { return s.Totals.NotScanned }, upBad),
@@ -695,6 +723,59 @@ func figures(cur, prev *Summary) []figure {
 		count("Rules", t.Rules, func(s *Summary) int { return s.Totals.Rules }, neutral),
 		count("Non-compliant resources", t.Resources, func(s *Summary) int { return s.Totals.Resources }, upBad),
 	}
+}
+
+// organizationText says where the organization's totals come from, or why
+// the run has none.
+func (w *workbook) organizationText() string {
+	o := w.b.in.Organization
+	if o == nil {
+		why := cmp.Or(w.b.in.OrganizationMissing, "none were recorded")
+		return "Totals unavailable for this run: " + why + ". Only the run's own accounts (its manifests) are counted."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Listed by ListAccounts at %s UTC; re-runs do not change these totals.", o.ListedAt.UTC().Format("2006-01-02 15:04:05"))
+	if len(o.Inactive) > 0 {
+		parts := make([]string, 0, len(o.Inactive))
+		for _, st := range inactiveStates(o.Inactive) {
+			parts = append(parts, fmt.Sprintf("%d %s", o.Inactive[st], stateText(st)))
+		}
+		b.WriteString(" Not active: " + strings.Join(parts, ", ") + ".")
+	}
+	if len(o.IncludeOUs) > 0 {
+		b.WriteString(" Only the accounts in INCLUDE_OUS (" + strings.Join(o.IncludeOUs, ", ") + ") are counted.")
+	}
+	if len(o.ExcludeOUs) > 0 {
+		b.WriteString(" The accounts in EXCLUDE_OUS (" + strings.Join(o.ExcludeOUs, ", ") + ") are not counted.")
+	}
+	return b.String()
+}
+
+// stateOrder is the order inactive account states are shown in.
+var stateOrder = []string{"SUSPENDED", "PENDING_CLOSURE", "CLOSED", "PENDING_ACTIVATION"}
+
+// inactiveStates returns the states of m in stateOrder, then any other by name.
+func inactiveStates(m map[string]int) []string {
+	var out []string
+	for _, st := range stateOrder {
+		if _, ok := m[st]; ok {
+			out = append(out, st)
+		}
+	}
+	for _, st := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(stateOrder, st) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// stateText is how the Summary names an account state.
+func stateText(state string) string {
+	if state == "PENDING_CLOSURE" {
+		return "closing"
+	}
+	return strings.ToLower(strings.ReplaceAll(state, "_", " "))
 }
 
 // summary fills the Summary sheet in memory: the run, the headline figures
@@ -724,29 +805,37 @@ func (w *workbook) summary() error {
 	if prev != nil {
 		compared = prev.RunID
 	}
-	info := [][2]any{
-		{"Run", sum.RunID},
-		{"Started (UTC)", started},
-		{"Environment", sum.Environment},
-		{"Regions", strings.Join(sum.Regions, ", ")},
-		{"Compared with", compared},
-		{"Compliance", ComplianceDefinition},
+	orgText := w.organizationText()
+	info := []struct {
+		label string
+		value any
+		lines int // > 0: a paragraph across B:F, this many lines high
+	}{
+		{"Run", sum.RunID, 0},
+		{"Started (UTC)", started, 0},
+		{"Environment", sum.Environment, 0},
+		{"Regions", strings.Join(sum.Regions, ", "), 0},
+		{"Organization", orgText, max(2, (utf8.RuneCountInString(orgText)+99)/100)},
+		{"Compared with", compared, 0},
+		{"Compliance", ComplianceDefinition, 3},
 	}
 	row := 3
 	for _, kv := range info {
-		set(at("A", row), kv[0], s.label)
+		set(at("A", row), kv.label, s.label)
 		style := s.text
-		if _, ok := kv[1].(time.Time); ok {
+		if _, ok := kv.value.(time.Time); ok {
 			style = s.dateLeft
 		}
-		set(at("B", row), kv[1], style)
+		set(at("B", row), kv.value, style)
+		if kv.lines > 0 {
+			if err := f.MergeCell(sh, at("B", row), at("F", row)); err != nil {
+				return err
+			}
+			_ = f.SetCellStyle(sh, at("B", row), at("F", row), s.wrap)
+			_ = f.SetRowHeight(sh, row, 15*float64(kv.lines))
+		}
 		row++
 	}
-	if err := f.MergeCell(sh, at("B", row-1), at("F", row-1)); err != nil {
-		return err
-	}
-	_ = f.SetCellStyle(sh, at("B", row-1), at("F", row-1), s.wrap)
-	_ = f.SetRowHeight(sh, row-1, 45)
 
 	row++
 	header := func(titles ...string) {
@@ -764,16 +853,22 @@ func (w *workbook) summary() error {
 		if fg.Pct {
 			valStyle = s.pct
 		}
-		if fg.Defined {
+		switch {
+		case fg.Defined:
 			set(at("B", row), fg.Cur, valStyle)
+		case fg.Missing != "":
+			set(at("B", row), fg.Missing, s.note)
 		}
 		switch {
 		case prev == nil:
 			set(at("C", row), "—", s.text)
 			set(at("D", row), firstRunText, s.text)
 		default:
-			if fg.PrevDef {
+			switch {
+			case fg.PrevDef:
 				set(at("C", row), fg.Prev, valStyle)
+			case fg.PrevMissing != "":
+				set(at("C", row), fg.PrevMissing, s.note)
 			}
 			if d, ok := fg.Change(); ok {
 				set(at("D", row), d, s.change(d, fg.Polarity, fg.Pct))
