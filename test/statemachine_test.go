@@ -224,7 +224,8 @@ func (p *pipeline) summary(t *testing.T, ctx context.Context, runID string) *rep
 
 // checkWorkbook opens the run's workbook and checks its Accounts sheet:
 // one row per account of the run, with the status and non-compliant
-// resources of the ground truth (blank for an account without data).
+// resources of the ground truth (blank for an account without data); and
+// the Summary's account figures: the organization's and the run's.
 func (p *pipeline) checkWorkbook(t *testing.T, ctx context.Context, runID string, tr truth) {
 	t.Helper()
 	f, err := excelize.OpenReader(bytes.NewReader(p.get(t, ctx, run.WorkbookKey(runID))))
@@ -271,6 +272,31 @@ func (p *pipeline) checkWorkbook(t *testing.T, ctx context.Context, runID string
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("workbook sheet %s (-ground truth +workbook):\n%s", report.SheetAccounts, diff)
+	}
+
+	summary, err := f.GetRows(report.SheetSummary, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatalf("workbook sheet %s: %v", report.SheetSummary, err)
+	}
+	figures := map[string]string{}
+	for _, r := range summary {
+		if len(r) > 1 {
+			figures[r[0]] = r[1]
+		}
+	}
+	o := tr.Totals.Organization
+	wantFigures := map[string]string{
+		"Accounts in the organization":                     strconv.Itoa(o.Accounts),
+		"Accounts not active (suspended, closing, closed)": strconv.Itoa(o.Inactive),
+		"Accounts excluded by configuration":               strconv.Itoa(o.Excluded),
+		"Accounts in this run":                             strconv.Itoa(tr.Totals.Accounts),
+	}
+	gotFigures := map[string]string{}
+	for label := range wantFigures {
+		gotFigures[label] = figures[label]
+	}
+	if diff := cmp.Diff(wantFigures, gotFigures); diff != "" {
+		t.Errorf("workbook sheet %s (-ground truth +workbook):\n%s", report.SheetSummary, diff)
 	}
 }
 

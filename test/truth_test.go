@@ -37,13 +37,27 @@ type truth struct {
 	Accounts map[string]accountTruth
 }
 
-// groundTruth returns the truth for a run over the given accounts.
+// groundTruth returns the truth for a run over the given accounts, listed
+// from the whole organization with no OU or account filter, as every
+// end-to-end run is: the organization's totals count every account of the
+// model, the inactive ones by state.
 func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 	scanner := org.HubRoleARN(org.Spec.ScannerRoleName)
 	hubRoot := fmt.Sprintf("arn:%s:iam::%s:root", org.Partition, org.HubAccountID)
 	tr := truth{Accounts: make(map[string]accountTruth, len(accountIDs))}
 	rules := map[string]bool{}
 	tr.Totals.Accounts = len(accountIDs)
+	tr.Totals.Organization = &report.OrganizationTotals{Accounts: len(org.Accounts)}
+	for _, a := range org.Accounts {
+		if a.State == orgsim.StateActive {
+			continue
+		}
+		if tr.Totals.Organization.InactiveByState == nil {
+			tr.Totals.Organization.InactiveByState = map[string]int{}
+		}
+		tr.Totals.Organization.Inactive++
+		tr.Totals.Organization.InactiveByState[string(a.State)]++
+	}
 	for _, id := range accountIDs {
 		a := org.Account(id)
 		role, ok := a.Role(org.Spec.ReadRoleName)
