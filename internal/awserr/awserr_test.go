@@ -1,0 +1,91 @@
+package awserr_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/config-report/config-report/internal/awserr"
+	"github.com/config-report/config-report/internal/orgsim"
+)
+
+func TestIsTransientOverTheWire(t *testing.T) {
+	org := orgsim.Generate(orgsim.Spec{Seed: 1, Accounts: 3})
+	srv := orgsim.Start(org)
+	t.Cleanup(srv.Close)
+	cfg := srv.AWSConfig(org.HubRoleARN("system-config-report-formatter-role"), "us-east-1")
+	cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 2) }
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("report-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, missing := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("report-bucket"), Key: aws.String("nope")})
+	srv.SetFaults(orgsim.Faults{ServerErrors: map[string]float64{"*": 1}})
+	_, serverErr := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("report-bucket"), Key: aws.String("nope")})
+	srv.SetFaults(orgsim.Faults{})
+
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"missing object", missing, false},
+		{"5xx past the retries", serverErr, true},
+		{"deadline", fmt.Errorf("read: %w", context.DeadlineExceeded), true},
+		{"modeled client error", &smithy.GenericAPIError{Code: "ValidationError"}, false},
+		{"plain error", errors.New("bad input"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := awserr.IsTransient(tt.err); got != tt.want {
+				t.Errorf("IsTransient(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMarkKeepsPermanentErrorsAndNamesTransientOnes(t *testing.T) {
+	perm := errors.New("bad input")
+	if got := awserr.Mark("op", perm); got != perm {
+		t.Errorf("Mark(permanent) = %v, want it unchanged", got)
+	}
+	got := awserr.Mark("read run", fmt.Errorf("get: %w", context.DeadlineExceeded))
+	var te *awserr.TransientError
+	if !errors.As(got, &te) || te.Op != "read run" || !errors.Is(got, context.DeadlineExceeded) {
+		t.Fatalf("Mark(deadline) = %#v, want a *TransientError wrapping it", got)
+	}
+	if again := awserr.Mark("outer", got); again != te {
+		t.Errorf("Mark(TransientError) = %v, want the same value, not a second wrapper", again)
+	}
+}
+
+// TestLambdaErrorType guards the contract with the state machine: aws-lambda-go
+// names a function error after the Go type of the returned error, and the
+// definition retries on "TransientError", so the type must keep that name and
+// reach the runtime unwrapped.
+func TestLambdaErrorType(t *testing.T) {
+	h := lambda.NewHandler(func(ctx context.Context) error {
+		return &awserr.TransientError{Op: "x", Err: context.DeadlineExceeded}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err := h.Invoke(ctx, []byte(`{}`))
+	if err == nil {
+		t.Fatal("Invoke = nil error, want the handler's error")
+	}
+	if got := reflect.TypeOf(err).Elem().Name(); got != "TransientError" {
+		t.Errorf("error type name = %q, want TransientError", got)
+	}
+}
