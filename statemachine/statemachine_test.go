@@ -190,6 +190,11 @@ func TestRender(t *testing.T) {
 		if !retriesOn(s.Retry, "Lambda.ServiceException") || !retriesOn(s.Retry, "Lambda.SdkClientException") {
 			t.Errorf("task %s does not retry Lambda service errors: %+v", name, s.Retry)
 		}
+		// Every handler returns *awserr.TransientError (or the scanner's own
+		// TransientError) for throttling or 5xx past the SDK's retries.
+		if !retriesOn(s.Retry, "TransientError") {
+			t.Errorf("task %s does not retry its function's TransientError: %+v", name, s.Retry)
+		}
 		for _, r := range s.Retry {
 			if r.JitterStrategy != "FULL" || r.MaxDelaySeconds == 0 || r.BackoffRate <= 1 || r.MaxAttempts < 2 {
 				t.Errorf("task %s retrier %v: want exponential backoff with full jitter and a delay cap, got %+v", name, r.ErrorEquals, r)
