@@ -1,15 +1,12 @@
 package scan
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/config-report/config-report/internal/awserr"
 )
 
 // TransientError reports a failure that a later attempt may not meet:
@@ -57,15 +54,10 @@ const (
 	kindRegionDisabled
 )
 
-// retryables are the SDK's own checks of whether an error is worth another
-// attempt; an error they accept that reaches us has outlasted the retries.
-var retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
-
-// classify sorts an error returned by an AWS call.
+// classify sorts an error returned by an AWS call. What is transient is
+// decided once for every handler, by awserr.IsTransient; the scanner adds
+// the answers it records in the shard instead of failing.
 func classify(err error) errorKind {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return kindTransient
-	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
@@ -77,19 +69,7 @@ func classify(err error) errorKind {
 			return kindRegionDisabled
 		}
 	}
-	var maxAttempts *retry.MaxAttemptsError
-	if errors.As(err, &maxAttempts) {
-		return kindTransient
-	}
-	var respErr *smithyhttp.ResponseError
-	if errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500 {
-		return kindTransient
-	}
-	var netErr net.Error
-	if errors.As(err, &netErr) {
-		return kindTransient
-	}
-	if retryables.IsErrorRetryable(err) == aws.TrueTernary {
+	if awserr.IsTransient(err) {
 		return kindTransient
 	}
 	return kindOther
