@@ -278,7 +278,8 @@ func TestItemProcessorRetries(t *testing.T) {
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := scan.LoadConfig([]string{"REGIONS=" + strings.Join(org.Regions, ","), "AWS_REGION=" + hubRegion})
+	scanEnv := map[string]string{"REGIONS": strings.Join(org.Regions, ","), "AWS_REGION": hubRegion}
+	cfg, err := scan.LoadConfig(func(k string) (string, bool) { v, ok := scanEnv[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 )
 
 func main() {
-	cfg, err := scan.LoadConfig(os.Environ())
+	cfg, err := scan.LoadConfig(os.LookupEnv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "scanaccount: %v\n", err)
 		os.Exit(1)

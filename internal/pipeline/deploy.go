@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,15 +51,13 @@ func FromDeployment(d Deployment) (*Pipeline, error) {
 		return nil, fmt.Errorf("ListAccounts: %w", err)
 	}
 
-	scanEnv := make([]string, 0, len(d.Env)+1)
-	for k, v := range d.Env {
-		if k != "AWS_REGION" {
-			scanEnv = append(scanEnv, k+"="+v)
+	// AWS_REGION is the Lambda runtime's, i.e. the scanner's own region.
+	scanCfg, err := scan.LoadConfig(func(k string) (string, bool) {
+		if k == "AWS_REGION" {
+			return d.ScanAccount.Region, true
 		}
-	}
-	sort.Strings(scanEnv)
-	scanEnv = append(scanEnv, "AWS_REGION="+d.ScanAccount.Region)
-	scanCfg, err := scan.LoadConfig(scanEnv)
+		return d.lookup(k)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("ScanAccount %w", err)
 	}

@@ -11,6 +11,19 @@ import (
 	"github.com/caarlos0/env/v11"
 )
 
+// Environment variables the ScanAccount function reads; the CDK stack sets
+// them, the Lambda runtime sets AWS_REGION.
+const (
+	EnvRegions                = "REGIONS"
+	EnvReadRoleName           = "READ_ROLE_NAME"
+	EnvReadExternalID         = "READ_EXTERNAL_ID"
+	EnvReadSessionDuration    = "READ_SESSION_DURATION"
+	EnvRegionConcurrency      = "REGION_CONCURRENCY"
+	EnvDetailConcurrency      = "DETAIL_CONCURRENCY"
+	EnvResolveResourceDetails = "RESOLVE_RESOURCE_DETAILS"
+	EnvHubRegion              = "AWS_REGION"
+)
+
 // Config is the ScanAccount Lambda's configuration, read from its
 // environment. The variable names are a contract with the CDK stack.
 type Config struct {
@@ -39,13 +52,20 @@ type Config struct {
 	HubRegion string `env:"AWS_REGION"`
 }
 
+// envVars are the variables LoadConfig reads.
+var envVars = []string{
+	EnvRegions, EnvReadRoleName, EnvReadExternalID, EnvReadSessionDuration,
+	EnvRegionConcurrency, EnvDetailConcurrency, EnvResolveResourceDetails, EnvHubRegion,
+}
+
 // what each variable expects, for error messages.
 var expects = map[string]string{
-	"REGIONS":                  "a comma-separated list of regions, e.g. us-east-1,eu-west-1",
-	"READ_SESSION_DURATION":    "a Go duration between 15m and 1h (AWS caps role-chained sessions, such as a Lambda's, at 1h)",
-	"REGION_CONCURRENCY":       "a whole number from 1 to 64",
-	"DETAIL_CONCURRENCY":       "a whole number from 1 to 64",
-	"RESOLVE_RESOURCE_DETAILS": "true or false",
+	EnvRegions:                "a comma-separated list of regions, e.g. us-east-1,eu-west-1",
+	EnvReadRoleName:           "an IAM role name, optionally with a path (audit/reader)",
+	EnvReadSessionDuration:    "a Go duration between 15m and 1h (AWS caps role-chained sessions, such as a Lambda's, at 1h)",
+	EnvRegionConcurrency:      "a whole number from 1 to 64",
+	EnvDetailConcurrency:      "a whole number from 1 to 64",
+	EnvResolveResourceDetails: "true or false",
 }
 
 var (
@@ -53,42 +73,63 @@ var (
 	roleNamePattern = regexp.MustCompile(`^(/?[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
 )
 
-// LoadConfig reads the configuration from environ, a list of "KEY=value"
-// strings as os.Environ returns. Its errors name the variable and what it
-// expects.
-func LoadConfig(environ []string) (Config, error) {
-	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: env.ToMap(environ)})
-	if err != nil {
-		return Config{}, configError(err)
+// LoadConfig reads the configuration through lookup (os.LookupEnv in the
+// function) and validates it. The error names every variable that is
+// missing or wrong and what it expects.
+func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
+	environ := map[string]string{}
+	for _, k := range envVars {
+		if v, ok := lookup(k); ok {
+			environ[k] = v
+		}
+	}
+	var cfg Config
+	var errs []error
+	// The env package parses every field it can and reports every one it
+	// cannot; the fields it could not parse are not validated again.
+	unparsed := map[string]bool{}
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
+		errs = configErrors(err, unparsed)
 	}
 	for i, r := range cfg.Regions {
 		cfg.Regions[i] = strings.TrimSpace(r)
-		if !regionPattern.MatchString(cfg.Regions[i]) {
-			return Config{}, fmt.Errorf("REGIONS: %q is not a region name; want %s", r, expects["REGIONS"])
+	}
+	if !unparsed[EnvRegions] {
+		for _, r := range cfg.Regions {
+			if !regionPattern.MatchString(r) {
+				errs = append(errs, fmt.Errorf("%s: %q is not a region name; want %s", EnvRegions, r, expects[EnvRegions]))
+			}
 		}
 	}
 	if !roleNamePattern.MatchString(cfg.ReadRoleName) {
-		return Config{}, fmt.Errorf("READ_ROLE_NAME: %q is not an IAM role name", cfg.ReadRoleName)
+		errs = append(errs, fmt.Errorf("%s: %q is not an IAM role name; want %s", EnvReadRoleName, cfg.ReadRoleName, expects[EnvReadRoleName]))
 	}
-	if d := cfg.ReadSessionDuration; d < 15*time.Minute || d > time.Hour {
-		return Config{}, fmt.Errorf("READ_SESSION_DURATION: %s is out of range; want %s", d, expects["READ_SESSION_DURATION"])
+	if d := cfg.ReadSessionDuration; !unparsed[EnvReadSessionDuration] && (d < 15*time.Minute || d > time.Hour) {
+		errs = append(errs, fmt.Errorf("%s: %s is out of range; want %s", EnvReadSessionDuration, d, expects[EnvReadSessionDuration]))
 	}
-	for name, v := range map[string]int{"REGION_CONCURRENCY": cfg.RegionConcurrency, "DETAIL_CONCURRENCY": cfg.DetailConcurrency} {
-		if v < 1 || v > 64 {
-			return Config{}, fmt.Errorf("%s: %d is out of range; want %s", name, v, expects[name])
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{EnvRegionConcurrency, cfg.RegionConcurrency}, {EnvDetailConcurrency, cfg.DetailConcurrency}} {
+		if !unparsed[c.name] && (c.v < 1 || c.v > 64) {
+			errs = append(errs, fmt.Errorf("%s: %d is out of range; want %s", c.name, c.v, expects[c.name]))
 		}
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("scanner configuration: %w", errors.Join(errs...))
 	}
 	return cfg, nil
 }
 
-// configError rewrites the env package's errors, which name Go fields, to
-// name the environment variable and what it expects.
-func configError(err error) error {
+// configErrors rewrites the env package's errors, which name Go fields, to
+// name the environment variable and what it expects, and marks the
+// variables it names in unparsed.
+func configErrors(err error, unparsed map[string]bool) []error {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		return fmt.Errorf("scanner configuration: %w", err)
+		return []error{err}
 	}
-	var msgs []string
+	var errs []error
 	for _, e := range agg.Errors {
 		var (
 			pe    env.ParseError
@@ -98,18 +139,19 @@ func configError(err error) error {
 		switch {
 		case errors.As(e, &pe):
 			name := envName(pe.Name)
-			msgs = append(msgs, fmt.Sprintf("%s: want %s: %v", name, expects[name], pe.Err))
-			continue
+			unparsed[name] = true
+			errs = append(errs, fmt.Errorf("%s: want %s: %w", name, expects[name], pe.Err))
 		case errors.As(e, &unset):
-			msgs = append(msgs, fmt.Sprintf("%s is not set; want %s", unset.Key, expects[unset.Key]))
-			continue
+			unparsed[unset.Key] = true
+			errs = append(errs, fmt.Errorf("%s is not set; want %s", unset.Key, expects[unset.Key]))
 		case errors.As(e, &empty):
-			msgs = append(msgs, fmt.Sprintf("%s is empty; want %s", empty.Key, expects[empty.Key]))
-			continue
+			unparsed[empty.Key] = true
+			errs = append(errs, fmt.Errorf("%s is empty; want %s", empty.Key, expects[empty.Key]))
+		default:
+			errs = append(errs, errors.New(strings.TrimPrefix(e.Error(), "env: ")))
 		}
-		msgs = append(msgs, strings.TrimPrefix(e.Error(), "env: "))
 	}
-	return fmt.Errorf("scanner configuration: %s", strings.Join(msgs, "; "))
+	return errs
 }
 
 // envName returns the variable behind a Config field.

@@ -8,12 +8,26 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// lookupIn returns a lookup function, as os.LookupEnv, over KEY=value pairs.
+func lookupIn(environ []string) func(string) (string, bool) {
+	m := map[string]string{}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
 func TestLoadConfig(t *testing.T) {
 	tests := []struct {
 		name    string
 		environ []string
 		want    Config
-		wantErr string
+		wantErr []string
+		notWant []string
 	}{
 		{
 			name:    "defaults",
@@ -35,24 +49,54 @@ func TestLoadConfig(t *testing.T) {
 				HubRegion: "cn-north-1",
 			},
 		},
-		{name: "no regions", environ: nil, wantErr: "REGIONS is not set; want a comma-separated list of regions"},
-		{name: "empty regions", environ: []string{"REGIONS="}, wantErr: "REGIONS is empty; want a comma-separated list"},
-		{name: "bad region", environ: []string{"REGIONS=us-east-1,Europe"}, wantErr: `REGIONS: "Europe" is not a region name`},
-		{name: "trailing comma", environ: []string{"REGIONS=us-east-1,"}, wantErr: "REGIONS"},
-		{name: "bad duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=an hour"}, wantErr: "READ_SESSION_DURATION: want a Go duration"},
-		{name: "short duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=5m"}, wantErr: "READ_SESSION_DURATION: 5m0s is out of range"},
-		{name: "longer than role chaining allows", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=2h"}, wantErr: "READ_SESSION_DURATION: 2h0m0s is out of range"},
-		{name: "bad concurrency", environ: []string{"REGIONS=us-east-1", "REGION_CONCURRENCY=four"}, wantErr: "REGION_CONCURRENCY: want a whole number"},
-		{name: "zero concurrency", environ: []string{"REGIONS=us-east-1", "DETAIL_CONCURRENCY=0"}, wantErr: "DETAIL_CONCURRENCY: 0 is out of range"},
-		{name: "bad bool", environ: []string{"REGIONS=us-east-1", "RESOLVE_RESOURCE_DETAILS=perhaps"}, wantErr: "RESOLVE_RESOURCE_DETAILS: want true or false"},
-		{name: "bad role", environ: []string{"REGIONS=us-east-1", "READ_ROLE_NAME=a role"}, wantErr: "READ_ROLE_NAME"},
+		{name: "no regions", environ: nil, wantErr: []string{"REGIONS is not set; want a comma-separated list of regions"}},
+		{name: "empty regions", environ: []string{"REGIONS="}, wantErr: []string{"REGIONS is empty; want a comma-separated list"}},
+		{name: "bad region", environ: []string{"REGIONS=us-east-1,Europe"}, wantErr: []string{`REGIONS: "Europe" is not a region name`}},
+		{name: "trailing comma", environ: []string{"REGIONS=us-east-1,"}, wantErr: []string{`REGIONS: "" is not a region name`}},
+		{name: "bad duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=an hour"}, wantErr: []string{"READ_SESSION_DURATION: want a Go duration"}},
+		{name: "short duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=5m"}, wantErr: []string{"READ_SESSION_DURATION: 5m0s is out of range"}},
+		{name: "longer than role chaining allows", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=2h"}, wantErr: []string{"READ_SESSION_DURATION: 2h0m0s is out of range"}},
+		{name: "bad concurrency", environ: []string{"REGIONS=us-east-1", "REGION_CONCURRENCY=four"}, wantErr: []string{"REGION_CONCURRENCY: want a whole number"}},
+		{name: "zero concurrency", environ: []string{"REGIONS=us-east-1", "DETAIL_CONCURRENCY=0"}, wantErr: []string{"DETAIL_CONCURRENCY: 0 is out of range"}},
+		{name: "bad bool", environ: []string{"REGIONS=us-east-1", "RESOLVE_RESOURCE_DETAILS=perhaps"}, wantErr: []string{"RESOLVE_RESOURCE_DETAILS: want true or false"}},
+		{name: "bad role", environ: []string{"REGIONS=us-east-1", "READ_ROLE_NAME=a role"}, wantErr: []string{`READ_ROLE_NAME: "a role" is not an IAM role name`}},
+		{
+			name: "every bad variable named at once",
+			environ: []string{"REGIONS=us-east-1,Europe,moon", "READ_ROLE_NAME=a role", "READ_SESSION_DURATION=5m",
+				"REGION_CONCURRENCY=four", "DETAIL_CONCURRENCY=0", "RESOLVE_RESOURCE_DETAILS=perhaps"},
+			wantErr: []string{
+				`REGIONS: "Europe" is not a region name`,
+				`REGIONS: "moon" is not a region name`,
+				`READ_ROLE_NAME: "a role" is not an IAM role name`,
+				"READ_SESSION_DURATION: 5m0s is out of range",
+				"REGION_CONCURRENCY: want a whole number",
+				"DETAIL_CONCURRENCY: 0 is out of range",
+				"RESOLVE_RESOURCE_DETAILS: want true or false",
+			},
+		},
+		{
+			name:    "a variable that does not parse is not also called out of range",
+			environ: []string{"REGIONS=us-east-1", "REGION_CONCURRENCY=four", "READ_SESSION_DURATION=an hour"},
+			wantErr: []string{"REGION_CONCURRENCY: want a whole number", "READ_SESSION_DURATION: want a Go duration"},
+			notWant: []string{"out of range"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := LoadConfig(tt.environ)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("LoadConfig(%q) error = %v, want one containing %q", tt.environ, err, tt.wantErr)
+			got, err := LoadConfig(lookupIn(tt.environ))
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("LoadConfig(%q) = %+v, want an error", tt.environ, got)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("LoadConfig(%q) error = %q, want it to contain %q", tt.environ, err, w)
+					}
+				}
+				for _, nw := range tt.notWant {
+					if strings.Contains(err.Error(), nw) {
+						t.Errorf("LoadConfig(%q) error = %q, want it not to contain %q", tt.environ, err, nw)
+					}
 				}
 				return
 			}
@@ -63,6 +107,24 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("LoadConfig(%q) (-want +got):\n%s", tt.environ, diff)
 			}
 		})
+	}
+}
+
+// TestLoadConfigReadsOnlyItsVariables checks that LoadConfig asks lookup for
+// the scanner's variables and nothing else.
+func TestLoadConfigReadsOnlyItsVariables(t *testing.T) {
+	var asked []string
+	_, _ = LoadConfig(func(k string) (string, bool) {
+		asked = append(asked, k)
+		if k == EnvRegions {
+			return "us-east-1", true
+		}
+		return "", false
+	})
+	want := []string{"REGIONS", "READ_ROLE_NAME", "READ_EXTERNAL_ID", "READ_SESSION_DURATION",
+		"REGION_CONCURRENCY", "DETAIL_CONCURRENCY", "RESOLVE_RESOURCE_DETAILS", "AWS_REGION"}
+	if diff := cmp.Diff(want, asked); diff != "" {
+		t.Errorf("variables looked up (-want +got):\n%s", diff)
 	}
 }
 

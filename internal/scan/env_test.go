@@ -60,7 +60,7 @@ func newEnv(t testing.TB, spec orgsim.Spec, environ ...string) *env {
 	t.Cleanup(srv.Close)
 
 	vars := []string{"REGIONS=" + strings.Join(org.Regions, ","), "AWS_REGION=" + hubRegion}
-	cfg, err := scan.LoadConfig(append(vars, environ...))
+	cfg, err := scan.LoadConfig(lookupEnv(append(vars, environ...)))
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
@@ -73,6 +73,20 @@ func newEnv(t testing.TB, spec orgsim.Spec, environ ...string) *env {
 	h := scan.NewHandler(cfg, sts.NewFromConfig(awsCfg), configservice.NewFromConfig(awsCfg), s3c)
 	h.Scanner.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	return &env{org: org, srv: srv, s3: s3c, cfg: cfg, handler: h}
+}
+
+// lookupEnv returns a lookup function, as os.LookupEnv, over KEY=value
+// pairs; a later pair overrides an earlier one.
+func lookupEnv(environ []string) func(string) (string, bool) {
+	m := map[string]string{}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
 }
 
 // input is the handler input for an account of the organization.
