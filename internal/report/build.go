@@ -300,7 +300,7 @@ func (b *builder) readShards(ctx context.Context, csvPath string) error {
 func (b *builder) add(ctx context.Context, rw *resourceWriter, a run.Account, sh *run.Shard, readErr error) error {
 	acc := AccountSummary{ID: a.ID, Name: a.Name, OUPath: a.OUPath, Tags: a.Tags}
 	if readErr == nil && (sh.Account.ID != a.ID || sh.RunID != b.in.RunID) {
-		readErr = fmt.Errorf("%w: shard of account %s holds account %s of run %s", ErrBadShard, a.ID, sh.Account.ID, sh.RunID)
+		readErr = fmt.Errorf("shard of account %s holds account %s of run %s: %w", a.ID, sh.Account.ID, sh.RunID, ErrBadShard)
 	}
 	if readErr != nil {
 		switch {
@@ -309,7 +309,7 @@ func (b *builder) add(ctx context.Context, rw *resourceWriter, a run.Account, sh
 		case errors.Is(readErr, run.ErrUnknownSchema):
 			acc.Reason = "unknown schema version: " + strings.TrimSuffix(readErr.Error(), ": "+run.ErrUnknownSchema.Error())
 		case errors.Is(readErr, ErrBadShard):
-			acc.Reason = "unreadable shard: " + readErr.Error()
+			acc.Reason = "unreadable shard: " + strings.TrimSuffix(readErr.Error(), ": "+ErrBadShard.Error())
 		default:
 			return fmt.Errorf("account %s: %w", a.ID, readErr)
 		}

@@ -163,7 +163,6 @@ type column struct {
 }
 
 type workbook struct {
-	ctx   context.Context
 	f     *excelize.File
 	s     styles
 	b     *builder
@@ -181,7 +180,7 @@ func writeWorkbook(ctx context.Context, b *builder, rep *Report, resolvedPath st
 	if err != nil {
 		return err
 	}
-	w := &workbook{ctx: ctx, f: f, s: s, b: b, rep: rep, limit: b.opts.SheetRowLimit}
+	w := &workbook{f: f, s: s, b: b, rep: rep, limit: b.opts.SheetRowLimit}
 	if err := f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return fmt.Errorf("workbook: %w", err)
 	}
@@ -191,8 +190,8 @@ func writeWorkbook(ctx context.Context, b *builder, rep *Report, resolvedPath st
 	}{
 		{SheetAccounts, w.accounts},
 		{SheetRules, w.rules},
-		{SheetResources, func() error { return w.resources(rep.CSVPath) }},
-		{SheetResolved, func() error { return w.resolved(resolvedPath) }},
+		{SheetResources, func() error { return w.resources(ctx, rep.CSVPath) }},
+		{SheetResolved, func() error { return w.resolved(ctx, resolvedPath) }},
 		{SheetCoverage, w.coverage},
 		{SheetSummary, w.summary},
 	}
@@ -483,9 +482,9 @@ var resourceColumns = []column{
 }
 
 // resources streams the CSV spool into the Non-compliant resources sheets.
-func (w *workbook) resources(csvPath string) error {
+func (w *workbook) resources(ctx context.Context, csvPath string) error {
 	total := w.b.totals.Resources
-	return w.split(SheetResources, resourceColumns, csvPath, total, "No non-compliant resources.", func(r *resourceRow) []any {
+	return w.split(ctx, SheetResources, resourceColumns, csvPath, total, "No non-compliant resources.", func(r *resourceRow) []any {
 		isNew := r.New
 		switch {
 		case w.b.firstRun():
@@ -509,7 +508,7 @@ var resolvedColumns = []column{
 	{"Status", 30},
 }
 
-func (w *workbook) resolved(spool string) error {
+func (w *workbook) resolved(ctx context.Context, spool string) error {
 	empty := "Nothing was resolved since run " + w.b.in.Previous.runIDOrEmpty() + "."
 	switch {
 	case w.b.firstRun():
@@ -520,7 +519,7 @@ func (w *workbook) resolved(spool string) error {
 	if w.b.resolvedRows == 0 {
 		spool = ""
 	}
-	return w.split(SheetResolved, resolvedColumns, spool, w.b.resolvedRows, empty, func(r *resourceRow) []any {
+	return w.split(ctx, SheetResolved, resolvedColumns, spool, w.b.resolvedRows, empty, func(r *resourceRow) []any {
 		return []any{
 			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(r.Rule), w.str(r.Type),
 			w.str(r.ID), w.str(r.Name), w.str(r.Annotation), w.when(r.RecordedAt), w.str(r.New),
@@ -538,7 +537,7 @@ func (s *Summary) runIDOrEmpty() string {
 // split streams the rows of a CSV spool into sheets named base, base 2, …,
 // each holding at most limit rows with its header. An empty table gets one
 // sheet with the empty text in its first row.
-func (w *workbook) split(base string, cols []column, path string, total int, empty string, cells func(*resourceRow) []any) error {
+func (w *workbook) split(ctx context.Context, base string, cols []column, path string, total int, empty string, cells func(*resourceRow) []any) error {
 	per := w.limit - 1
 	sheets := max(1, (total+per-1)/per)
 	if path == "" || total == 0 {
@@ -585,7 +584,7 @@ func (w *workbook) split(base string, cols []column, path string, total int, emp
 			row++
 			written++
 			if written%10_000 == 0 {
-				if err := w.ctx.Err(); err != nil {
+				if err := ctx.Err(); err != nil {
 					return err
 				}
 			}
