@@ -635,6 +635,7 @@ func (b *builder) summary() *Summary {
 			Inactive:        o.InactiveTotal(),
 			InactiveByState: maps.Clone(o.Inactive),
 			Excluded:        o.Excluded,
+			Untagged:        o.Untagged,
 		}
 		if len(t.Organization.InactiveByState) == 0 {
 			t.Organization.InactiveByState = nil

@@ -56,7 +56,8 @@
 //
 //   - Summary: the run, its start, the environment and regions, where the
 //     organization's totals come from (when ListAccounts listed them, the
-//     inactive accounts by state, the OU filters) or why they are
+//     inactive accounts by state, the OU filters, how many accounts' tags it
+//     could not read) or why they are
 //     unavailable, the run it is compared with, and the compliance
 //     definition; accounts in the organization (every account listed, in any
 //     state), not active (suspended, closing, closed), excluded by
@@ -109,7 +110,8 @@
 // annotation, recorded_at (RFC 3339), new_since_previous_run (true, false, or
 // empty on a first run), resource_tags (JSON)), summary.json (Summary,
 // schemaVersion 1; totals.accounts counts the run's accounts, and
-// totals.organization — accounts, inactive, inactiveByState, excluded — is
+// totals.organization — accounts, inactive, inactiveByState, excluded, and
+// untagged when ListAccounts could not read some accounts' tags — is
 // there only when the run has its organization totals, so summaries without
 // it still decode and compare), and rerun-input.json when accounts were not
 // scanned (it is deleted when a rebuild finds every account scanned).

@@ -91,11 +91,12 @@ func newMixedRun(runID string) mixedRun {
 }
 
 // mixedOrganization is what ListAccounts recorded when it listed the mixed
-// run: its seven accounts, two inactive ones and one EXCLUDE_ACCOUNTS removed.
+// run: its seven accounts, two inactive ones and one EXCLUDE_ACCOUNTS removed;
+// one account's tags were not read.
 func mixedOrganization(runID string) *run.Organization {
 	return &run.Organization{
 		SchemaVersion: run.OrganizationVersion, RunID: runID, ListedAt: time.Date(2026, 11, 23, 9, 0, 4, 0, time.UTC),
-		Accounts: 10, Active: 7, Inactive: map[string]int{"SUSPENDED": 1, "CLOSED": 1}, Excluded: 1,
+		Accounts: 10, Active: 7, Inactive: map[string]int{"SUSPENDED": 1, "CLOSED": 1}, Excluded: 1, Untagged: 1,
 	}
 }
 
@@ -370,7 +371,8 @@ func TestHandleMixedRun(t *testing.T) {
 				t.Errorf("Summary %q (-want +got):\n%s", label, diff)
 			}
 		}
-		wantOrg := "Listed by ListAccounts at 2026-11-23 09:00:04 UTC; re-runs do not change these totals. Not active: 1 suspended, 1 closed."
+		wantOrg := "Listed by ListAccounts at 2026-11-23 09:00:04 UTC; re-runs do not change these totals. Not active: 1 suspended, 1 closed." +
+			" Tags not read (ListAccounts' deadline came near): 1 account, whose tag columns are blank."
 		if got := figures["Organization"]; len(got) == 0 || got[0] != wantOrg {
 			t.Errorf("Summary says of the organization %q, want %q", got, wantOrg)
 		}
@@ -393,7 +395,7 @@ func TestHandleMixedRun(t *testing.T) {
 		}
 		wantTotals := Totals{Accounts: 7, Scanned: 3, Unreachable: 1, NotScanned: 3,
 			Evaluations: Evaluations{Compliant: 15, NonCompliant: 4, NotApplicable: 1, InsufficientData: 1}, Rules: 11, Resources: 6,
-			Organization: &OrganizationTotals{Accounts: 10, Inactive: 2, InactiveByState: map[string]int{"SUSPENDED": 1, "CLOSED": 1}, Excluded: 1}}
+			Organization: &OrganizationTotals{Accounts: 10, Inactive: 2, InactiveByState: map[string]int{"SUSPENDED": 1, "CLOSED": 1}, Excluded: 1, Untagged: 1}}
 		if diff := cmp.Diff(wantTotals, s.Totals); diff != "" {
 			t.Errorf("totals (-want +got):\n%s", diff)
 		}

@@ -235,6 +235,12 @@ func TestOrganizationText(t *testing.T) {
 				"The accounts in EXCLUDE_OUS (ou-ab12-sandbox1, ou-ab12-lab00001) are not counted.",
 		},
 		{
+			name: "tags not read for some accounts",
+			org:  &run.Organization{ListedAt: listedAt, Untagged: 3},
+			want: "Listed by ListAccounts at 2026-11-30 09:00:04 UTC; re-runs do not change these totals. " +
+				"Tags not read (ListAccounts' deadline came near): 3 accounts, whose tag columns are blank.",
+		},
+		{
 			name:    "unavailable",
 			missing: "the run has no runs/x/organization.json",
 			want:    "Totals unavailable for this run: the run has no runs/x/organization.json. Only the run's own accounts (its manifests) are counted.",

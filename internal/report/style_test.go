@@ -67,6 +67,31 @@ func TestHouseStyle(t *testing.T) {
 	}
 }
 
+// TestStatusDoc: summary.json's account status is documented with the values
+// the code writes.
+func TestStatusDoc(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "summary.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if ts, ok := n.(*ast.TypeSpec); ok && ts.Name.Name == "AccountSummary" {
+			for _, field := range ts.Type.(*ast.StructType).Fields.List {
+				if len(field.Names) == 1 && field.Names[0].Name == "Status" {
+					doc = field.Doc.Text()
+				}
+			}
+		}
+		return true
+	})
+	for _, status := range []string{StatusScanned, StatusUnreachable, StatusNotScanned} {
+		if !strings.Contains(doc, strconv.Quote(status)) {
+			t.Errorf("AccountSummary.Status is documented as %q, which does not name the status %q", doc, status)
+		}
+	}
+}
+
 // TestShardOfAnotherAccount: a shard that holds another account (or another
 // run) is reported against the account it was read for, with a reason that
 // says what it holds.

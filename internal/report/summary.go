@@ -111,6 +111,9 @@ type OrganizationTotals struct {
 	InactiveByState map[string]int `json:"inactiveByState,omitempty"`
 	// Excluded is the number of active accounts EXCLUDE_ACCOUNTS removed.
 	Excluded int `json:"excluded"`
+	// Untagged is the number of the run's accounts whose tags ListAccounts
+	// could not read before its deadline; absent when zero.
+	Untagged int `json:"untagged,omitempty"`
 }
 
 // Comparison is what changed since the previous run.
@@ -139,9 +142,11 @@ type AccountSummary struct {
 	OUPath string `json:"ouPath"`
 	// Tags are the account tags the lister read.
 	Tags map[string]string `json:"tags,omitempty"`
-	// Status is "scanned", "unreachable" or "not-scanned".
+	// Status is "scanned" (StatusScanned), "unreachable" (StatusUnreachable)
+	// or "not scanned" (StatusNotScanned): the words the workbook's Status
+	// column shows.
 	Status string `json:"status"`
-	// Reason explains an unreachable or not-scanned account.
+	// Reason explains an unreachable or not scanned account.
 	Reason string `json:"reason,omitempty"`
 	// RegionsScanned is the number of regions with rule results.
 	RegionsScanned int `json:"regionsScanned"`

@@ -741,6 +741,10 @@ func (w *workbook) organizationText() string {
 		}
 		b.WriteString(" Not active: " + strings.Join(parts, ", ") + ".")
 	}
+	if o.Untagged > 0 {
+		b.WriteString(" Tags not read (ListAccounts' deadline came near): " + plural(o.Untagged, "account", "accounts") +
+			", whose tag columns are blank.")
+	}
 	if len(o.IncludeOUs) > 0 {
 		b.WriteString(" Only the accounts in INCLUDE_OUS (" + strings.Join(o.IncludeOUs, ", ") + ") are counted.")
 	}
