@@ -21,7 +21,13 @@
 // Outcomes: a read role that cannot be assumed makes the account
 // unreachable; a region without a recorder, a disabled region and a denied
 // Config call are recorded in the region; in all these cases the scan
-// succeeds. Throttling or server errors that outlast the retries, and a
+// succeeds. Changes to Config while the region is read are not failures
+// either: a recorder deleted between its listing and its status
+// (NoSuchConfigurationRecorderException) leaves the region
+// config-not-enabled, and a rule deleted after the rules were listed
+// (NoSuchConfigRuleException from its details, e.g. a conformance pack
+// update) is logged and left out of the region with its resources, as the
+// account now is. Throttling or server errors that outlast the retries, and a
 // deadline reached before the scan ends, make it return a *TransientError,
 // and the Lambda writes nothing.
 //

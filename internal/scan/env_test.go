@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -55,6 +57,13 @@ type env struct {
 // spec's regions).
 func newEnv(t testing.TB, spec orgsim.Spec, environ ...string) *env {
 	t.Helper()
+	return newEnvThrough(t, spec, nil, environ...)
+}
+
+// newEnvThrough is newEnv with the handler's calls sent through
+// wrap(simulator) when wrap is not nil, e.g. a proxy that changes an answer.
+func newEnvThrough(t testing.TB, spec orgsim.Spec, wrap func(http.Handler) http.Handler, environ ...string) *env {
+	t.Helper()
 	org := orgsim.Generate(spec)
 	srv := orgsim.Start(org)
 	t.Cleanup(srv.Close)
@@ -66,6 +75,11 @@ func newEnv(t testing.TB, spec orgsim.Spec, environ ...string) *env {
 	}
 	awsCfg := srv.AWSConfig(org.HubRoleARN(orgsim.DefaultScannerRoleName), hubRegion)
 	awsCfg.Retryer = func() aws.Retryer { return scan.NewRetryer(testBackoff) }
+	if wrap != nil {
+		proxy := httptest.NewServer(wrap(srv.Handler()))
+		t.Cleanup(proxy.Close)
+		awsCfg.BaseEndpoint = aws.String(proxy.URL)
+	}
 	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
 	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
 		t.Fatalf("create bucket: %v", err)

@@ -75,6 +75,12 @@ func classify(err error) errorKind {
 	return kindOther
 }
 
+// hasCode reports whether err is an AWS error with the given code.
+func hasCode(err error, code string) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
+}
+
 // apiMessage returns "Code: message" of an AWS error, or the error's text.
 func apiMessage(err error) string {
 	var apiErr smithy.APIError

@@ -106,12 +106,13 @@ func (rs *regionScan) read(ctx context.Context) (run.Region, error) {
 	var (
 		compliance map[string]run.Compliance
 		resources  []run.Resource
+		gone       map[string]bool
 		evalErrors map[string]*run.EvaluationError
 		packs      map[string]string
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		compliance, resources, err = rs.complianceAndDetails(gctx, rules)
+		compliance, resources, gone, err = rs.complianceAndDetails(gctx, rules)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -137,6 +138,9 @@ func (rs *regionScan) read(ctx context.Context) (run.Region, error) {
 
 	for _, cr := range rules {
 		name := aws.ToString(cr.ConfigRuleName)
+		if gone[name] {
+			continue
+		}
 		rule := run.Rule{
 			Name:            name,
 			BaseName:        name,
@@ -184,6 +188,12 @@ func (rs *regionScan) recorder(ctx context.Context) (*run.Recorder, error) {
 		return nil, nil
 	}
 	st, err := rs.s.Config.DescribeConfigurationRecorderStatus(ctx, &configservice.DescribeConfigurationRecorderStatusInput{}, rs.optFn)
+	if hasCode(err, "NoSuchConfigurationRecorderException") {
+		// The recorder was deleted since it was listed: Config is no
+		// longer enabled in the region.
+		rs.log.Warn("configuration recorder deleted during the scan", "reason", apiMessage(err))
+		return nil, nil
+	}
 	if err != nil {
 		return nil, callFailed("config:DescribeConfigurationRecorderStatus", err)
 	}
@@ -225,16 +235,23 @@ func (rs *regionScan) rules(ctx context.Context) ([]types.ConfigRule, error) {
 // calls start as soon as the compliance page naming it arrives, at most
 // DetailConcurrency at a time (the listing waits for a free slot); compliant
 // rules cost no call.
-func (rs *regionScan) complianceAndDetails(ctx context.Context, rules []types.ConfigRule) (map[string]run.Compliance, []run.Resource, error) {
+//
+// A rule deleted after the rules were listed (a conformance pack update
+// removes its rules, for one) makes its detail call fail with
+// NoSuchConfigRuleException. Such a rule is returned in gone, with none of
+// its resources, and the caller leaves it out of the region: it no longer
+// exists, and keeping it NON_COMPLIANT without the resources that made it
+// so would make the rule and resource counts disagree. It is the
+// counterpart of a rule created after the listing, which waits for the
+// next scan.
+func (rs *regionScan) complianceAndDetails(ctx context.Context, rules []types.ConfigRule) (compliance map[string]run.Compliance, resources []run.Resource, gone map[string]bool, err error) {
 	known := make(map[string]bool, len(rules))
 	for _, r := range rules {
 		known[aws.ToString(r.ConfigRuleName)] = true
 	}
-	var (
-		mu        sync.Mutex
-		resources []run.Resource
-	)
-	compliance := map[string]run.Compliance{}
+	var mu sync.Mutex
+	compliance = map[string]run.Compliance{}
+	gone = map[string]bool{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, rs.s.Options.DetailConcurrency))
 	p := configservice.NewDescribeComplianceByConfigRulePaginator(rs.s.Config, &configservice.DescribeComplianceByConfigRuleInput{})
@@ -243,9 +260,9 @@ func (rs *regionScan) complianceAndDetails(ctx context.Context, rules []types.Co
 		if err != nil {
 			// A failed detail call cancels gctx and is the error to report.
 			if werr := g.Wait(); werr != nil {
-				return nil, nil, werr
+				return nil, nil, nil, werr
 			}
-			return nil, nil, callFailed("config:DescribeComplianceByConfigRule", err)
+			return nil, nil, nil, callFailed("config:DescribeComplianceByConfigRule", err)
 		}
 		for _, c := range page.ComplianceByConfigRules {
 			name := aws.ToString(c.ConfigRuleName)
@@ -258,6 +275,13 @@ func (rs *regionScan) complianceAndDetails(ctx context.Context, rules []types.Co
 			}
 			g.Go(func() error {
 				found, err := rs.ruleDetails(gctx, name)
+				if hasCode(err, "NoSuchConfigRuleException") {
+					rs.log.Warn("rule deleted during the scan; left out of the region", "rule", name, "reason", apiMessage(err))
+					mu.Lock()
+					gone[name] = true
+					mu.Unlock()
+					return nil
+				}
 				if err != nil {
 					return err
 				}
@@ -269,9 +293,9 @@ func (rs *regionScan) complianceAndDetails(ctx context.Context, rules []types.Co
 		}
 	}
 	if err := g.Wait(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return compliance, resources, nil
+	return compliance, resources, gone, nil
 }
 
 // evaluationErrors returns the last evaluation error of every rule whose
