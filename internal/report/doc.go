@@ -37,7 +37,12 @@
 //
 // The previous run is the greatest run ID under reports/ that is smaller than
 // this one and has a summary.json (summary.json is uploaded last, so its
-// presence means the rest of that report is there). Its summary gives the
+// presence means the rest of that report is there) that this build reads,
+// of the same ENVIRONMENT, and with the organization's totals. A run without
+// them scanned only some accounts (config-report run --account) or was built
+// before they were recorded; comparing with it would count every other
+// account's resources as changes. Each summary passed over is logged with
+// the reason. Its summary gives the
 // per-account and per-rule figures to compare with, and the set of its
 // non-compliant resources as 64-bit hashes (see ResourceSet), which tells new
 // from persisting resources. The details of resources that are no longer

@@ -106,7 +106,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	if err != nil {
 		return Out{}, fmt.Errorf("build report: %w", err)
 	}
-	prev, err := FindPrevious(ctx, h.S3, in.Bucket, in.RunID, func(msg string, args ...any) { log.WarnContext(ctx, msg, args...) })
+	prev, err := FindPrevious(ctx, h.S3, in.Bucket, in.RunID, h.Config.Environment, func(msg string, args ...any) { log.WarnContext(ctx, msg, args...) })
 	if err != nil {
 		return Out{}, fmt.Errorf("build report: %w", err)
 	}

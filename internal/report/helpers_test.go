@@ -62,6 +62,18 @@ func putRun(t *testing.T, c *s3.Client, runID string, accounts []run.Account, sh
 	}
 }
 
+// putListed writes a run as ListAccounts lists a new one: its manifest, its
+// organization totals (every account active, none excluded), and its shards.
+func putListed(t *testing.T, c *s3.Client, runID string, accounts []run.Account, shards ...*run.Shard) {
+	t.Helper()
+	o := &run.Organization{SchemaVersion: run.OrganizationVersion, RunID: runID, ListedAt: scannedAt,
+		Accounts: len(accounts), Active: len(accounts)}
+	if _, err := run.PutOrganization(context.Background(), c, runtest.Bucket, o); err != nil {
+		t.Fatal(err)
+	}
+	putRun(t, c, runID, accounts, shards...)
+}
+
 // putObject writes raw bytes, for shards the contract would refuse to encode.
 func putObject(t *testing.T, c *s3.Client, key, body string) {
 	t.Helper()

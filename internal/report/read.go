@@ -196,9 +196,13 @@ func LoadOrganization(ctx context.Context, c run.ObjectGetter, bucket, runID str
 
 // FindPrevious returns the summary of the run before runID: the greatest run
 // ID under run.ReportsPrefix smaller than runID whose summary.json can be
-// read. It returns nil, nil when there is none (a first run). Summaries of an
-// unknown schema version are skipped with a warning from warn.
-func FindPrevious(ctx context.Context, c ListGetter, bucket, runID string, warn func(msg string, args ...any)) (*Summary, error) {
+// read, was built for the same environment, and counts the organization
+// (Totals.Organization): a run without those totals scanned only some
+// accounts (config-report run --account) or predates them, and comparing
+// with it would show every other account's resources as changes. It returns
+// nil, nil when there is none (a first run). Every summary passed over is
+// reported to warn with the reason.
+func FindPrevious(ctx context.Context, c ListGetter, bucket, runID, environment string, warn func(msg string, args ...any)) (*Summary, error) {
 	var ids []string
 	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{
 		Bucket:    aws.String(bucket),
@@ -228,11 +232,18 @@ func FindPrevious(ctx context.Context, c ListGetter, bucket, runID string, warn 
 			return nil, err
 		}
 		s, err := DecodeSummary(key, body)
-		if err != nil {
+		switch {
+		case err != nil:
 			warn("previous summary skipped", "key", key, "error", err)
-			continue
+		case s.Environment != environment:
+			warn("previous summary skipped: another environment", "key", key,
+				"environment", s.Environment, "want_environment", environment)
+		case s.Totals.Organization == nil:
+			warn("previous summary skipped: it has no organization totals (a run of only some accounts, or one built before they were recorded)",
+				"key", key)
+		default:
+			return s, nil
 		}
-		return s, nil
 	}
 	return nil, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 
@@ -136,26 +135,45 @@ func TestLoadAccounts(t *testing.T) {
 func TestFindPrevious(t *testing.T) {
 	ctx := context.Background()
 	c := runtest.NewS3(t)
-	summary := func(id string, version int) string {
-		return fmt.Sprintf(`{"schemaVersion":%d,"runId":%q,"resources":{"hash":%q,"count":0,"data":""}}`, version, id, ResourceHash)
+	const org = `,"totals":{"organization":{"accounts":3,"inactive":0,"excluded":0}}`
+	summary := func(id string, version int, environment, totals string) string {
+		return fmt.Sprintf(`{"schemaVersion":%d,"runId":%q,"environment":%q%s,"resources":{"hash":%q,"count":0,"data":""}}`,
+			version, id, environment, totals, ResourceHash)
 	}
-	putObject(t, c, run.SummaryKey("2026-11-09T0900Z-old"), summary("2026-11-09T0900Z-old", 1))
-	putObject(t, c, run.SummaryKey("2026-11-16T0900Z-future"), summary("2026-11-16T0900Z-future", 99))
+	putObject(t, c, run.SummaryKey("2026-11-09T0900Z-old"), summary("2026-11-09T0900Z-old", 1, "prod", org))
+	putObject(t, c, run.SummaryKey("2026-11-16T0900Z-future"), summary("2026-11-16T0900Z-future", 99, "prod", org))
+	putObject(t, c, run.SummaryKey("2026-11-17T0900Z-staging"), summary("2026-11-17T0900Z-staging", 1, "staging", org))
+	putObject(t, c, run.SummaryKey("2026-11-18T1000Z-oneacct"), summary("2026-11-18T1000Z-oneacct", 1, "prod", `,"totals":{"accounts":1}`))
 	putObject(t, c, run.CSVKey("2026-11-20T0900Z-nosummary"), "account_id\n")
-	putObject(t, c, run.SummaryKey(run2), summary(run2, 1))
-	putObject(t, c, "reports/not-a-run/summary.json", summary("x", 1))
+	putObject(t, c, run.SummaryKey(run2), summary(run2, 1, "prod", org))
+	putObject(t, c, "reports/not-a-run/summary.json", summary("x", 1, "prod", org))
 
-	var warnings []string
-	warn := func(msg string, args ...any) { warnings = append(warnings, fmt.Sprint(msg, args)) }
 	for _, tc := range []struct {
-		runID, want string
+		name, runID, environment, want string
+		warnings                       []string
 	}{
-		{run1, "2026-11-09T0900Z-old"}, // skips the newer unknown version and the run without a summary
-		{"2026-11-09T0900Z-old", ""},   // nothing before it
-		{"2027-01-04T0900Z-next", run2},
+		{
+			name: "skips what cannot be compared", runID: run1, environment: "prod", want: "2026-11-09T0900Z-old",
+			warnings: []string{
+				"previous summary skipped: it has no organization totals (a run of only some accounts, or one built before they were recorded) [key reports/2026-11-18T1000Z-oneacct/summary.json]",
+				"previous summary skipped: another environment [key reports/2026-11-17T0900Z-staging/summary.json environment staging want_environment prod]",
+				"previous summary skipped [key reports/2026-11-16T0900Z-future/summary.json error decode summary reports/2026-11-16T0900Z-future/summary.json: schemaVersion 99, this build reads 1: unknown summary schema version]",
+			},
+		},
+		{name: "nothing before it", runID: "2026-11-09T0900Z-old", environment: "prod"},
+		{name: "the latest", runID: "2027-01-04T0900Z-next", environment: "prod", want: run2},
+		{
+			name: "its own environment only", runID: "2027-01-04T0900Z-next", environment: "staging", want: "2026-11-17T0900Z-staging",
+			warnings: []string{
+				"previous summary skipped: another environment [key reports/" + run2 + "/summary.json environment prod want_environment staging]",
+				"previous summary skipped: another environment [key reports/2026-11-18T1000Z-oneacct/summary.json environment prod want_environment staging]",
+			},
+		},
 	} {
-		t.Run(tc.runID, func(t *testing.T) {
-			s, err := FindPrevious(ctx, c, runtest.Bucket, tc.runID, warn)
+		t.Run(tc.name, func(t *testing.T) {
+			var warnings []string
+			warn := func(msg string, args ...any) { warnings = append(warnings, fmt.Sprint(msg, " ", args)) }
+			s, err := FindPrevious(ctx, c, runtest.Bucket, tc.runID, tc.environment, warn)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,11 +182,11 @@ func TestFindPrevious(t *testing.T) {
 				got = s.RunID
 			}
 			if got != tc.want {
-				t.Errorf("FindPrevious(%s) = %q, want %q", tc.runID, got, tc.want)
+				t.Errorf("FindPrevious(%s, %s) = %q, want %q", tc.runID, tc.environment, got, tc.want)
+			}
+			if diff := cmp.Diff(tc.warnings, warnings); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
 			}
 		})
-	}
-	if len(warnings) == 0 || !strings.Contains(warnings[0], "schemaVersion 99") {
-		t.Errorf("warnings = %q, want the unknown summary version named", warnings)
 	}
 }

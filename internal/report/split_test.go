@@ -27,10 +27,10 @@ func TestSheetSplit(t *testing.T) {
 		return out
 	}
 	rules := []run.Rule{rule("r", run.NonCompliant)}
-	putRun(t, c, run1, []run.Account{a, b},
+	putListed(t, c, run1, []run.Account{a, b},
 		scanned(run1, a, region("eu-west-1", rules, res("a1", "a2", "a3", "a4", "a5")...)),
 		scanned(run1, b, region("eu-west-1", rules, res("b1", "b2")...)))
-	putRun(t, c, run2, []run.Account{a, b},
+	putListed(t, c, run2, []run.Account{a, b},
 		scanned(run2, a, region("eu-west-1", rules, res("a6")...)),
 		scanned(run2, b, region("eu-west-1", rules, res("b1", "b2", "b3", "b4", "b5", "b6", "b7")...)))
 
