@@ -18,5 +18,8 @@
 //
 // Organizations throttles its read APIs; the client's standard retryer
 // (NewRetryer) absorbs that with more attempts, capped backoff and no
-// client-side retry quota, and the lister bounds the calls in flight.
+// client-side retry quota, and the lister bounds the calls in flight. What
+// outlasts those retries (throttling, server errors, S3's too) and a
+// deadline that passes make the handler return an *awserr.TransientError,
+// which the state machine retries; a bad input or configuration does not.
 package org

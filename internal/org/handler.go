@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -216,7 +217,22 @@ func NewHandler(cfg Config, d Deps) (*Handler, error) {
 // run.OrganizationKey; a re-run gets a manifest of its own under the run's
 // re-run prefix, and neither of the run's documents is written again. Nothing is written
 // when the input or any account it names is wrong.
+//
+// A failure a later attempt may not meet (Organizations throttling or S3
+// server errors that outlasted the SDK's retries, a network error, the
+// invocation's deadline) is returned as an *awserr.TransientError itself,
+// unwrapped, so that the Lambda's errorType is "TransientError" and the
+// state machine retries the task; a retry writes the same keys again. An
+// *InputError and configuration errors are returned as they are.
 func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
+	out, err := h.handle(ctx, in)
+	if err != nil {
+		return Out{}, awserr.Mark("list accounts", err)
+	}
+	return out, nil
+}
+
+func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 	start := time.Now()
 	req, err := ParseInput(in.Input)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -12,10 +13,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/org"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
@@ -421,4 +424,87 @@ func TestHandleBadConfigurationWritesNothing(t *testing.T) {
 			t.Errorf("the bucket holds %v, want nothing written", keys)
 		}
 	})
+}
+
+// fastRetryer is the SDK's standard retryer with the test backoff, so that
+// faults outlast its retries in milliseconds.
+func fastRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = testBackoff })
+}
+
+// TestHandleTransientFailures checks that what a later attempt may not meet
+// leaves the function as an *awserr.TransientError, unwrapped, whose Go
+// type name aws-lambda-go reports as the errorType the state machine
+// retries on, and that nothing is written; a permanent failure is not
+// marked.
+func TestHandleTransientFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		// rerun re-runs an account of a run listed without faults.
+		rerun     bool
+		faults    orgsim.Faults
+		deadline  time.Duration
+		change    func(*org.Config)
+		transient bool
+		want      string
+	}{
+		{name: "Organizations throttling past the retries", transient: true,
+			faults: orgsim.Faults{Throttle: map[string]float64{"organizations:*": 1}}, want: "TooManyRequestsException"},
+		{name: "Organizations server errors", transient: true,
+			faults: orgsim.Faults{ServerErrors: map[string]float64{"organizations:ListOrganizationalUnitsForParent": 1}}, want: "exceeded maximum number of attempts"},
+		{name: "STS throttling past the retries", transient: true,
+			faults: orgsim.Faults{Throttle: map[string]float64{"sts:AssumeRole": 1}}, want: "Throttling"},
+		{name: "S3 server errors writing", transient: true,
+			faults: orgsim.Faults{ServerErrors: map[string]float64{"s3:PutObject": 1}}, want: "exceeded maximum number of attempts"},
+		{name: "S3 server errors reading the run to re-run", rerun: true, transient: true,
+			faults: orgsim.Faults{ServerErrors: map[string]float64{"s3:*": 1}}, want: "exceeded maximum number of attempts"},
+		{name: "deadline", transient: true, deadline: 150 * time.Millisecond,
+			faults: orgsim.Faults{Latency: 100 * time.Millisecond}, want: "deadline exceeded"},
+		{name: "org role denied is permanent", change: func(c *org.Config) { c.ExternalID = "not-the-one" }, want: "AccessDenied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim(t, orgsim.Spec{Seed: 5, Accounts: 40, ExternalID: "config-report-ext"})
+			h, err := org.NewHandler(s.config(tt.change), org.Deps{
+				AWS:             s.aws,
+				STS:             sts.NewFromConfig(s.aws, func(o *sts.Options) { o.Retryer = fastRetryer() }),
+				S3:              s3.NewFromConfig(s.aws, func(o *s3.Options) { o.UsePathStyle, o.Retryer = true, fastRetryer() }),
+				RetryMaxBackoff: testBackoff,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			input := `{}`
+			if tt.rerun {
+				if _, err := invoke(t, h, `{}`, newRunExec, newRunStart); err != nil {
+					t.Fatalf("new run: %v", err)
+				}
+				input = rerunInput(accountsIn(s.org, inState(orgsim.StateActive))[0])
+			}
+			before := s.keys(t)
+			s.srv.SetFaults(tt.faults)
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+			}
+			payload := fmt.Sprintf(`{"input": %s, "executionName": %q, "startTime": %q}`, input, rerunExec, rerunStart)
+			_, err = lambda.NewHandler(h.Handle).Invoke(ctx, []byte(payload))
+			s.srv.SetFaults(orgsim.Faults{})
+			if err == nil {
+				t.Fatal("Invoke() error = nil, want a failure")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Invoke() error = %q, want it to contain %q", err, tt.want)
+			}
+			_, isTransient := err.(*awserr.TransientError)
+			if name := reflect.TypeOf(err).Elem().Name(); (name == "TransientError") != tt.transient || isTransient != tt.transient {
+				t.Errorf("Invoke() error is a %T (type name %q), want a *awserr.TransientError unwrapped: %v", err, name, tt.transient)
+			}
+			if diff := cmp.Diff(before, s.keys(t)); diff != "" {
+				t.Errorf("the bucket changed (-before +after):\n%s", diff)
+			}
+		})
+	}
 }
