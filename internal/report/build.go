@@ -543,15 +543,18 @@ func (b *builder) compare(ctx context.Context, path string) error {
 	if len(gone) == 0 {
 		return nil
 	}
+	// A resource is resolved only when its account and region were scanned
+	// this time, which only the previous run's CSV can tell: a hash alone
+	// cannot be placed.
 	if b.in.PreviousCSV == nil {
-		c.Resolved = len(gone)
-		b.resolvedNote = fmt.Sprintf("%d resources of run %s are no longer non-compliant; their details are unavailable (no CSV of that run).", len(gone), c.PreviousRunID)
+		c.Unknown = len(gone)
+		b.resolvedNote = unknownNote(len(gone), c.PreviousRunID, "there is no CSV of that run")
 		return nil
 	}
 	rc, err := b.in.PreviousCSV(ctx)
 	if errors.Is(err, run.ErrNotFound) {
-		c.Resolved = len(gone)
-		b.resolvedNote = fmt.Sprintf("%d resources of run %s are no longer non-compliant; their details are unavailable: %v", len(gone), c.PreviousRunID, err)
+		c.Unknown = len(gone)
+		b.resolvedNote = unknownNote(len(gone), c.PreviousRunID, "that run's CSV is missing ("+err.Error()+")")
 		return nil
 	}
 	if err != nil {
@@ -608,10 +611,26 @@ func (b *builder) compare(ctx context.Context, path string) error {
 	b.resolvedRows = rw.rows
 	if found < len(gone) {
 		missing := len(gone) - found
-		c.Resolved += missing
-		b.resolvedNote = fmt.Sprintf("%d resolved resources are not in the CSV of run %s; their details are unavailable.", missing, c.PreviousRunID)
+		c.Unknown += missing
+		why := "that run's CSV does not list them"
+		if missing == 1 {
+			why = "that run's CSV does not list it"
+		}
+		b.resolvedNote = unknownNote(missing, c.PreviousRunID, why)
 	}
 	return f.Close()
+}
+
+// unknownNote explains resources of the previous run that are not in this
+// one but cannot be placed in an account and region, and so are counted as
+// unknown rather than resolved.
+func unknownNote(n int, previousRunID, why string) string {
+	is, their, were := "are", "their", "they were"
+	if n == 1 {
+		is, their, were = "is", "its", "it was"
+	}
+	return fmt.Sprintf("%s of run %s %s not non-compliant in this run, but %s, so %s account and region are unknown and whether %s re-checked cannot be said: counted as unknown, not resolved.",
+		plural(n, "resource", "resources"), previousRunID, is, why, their, were)
 }
 
 // summary assembles summary.json.

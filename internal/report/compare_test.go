@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -169,36 +170,123 @@ func TestWeekOverWeek(t *testing.T) {
 	})
 }
 
-// TestPreviousCSVMissing: without the previous run's CSV the resolved
-// resources are still counted (from the hashes in its summary), and the
-// workbook says their details are unavailable.
-func TestPreviousCSVMissing(t *testing.T) {
-	ctx := context.Background()
-	c := runtest.NewS3(t)
+// TestUnplacedResources: a resource of the previous run that is not in this
+// one is resolved only when the previous run's CSV places it in an account
+// and region scanned this time. Without its row (the CSV is gone, or does not
+// list it) it is counted as unknown, never as resolved, and the workbook and
+// the e-mail say why.
+func TestUnplacedResources(t *testing.T) {
 	a := account("111111111111", "alpha", "Root", nil)
+	b := account("222222222222", "bravo", "Root", nil)
 	rules := []run.Rule{rule("r", run.NonCompliant)}
-	putListed(t, c, run1, []run.Account{a}, scanned(run1, a, region("eu-west-1", rules,
-		resource("r", "AWS::S3::Bucket", "gone-1"), resource("r", "AWS::S3::Bucket", "gone-2"), resource("r", "AWS::S3::Bucket", "stays"))))
-	putListed(t, c, run2, []run.Account{a}, scanned(run2, a, region("eu-west-1", rules, resource("r", "AWS::S3::Bucket", "stays"))))
-	h := newHandler(t, c)
-	if _, err := h.Handle(ctx, In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
-		t.Fatal(err)
+	bucket := "AWS::S3::Bucket"
+	tests := []struct {
+		name string
+		// previousCSV changes run1's CSV after its report is built.
+		previousCSV func(t *testing.T, c *s3.Client)
+		want        Comparison
+		note        string
+	}{
+		{
+			name:        "CSV intact",
+			previousCSV: func(*testing.T, *s3.Client) {},
+			// gone-1 and gone-2 are in an account scanned again; b-1's account is not.
+			want: Comparison{PreviousRunID: run1, Persisting: 1, Resolved: 2, NotRechecked: 1},
+		},
+		{
+			name: "CSV deleted",
+			previousCSV: func(t *testing.T, c *s3.Client) {
+				if _, err := c.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(runtest.Bucket), Key: aws.String(run.CSVKey(run1))}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: Comparison{PreviousRunID: run1, Persisting: 1, Unknown: 3},
+			note: "3 resources of run " + run1 + " are not non-compliant in this run, but that run's CSV is missing (get s3://" + runtest.Bucket + "/" + run.CSVKey(run1) +
+				": not found), so their account and region are unknown and whether they were re-checked cannot be said: counted as unknown, not resolved.",
+		},
+		{
+			name: "CSV without a row",
+			previousCSV: func(t *testing.T, c *s3.Client) {
+				var kept []string
+				for _, line := range strings.SplitAfter(string(getObject(t, c, run.CSVKey(run1))), "\n") {
+					if !strings.Contains(line, "gone-2") {
+						kept = append(kept, line)
+					}
+				}
+				putObject(t, c, run.CSVKey(run1), strings.Join(kept, ""))
+			},
+			want: Comparison{PreviousRunID: run1, Persisting: 1, Resolved: 1, NotRechecked: 1, Unknown: 1},
+			note: "1 resource of run " + run1 + " is not non-compliant in this run, but that run's CSV does not list it, so its account and region are unknown and whether it was re-checked cannot be said: counted as unknown, not resolved.",
+		},
 	}
-	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(runtest.Bucket), Key: aws.String(run.CSVKey(run1))}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.Handle(ctx, In{RunID: run2, Bucket: runtest.Bucket}); err != nil {
-		t.Fatal(err)
-	}
-	sum, err := DecodeSummary("", getObject(t, c, run.SummaryKey(run2)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(&Comparison{PreviousRunID: run1, Persisting: 1, Resolved: 2}, sum.Comparison); diff != "" {
-		t.Errorf("comparison (-want +got):\n%s", diff)
-	}
-	f := openWorkbook(t, download(t, c, run.WorkbookKey(run2)))
-	if got := cell(t, f, SheetResolved, "A2"); !strings.Contains(got, "2 resources") || !strings.Contains(got, "details are unavailable") {
-		t.Errorf("Resolved sheet says %q, want the count and that details are unavailable", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			c := runtest.NewS3(t)
+			putListed(t, c, run1, []run.Account{a, b},
+				scanned(run1, a, region("eu-west-1", rules, resource("r", bucket, "gone-1"), resource("r", bucket, "gone-2"), resource("r", bucket, "stays"))),
+				scanned(run1, b, region("eu-west-1", rules, resource("r", bucket, "b-1"))))
+			// b has no shard this time.
+			putListed(t, c, run2, []run.Account{a, b}, scanned(run2, a, region("eu-west-1", rules, resource("r", bucket, "stays"))))
+			h := newHandler(t, c)
+			if _, err := h.Handle(ctx, In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
+				t.Fatal(err)
+			}
+			tt.previousCSV(t, c)
+			if _, err := h.Handle(ctx, In{RunID: run2, Bucket: runtest.Bucket}); err != nil {
+				t.Fatal(err)
+			}
+			sum, err := DecodeSummary("", getObject(t, c, run.SummaryKey(run2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(&tt.want, sum.Comparison); diff != "" {
+				t.Errorf("comparison (-want +got):\n%s", diff)
+			}
+			c1 := sum.Comparison
+			if c1.Persisting+c1.Resolved+c1.NotRechecked+c1.Unknown != 4 || c1.New+c1.Persisting != sum.Totals.Resources {
+				t.Errorf("comparison %+v does not add up to the 4 previous and %d current resources", c1, sum.Totals.Resources)
+			}
+
+			f := openWorkbook(t, download(t, c, run.WorkbookKey(run2)))
+			figures := summaryFigures(t, f)
+			if got := figures["Unknown (not in the previous run's CSV)"]; len(got) == 0 || got[0] != strconv.Itoa(tt.want.Unknown) {
+				t.Errorf("Summary shows unknown %q, want %d", got, tt.want.Unknown)
+			}
+			if got := figures["Resolved since the previous run"]; len(got) == 0 || got[0] != strconv.Itoa(tt.want.Resolved) {
+				t.Errorf("Summary shows resolved %q, want %d", got, tt.want.Resolved)
+			}
+			if tt.note != "" {
+				found := false
+				for _, r := range rows(t, f, SheetSummary) {
+					found = found || (len(r) > 0 && r[0] == tt.note)
+				}
+				if !found {
+					t.Errorf("Summary lacks the note %q", tt.note)
+				}
+			}
+			var statuses []string
+			for _, r := range rows(t, f, SheetResolved)[1:] {
+				statuses = append(statuses, r[len(r)-1])
+			}
+			if n := len(statuses); n != tt.want.Resolved+tt.want.NotRechecked && !(n == 1 && tt.want.Resolved+tt.want.NotRechecked == 0) {
+				t.Errorf("Resolved sheet rows %q, want %d", statuses, tt.want.Resolved+tt.want.NotRechecked)
+			}
+			if tt.want.Resolved+tt.want.NotRechecked == 0 && (len(statuses) != 1 || statuses[0] != tt.note) {
+				t.Errorf("Resolved sheet says %q, want the note %q", statuses, tt.note)
+			}
+
+			m, err := emailMessage(&Report{Summary: sum, Previous: &Summary{RunID: run1}}, runtest.Bucket, "r@example.com", []string{"p@example.com"}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("<b>%d</b> resolved", tt.want.Resolved); !strings.Contains(m.HTML, want) {
+				t.Errorf("e-mail lacks %q:\n%s", want, m.HTML)
+			}
+			unknown := fmt.Sprintf("%d unknown (not in the previous run's CSV)", tt.want.Unknown)
+			if got := strings.Contains(m.HTML, unknown); got != (tt.want.Unknown > 0) {
+				t.Errorf("e-mail says %q: %v, want %v:\n%s", unknown, got, tt.want.Unknown > 0, m.HTML)
+			}
+		})
 	}
 }

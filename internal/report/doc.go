@@ -45,9 +45,13 @@
 // the reason. Its summary gives the
 // per-account and per-rule figures to compare with, and the set of its
 // non-compliant resources as 64-bit hashes (see ResourceSet), which tells new
-// from persisting resources. The details of resources that are no longer
-// non-compliant are read back from that run's CSV. A resource whose account
-// or region was not scanned this time is "not re-checked", not "resolved".
+// from persisting resources. A resource of that run that is not in this one
+// is placed by its row in that run's CSV: it is "resolved" only when its
+// account and region were scanned this time, and "not re-checked" when they
+// were not. Without its row (the CSV is gone, or does not list it) a hash
+// cannot be placed, so it is counted as "unknown", never as resolved, and
+// the Summary and the e-mail say why. New + persisting is this run's
+// resources; persisting + resolved + not re-checked + unknown is that run's.
 //
 // # The workbook
 //
@@ -69,8 +73,8 @@
 //     configuration (EXCLUDE_ACCOUNTS), in this run (its manifests), scanned,
 //     unreachable and not scanned; overall compliance;
 //     rule evaluations by state; non-compliant resources; each with its
-//     previous value and change; new, persisting, resolved and not re-checked
-//     resources; the ten rules failing in most accounts; the ten accounts with
+//     previous value and change; new, persisting, resolved, not re-checked
+//     and unknown resources; the ten rules failing in most accounts; the ten accounts with
 //     most non-compliant resources; compliance by OU, with a bar chart of the
 //     25 OUs with most accounts.
 //   - Accounts: one row per account: ID, name, OU path, owner and team tags

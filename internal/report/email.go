@@ -47,7 +47,7 @@ var emailTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 <tr style="background: #d9e1f2;"><th align="left">Figure</th><th align="right">This run</th><th align="right">Previous run</th><th align="right">Change</th></tr>
 {{range .Rows}}<tr style="border-top: 1px solid #ddd;"><td>{{.Label}}</td><td align="right">{{.Value}}</td><td align="right">{{.Previous}}</td><td align="right"{{if eq .Tone "good"}} style="color: #008000;"{{else if eq .Tone "bad"}} style="color: #c00000;"{{end}}>{{.Change}}</td></tr>
 {{end}}</table>
-{{with .Comparison}}<p>Since run {{.PreviousRunID}}: <b>{{.New}}</b> new non-compliant resources, <b>{{.Resolved}}</b> resolved, {{.Persisting}} still non-compliant{{if .NotRechecked}}, {{.NotRechecked}} not re-checked (account or region not scanned this time){{end}}.</p>{{end}}
+{{with .Comparison}}<p>Since run {{.PreviousRunID}}: <b>{{.New}}</b> new non-compliant resources, <b>{{.Resolved}}</b> resolved, {{.Persisting}} still non-compliant{{if .NotRechecked}}, {{.NotRechecked}} not re-checked (account or region not scanned this time){{end}}{{if .Unknown}}, {{.Unknown}} unknown (not in the previous run's CSV){{end}}.</p>{{end}}
 {{if .ResolvedNote}}<p style="color: #555;">{{.ResolvedNote}}</p>{{end}}
 {{if .NotScanned}}<p style="color: #c00000;"><b>{{.NotScannedText}}.</b> The execution input that re-runs exactly them is in s3://{{.Bucket}}/{{.RerunKey}} and on the workbook's Coverage sheet.</p>{{end}}
 {{if .Attached}}<p>The workbook is attached.</p>{{else}}<p>The workbook is too big to attach: <a href="{{.Link}}">download it</a> (the link works for {{.LinkExpiry}} at most, less if the credentials that signed it expire first; the workbook stays at the address below).</p>{{end}}

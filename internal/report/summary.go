@@ -116,7 +116,9 @@ type OrganizationTotals struct {
 	Untagged int `json:"untagged,omitempty"`
 }
 
-// Comparison is what changed since the previous run.
+// Comparison is what changed since the previous run. New + Persisting is
+// this run's non-compliant resources; Persisting + Resolved + NotRechecked +
+// Unknown is the previous run's.
 type Comparison struct {
 	// PreviousRunID is the run compared against.
 	PreviousRunID string `json:"previousRunId"`
@@ -130,6 +132,11 @@ type Comparison struct {
 	// NotRechecked counts resources of the previous run whose account or
 	// region was not scanned this time, so whether they are fixed is unknown.
 	NotRechecked int `json:"notRechecked"`
+	// Unknown counts resources of the previous run, not non-compliant now,
+	// whose account and region cannot be told because the previous run's CSV
+	// is missing or does not list them: neither resolved nor known to be not
+	// re-checked.
+	Unknown int `json:"unknown"`
 }
 
 // AccountSummary is one account's figures.

@@ -888,6 +888,7 @@ func (w *workbook) summary() error {
 			{"Still non-compliant since the previous run", c.Persisting},
 			{"Resolved since the previous run", c.Resolved},
 			{"Not re-checked (account or region not scanned now)", c.NotRechecked},
+			{"Unknown (not in the previous run's CSV)", c.Unknown},
 		} {
 			set(at("A", row), kv.label, s.text)
 			set(at("B", row), kv.n, s.count)
