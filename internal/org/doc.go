@@ -4,7 +4,9 @@
 // totals next to the manifest (runs/<runId>/organization.json: every account
 // of the selected OUs by state, and the active ones EXCLUDE_ACCOUNTS removed),
 // so that the report can count the organization and not only the accounts it
-// scans. A re-run writes neither again.
+// scans. A re-run writes neither again, and names only accounts of its run:
+// each must be in the run's manifest or an earlier re-run's, and still be an
+// active account the configuration selects.
 //
 // The lister assumes the organization-listing role in the management account
 // (system-config-report-generator-list-org-role) and reads the organization

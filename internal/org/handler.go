@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/config-report/config-report/internal/awserr"
@@ -159,12 +158,13 @@ func jsonKind(goType string) string {
 	return goType
 }
 
-// ObjectStore is the part of the S3 client the handler uses: it checks that a
-// re-run's run exists and writes manifests and organization totals. It never
-// lists or deletes.
+// ObjectStore is the part of the S3 client the handler uses: it reads the
+// manifests of a re-run's run and writes manifests and organization totals.
+// It never deletes.
 type ObjectStore interface {
 	run.ObjectPutter
-	s3.HeadObjectAPIClient
+	run.ObjectGetter
+	s3.ListObjectsV2APIClient
 }
 
 // Deps are the clients the handler is built from, made once per process.
@@ -304,12 +304,20 @@ func (h *Handler) organization(runID string, l *Listing, listedAt time.Time) *ru
 // was listed.
 func (h *Handler) rerun(ctx context.Context, in In, req Request, start time.Time) (Out, error) {
 	log := slog.Default().With("run_id", req.RunID, "rerun", true)
-	if err := h.mustExist(ctx, req.RunID); err != nil {
+	inRun, err := h.runAccounts(ctx, req.RunID)
+	if err != nil {
 		return Out{}, err
 	}
 	stamp := RerunStamp(in.StartTime, in.ExecutionName)
 	lister := h.lister(req.RunID+"-rerun", log)
-	accounts, err := lister.Select(ctx, req.AccountIDs)
+	// A re-run scans accounts of its run again: an account that was never
+	// in it would add a shard its report has no row for.
+	accounts, err := lister.selectChecked(ctx, req.AccountIDs, func(id string) string {
+		if inRun[id] {
+			return ""
+		}
+		return "is not in run " + req.RunID
+	})
 	if err != nil {
 		var bad *BadAccountsError
 		if errors.As(err, &bad) {
@@ -328,21 +336,29 @@ func (h *Handler) rerun(ctx context.Context, in In, req Request, start time.Time
 	return out, nil
 }
 
-// mustExist fails with an InputError when the run's original manifest is not
-// in the bucket.
-func (h *Handler) mustExist(ctx context.Context, runID string) error {
-	key := run.ManifestKey(runID)
-	_, err := h.deps.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(h.cfg.Bucket), Key: aws.String(key)})
-	if err == nil {
-		return nil
+// runAccounts returns the IDs of the accounts in the run's manifests: the
+// original and every re-run's. A run without its original manifest does not
+// exist, an InputError.
+func (h *Handler) runAccounts(ctx context.Context, runID string) (map[string]bool, error) {
+	keys, err := run.ManifestKeys(ctx, h.deps.S3, h.cfg.Bucket, runID)
+	if err != nil {
+		return nil, err
 	}
-	var nf *types.NotFound
-	var nsk *types.NoSuchKey
-	if errors.As(err, &nf) || errors.As(err, &nsk) {
-		return &InputError{Msg: fmt.Sprintf("input: run %s does not exist: no manifest at s3://%s/%s; nothing was written",
-			runID, h.cfg.Bucket, key)}
+	if original := run.ManifestKey(runID); len(keys) == 0 || keys[0] != original {
+		return nil, &InputError{Msg: fmt.Sprintf("input: run %s does not exist: no manifest at s3://%s/%s; nothing was written",
+			runID, h.cfg.Bucket, original)}
 	}
-	return fmt.Errorf("check s3://%s/%s: %w", h.cfg.Bucket, key, err)
+	ids := map[string]bool{}
+	for _, k := range keys {
+		accounts, err := run.GetManifest(ctx, h.deps.S3, h.cfg.Bucket, k)
+		if err != nil {
+			return nil, fmt.Errorf("read the accounts of run %s: %w", runID, err)
+		}
+		for _, a := range accounts {
+			ids[a.ID] = true
+		}
+	}
+	return ids, nil
 }
 
 // explain adds what to check to an error of assuming the org role, which

@@ -508,3 +508,85 @@ func TestHandleTransientFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestHandleRerunOnlyAccountsOfTheRun checks that a re-run names only
+// accounts in one of its run's manifests: an active account the run did not
+// list (EXCLUDE_ACCOUNTS left it out then, and has changed since) is
+// rejected with nothing written, and an account of an earlier re-run's
+// manifest is accepted.
+func TestHandleRerunOnlyAccountsOfTheRun(t *testing.T) {
+	s := newSim(t, orgsim.Spec{Seed: 9, Accounts: 60})
+	active := accountsIn(s.org, inState(orgsim.StateActive))
+	good, left, earlier := active[0], active[1], active[2]
+	notInOrg := "000000000001"
+	atRun := s.handler(t, s.config(func(c *org.Config) { c.ExcludeAccounts = []string{left, earlier} }))
+	if _, err := invoke(t, atRun, `{}`, newRunExec, newRunStart); err != nil {
+		t.Fatalf("new run: %v", err)
+	}
+	ctx := context.Background()
+	// A re-run manifest written before re-runs were held to their run.
+	earlierKey := run.RerunManifestKey(newRunID, "2026-11-30T120000.000Z-earlier")
+	if err := run.PutManifest(ctx, s.s3, testBucket, earlierKey, []run.Account{{ID: earlier, Name: "x", Email: "x@example.com", OUPath: "Root"}}); err != nil {
+		t.Fatal(err)
+	}
+	h := s.handler(t, s.config(nil))
+
+	tests := []struct {
+		name    string
+		ids     []string
+		want    []string
+		notWant []string
+	}{
+		{name: "account the run did not list", ids: []string{left},
+			want: []string{"re-run of " + newRunID + ": 1 account cannot be scanned: " + left + " is not in run " + newRunID, "nothing was written"}},
+		{name: "named with other bad and good accounts", ids: []string{good, notInOrg, left, "12345"},
+			want: []string{
+				"3 accounts cannot be scanned",
+				notInOrg + " is not an account of the organization",
+				left + " is not in run " + newRunID,
+				"12345 is not a 12-digit account ID",
+			},
+			notWant: []string{good}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := s.keys(t)
+			_, err := invoke(t, h, rerunInput(tt.ids...), rerunExec, rerunStart)
+			var ie *org.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("re-run error = %v (%T), want an *org.InputError", err, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("re-run error = %q, want it to contain %q", err, w)
+				}
+			}
+			for _, nw := range tt.notWant {
+				if strings.Contains(err.Error(), nw) {
+					t.Errorf("re-run error = %q, want it not to name %q", err, nw)
+				}
+			}
+			if diff := cmp.Diff(before, s.keys(t)); diff != "" {
+				t.Errorf("the bucket changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("account of an earlier re-run", func(t *testing.T) {
+		out, err := invoke(t, h, rerunInput(earlier, good), rerunExec, rerunStart)
+		if err != nil {
+			t.Fatalf("re-run: %v", err)
+		}
+		got, err := run.GetManifest(ctx, s.s3, testBucket, out.ManifestKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		if diff := cmp.Diff(slices.Sorted(slices.Values([]string{good, earlier})), ids); diff != "" {
+			t.Errorf("re-run manifest accounts (-want +got):\n%s", diff)
+		}
+	})
+}

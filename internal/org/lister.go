@@ -189,6 +189,14 @@ func (e *BadAccountsError) Error() string {
 // whole OU tree, so that it can tell an account outside the organization from
 // one the filter excludes, and reads tags only for the selected accounts.
 func (l *Lister) Select(ctx context.Context, ids []string) ([]run.Account, error) {
+	return l.selectChecked(ctx, ids, nil)
+}
+
+// selectChecked is Select with one more test, when check is not nil: an
+// account that passes the others is rejected with the reason check returns
+// for it, unless that is "". The organization's reasons come first, being
+// the more telling (an account that is now SUSPENDED is reported as such).
+func (l *Lister) selectChecked(ctx context.Context, ids []string, check func(id string) string) ([]run.Account, error) {
 	var bad []BadAccount
 	want := make([]string, 0, len(ids))
 	seen := map[string]bool{}
@@ -229,6 +237,8 @@ func (l *Lister) Select(ctx context.Context, ids []string) ([]run.Account, error
 			bad = append(bad, BadAccount{ID: id, Reason: fmt.Sprintf("is in %s, outside INCLUDE_OUS", e.account.OUPath)})
 		case excludedIDs[id]:
 			bad = append(bad, BadAccount{ID: id, Reason: "is excluded by EXCLUDE_ACCOUNTS"})
+		case check != nil && check(id) != "":
+			bad = append(bad, BadAccount{ID: id, Reason: check(id)})
 		default:
 			accounts = append(accounts, e.account)
 		}
