@@ -117,7 +117,15 @@
 // noncompliant-resources.csv (header row; columns account_id, account_name,
 // region, rule, rule_base_name, resource_type, resource_id, resource_name,
 // annotation, recorded_at (RFC 3339), new_since_previous_run (true, false, or
-// empty on a first run), resource_tags (JSON)), summary.json (Summary,
+// empty on a first run), resource_tags (JSON); a value a spreadsheet could
+// take for a formula is written with an apostrophe in front, as OWASP
+// advises against CSV injection: in every column a value starting with =, +,
+// @, a tab or a carriage return, and a value starting with - in the free-text
+// columns (account_name, resource_name, annotation, resource_tags) or in an
+// identifier that holds anything but letters, digits and . _ : / - (so
+// identifiers such as -fn_1 are kept as they are); a value that already
+// starts with apostrophes before such a character gets one more, so the
+// report reads every value back unchanged), summary.json (Summary,
 // schemaVersion 1; totals.accounts counts the run's accounts, and
 // totals.organization — accounts, inactive, inactiveByState, excluded, and
 // untagged when ListAccounts could not read some accounts' tags — is

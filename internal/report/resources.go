@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,52 @@ const (
 	colTags
 	csvColumns
 )
+
+// freeText marks the CSV columns that hold text anyone with access to a
+// member account can choose: account and resource names, Config's
+// annotation, and tags.
+var freeText = [csvColumns]bool{colAccountName: true, colName: true, colAnnotation: true, colTags: true}
+
+// formulaLike reports whether a spreadsheet opening the CSV could take v, a
+// value of column col, for a formula: it starts, after any apostrophes, with
+// =, +, @, a tab or a carriage return, or with - in a free-text column. An
+// identifier (account, region, rule, type, resource ID) may start with - when
+// it holds only letters, digits and . _ : / -, which cannot call a function or
+// reach another program.
+func formulaLike(v string, col int) bool {
+	v = strings.TrimLeft(v, "'")
+	if v == "" {
+		return false
+	}
+	switch v[0] {
+	case '=', '+', '@', '\t', '\r':
+		return true
+	case '-':
+		return freeText[col] || strings.ContainsFunc(v, func(r rune) bool {
+			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("._:/-", r))
+		})
+	}
+	return false
+}
+
+// neutralize returns v with an apostrophe in front when a spreadsheet could
+// take it for a formula (OWASP's advice against CSV injection). A value that
+// already starts with apostrophes before such a character gets one more, so
+// that restore can tell the two apart and every value reads back unchanged.
+func neutralize(v string, col int) string {
+	if formulaLike(v, col) {
+		return "'" + v
+	}
+	return v
+}
+
+// restore undoes neutralize.
+func restore(v string, col int) string {
+	if strings.HasPrefix(v, "'") && formulaLike(v, col) {
+		return v[1:]
+	}
+	return v
+}
 
 // resourceRow is one non-compliant resource as written to the CSV.
 type resourceRow struct {
@@ -86,6 +133,9 @@ func (rw *resourceWriter) write(r *resourceRow) error {
 			return fmt.Errorf("encode tags of %s: %w", r.ID, err)
 		}
 		rec[colTags] = string(b)
+	}
+	for i, v := range rec {
+		rec[i] = neutralize(v, i)
 	}
 	if err := rw.w.Write(rec); err != nil {
 		return fmt.Errorf("write csv row: %w", err)
@@ -142,7 +192,7 @@ func (rr *resourceReader) next(r *resourceRow) error {
 	}
 	field := func(c int) string {
 		if p := rr.pos[c]; p >= 0 && p < len(rec) {
-			return rec[p]
+			return restore(rec[p], c)
 		}
 		return ""
 	}
