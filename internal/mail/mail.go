@@ -48,6 +48,15 @@ type Message struct {
 // Send sends m, as one message per MaxRecipients recipients, and returns the
 // SES message IDs.
 func Send(ctx context.Context, c API, m Message) ([]string, error) {
+	return SendEach(ctx, c, m, nil)
+}
+
+// SendEach sends m as Send does and calls sent, when it is not nil, after
+// each message SES accepts, with the message's recipients and ID, so that a
+// caller can record which recipients have had it before a later message
+// fails. An error from sent stops the sending and is returned. On an error
+// the IDs of the messages already sent are returned with it.
+func SendEach(ctx context.Context, c API, m Message, sent func(to []string, messageID string) error) ([]string, error) {
 	if m.From == "" || len(m.To) == 0 {
 		return nil, errors.New("send e-mail: a sender and at least one recipient are needed")
 	}
@@ -86,7 +95,13 @@ func Send(ctx context.Context, c API, m Message) ([]string, error) {
 		if err != nil {
 			return ids, fmt.Errorf("send e-mail %q from %s to %d recipients: %w", m.Subject, m.From, len(to), err)
 		}
-		ids = append(ids, aws.ToString(out.MessageId))
+		id := aws.ToString(out.MessageId)
+		ids = append(ids, id)
+		if sent != nil {
+			if err := sent(to, id); err != nil {
+				return ids, err
+			}
+		}
 	}
 	return ids, nil
 }

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -83,6 +84,90 @@ func TestSend(t *testing.T) {
 				}
 				if diff := cmp.Diff(tc.msg.Attachments, got); diff != "" {
 					t.Errorf("message %d attachments (-want +got):\n%s", i, diff)
+				}
+			}
+		})
+	}
+}
+
+// sendEmailFunc adapts a function to API.
+type sendEmailFunc func(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+
+func (f sendEmailFunc) SendEmail(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	return f(ctx, in, optFns...)
+}
+
+// TestSendEachStopsAtAFailure: the caller hears of every message SES
+// accepted, and of none it did not, so it can resend only the rest.
+func TestSendEachStopsAtAFailure(t *testing.T) {
+	org := orgsim.Generate(orgsim.Spec{Seed: 3, Accounts: 2})
+	srv := orgsim.Start(org)
+	t.Cleanup(srv.Close)
+	c := sesv2.NewFromConfig(srv.AWSConfig(org.HubRoleARN(org.Spec.FormatterRoleName), "eu-west-1"), func(o *sesv2.Options) { o.RetryMaxAttempts = 1 })
+	var to []string
+	for i := range 120 {
+		to = append(to, fmt.Sprintf("user%03d@example.com", i))
+	}
+	m := mail.Message{From: "reports@example.com", To: to, Subject: "s", Text: "t"}
+	type batch struct {
+		To []string
+		ID string
+	}
+	errStop := errors.New("stop")
+	tests := []struct {
+		name string
+		// failCall is the SendEmail call (from 1) from which SES fails; 0 for none.
+		failCall int
+		// stopAfter makes the callback fail after this many messages; 0 for never.
+		stopAfter int
+		want      [][]string
+		wantErr   error
+	}{
+		{name: "all sent", want: [][]string{to[:50], to[50:100], to[100:]}},
+		{name: "SES fails on the second message", failCall: 2, want: [][]string{to[:50]}},
+		{name: "the callback stops it", stopAfter: 2, want: [][]string{to[:50], to[50:100]}, wantErr: errStop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Cleanup(func() { srv.SetFaults(orgsim.Faults{}) })
+			calls := 0
+			api := sendEmailFunc(func(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+				calls++
+				if calls == tt.failCall {
+					srv.SetFaults(orgsim.Faults{ServerErrors: map[string]float64{"ses:SendEmail": 1}})
+				}
+				return c.SendEmail(ctx, in, optFns...)
+			})
+			before := len(srv.Emails())
+			var got []batch
+			ids, err := mail.SendEach(context.Background(), api, m, func(to []string, id string) error {
+				got = append(got, batch{to, id})
+				if len(got) == tt.stopAfter {
+					return errStop
+				}
+				return nil
+			})
+			switch {
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Fatalf("SendEach() error = %v, want %v", err, tt.wantErr)
+			case tt.failCall > 0 && err == nil:
+				t.Fatal("SendEach() = nil error, want SES's")
+			case tt.wantErr == nil && tt.failCall == 0 && err != nil:
+				t.Fatalf("SendEach() error = %v", err)
+			}
+			sent := srv.Emails()[before:]
+			if len(sent) != len(tt.want) || len(got) != len(tt.want) || len(ids) != len(tt.want) {
+				t.Fatalf("SES accepted %d messages, callback heard of %d, %d IDs returned; want %d", len(sent), len(got), len(ids), len(tt.want))
+			}
+			for i, e := range sent {
+				if diff := cmp.Diff(batch{e.To, e.MessageID}, got[i]); diff != "" {
+					t.Errorf("message %d (-accepted +callback):\n%s", i, diff)
+				}
+				if diff := cmp.Diff(tt.want[i], e.To); diff != "" {
+					t.Errorf("message %d recipients (-want +got):\n%s", i, diff)
+				}
+				if ids[i] != e.MessageID {
+					t.Errorf("id %d = %s, want %s", i, ids[i], e.MessageID)
 				}
 			}
 		})
