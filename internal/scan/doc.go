@@ -63,9 +63,10 @@
 //
 //	go test ./internal/scan -run '^$' -bench ScanAccount -benchtime 20x -count 3
 //
-// measured 570–650 ms per account on 2 cores, with 60 Config calls per
-// account-region, the minimum (recorders 1, recorder status 1, rules 6,
-// compliance 6, evaluation status 3, conformance packs 1, details 40,
-// BatchGetResourceConfig 2), and one AssumeRole per account. The 40 detail
+// measured 556–575 ms per account on 2 cores (six samples: two runs of
+// that command), with 60 Config calls per account-region, the minimum
+// (recorders 1, recorder status 1, rules 6, compliance 6, evaluation status
+// 3, conformance packs 1, details 40, BatchGetResourceConfig 2), and one
+// AssumeRole per account. The 40 detail
 // calls, DETAIL_CONCURRENCY at a time, are most of the time.
 package scan
