@@ -30,8 +30,12 @@
 // the reason, on the Accounts and Coverage sheets, and the execution input
 // that re-runs exactly those accounts is written to
 // reports/<runId>/rerun-input.json (and shown on the Coverage sheet). Errors
-// that say nothing about a shard (S3 unavailable, the Lambda's deadline) fail
-// the build so that Step Functions retries it.
+// that say nothing about a shard fail the build. Handle returns the transient
+// ones (throttling or a 5xx past the SDK's retries, a network error, the
+// Lambda's deadline) as an *awserr.TransientError, unwrapped, whose type name
+// is the error type the state machine's Retry on BuildReport matches; the
+// others (a run without a manifest, access denied) fail the execution at
+// once.
 //
 // # The previous run
 //
@@ -111,6 +115,21 @@
 // and number formats, and prints landscape, one page wide, with its header
 // repeated.
 //
+// # The e-mail
+//
+// With REPORT_RECIPIENTS set, the report is e-mailed through SES after it is
+// published, in messages of at most 50 recipients. After each message SES
+// accepts, reports/<runId>/email-sent.json (EmailRecord) records the
+// report's identity (a digest of its summary without generatedAt, and of the
+// run's manifest keys), when it was built, and the message's ID and
+// recipients. Before sending, the record is read: when it is of the same
+// report, only the recipients it does not list are sent to. So a retry of a
+// build that failed part-way (SES throttling on the second message, S3 after
+// the e-mail) does not e-mail anyone twice, and a rebuild after a re-run,
+// which adds a manifest, e-mails everyone again. Should the record's write
+// fail after SES accepted a message, a retry sends that message again: at
+// least once, never lost.
+//
 // # Files
 //
 // Under reports/<runId>/: config-compliance-<runId>.xlsx,
@@ -131,7 +150,8 @@
 // untagged when ListAccounts could not read some accounts' tags — is
 // there only when the run has its organization totals, so summaries without
 // it still decode and compare), and rerun-input.json when accounts were not
-// scanned (it is deleted when a rebuild finds every account scanned).
+// scanned (it is deleted when a rebuild finds every account scanned), and
+// email-sent.json when the report was e-mailed.
 //
 // # Scale
 //

@@ -6,11 +6,14 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -159,8 +162,38 @@ func emailMessage(rep *Report, bucket, from string, to []string, link string) (m
 	return mail.Message{From: from, To: to, Subject: subject, HTML: html.String()}, nil
 }
 
-// email sends the report to the configured recipients.
-func (h *Handler) email(ctx context.Context, in In, rep *Report) error {
+// email sends the report to the configured recipients that have not had it.
+// The run's e-mail record (EmailRecordKey) says who has: it is written after
+// every message SES accepts, so a retry of this build, after a failure at any
+// point, sends only to the recipients still without it, and a rebuild that
+// changes the report sends it to all of them again. A failure between SES
+// accepting a message and the record being written leaves that message
+// unrecorded, and a retry sends it again: at least once, not exactly once.
+func (h *Handler) email(ctx context.Context, log *slog.Logger, in In, rep *Report, manifests []string) error {
+	if h.Mail == nil {
+		return fmt.Errorf("e-mail: no SES client is configured")
+	}
+	digest, err := reportDigest(rep.Summary, manifests)
+	if err != nil {
+		return fmt.Errorf("e-mail: %w", err)
+	}
+	rec, err := loadEmailRecord(ctx, h.S3, in.Bucket, in.RunID, func(msg string, args ...any) { log.WarnContext(ctx, msg, args...) })
+	if err != nil {
+		return fmt.Errorf("e-mail: %w", err)
+	}
+	if rec == nil || rec.Report != digest {
+		rec = &EmailRecord{SchemaVersion: EmailRecordVersion, RunID: in.RunID, Report: digest, GeneratedAt: rep.Summary.GeneratedAt.UTC()}
+	}
+	to := rec.unsent(h.Config.Recipients)
+	if len(to) == 0 {
+		log.InfoContext(ctx, "e-mail not sent: every recipient has had this report", "record_key", EmailRecordKey(in.RunID),
+			"report", digest, "messages", len(rec.Messages))
+		return nil
+	}
+	if n := len(h.Config.Recipients) - len(to); n > 0 {
+		log.InfoContext(ctx, "e-mail sent only to the recipients that have not had this report", "already_sent", n, "to_send", len(to))
+	}
+
 	st, err := os.Stat(rep.WorkbookPath)
 	if err != nil {
 		return fmt.Errorf("e-mail: %w", err)
@@ -180,7 +213,7 @@ func (h *Handler) email(ctx context.Context, in In, rep *Report) error {
 		}
 		link = req.URL
 	}
-	m, err := emailMessage(rep, in.Bucket, h.Config.Sender, h.Config.Recipients, link)
+	m, err := emailMessage(rep, in.Bucket, h.Config.Sender, to, link)
 	if err != nil {
 		return err
 	}
@@ -195,10 +228,11 @@ func (h *Handler) email(ctx context.Context, in In, rep *Report) error {
 			Data:        data,
 		}}
 	}
-	if h.Mail == nil {
-		return fmt.Errorf("e-mail: no SES client is configured")
-	}
-	if _, err := mail.Send(ctx, h.Mail, m); err != nil {
+	_, err = mail.SendEach(ctx, h.Mail, m, func(to []string, id string) error {
+		rec.Messages = append(rec.Messages, SentMessage{MessageID: id, To: slices.Clone(to), SentAt: time.Now().UTC()})
+		return putEmailRecord(ctx, h.S3, in.Bucket, rec)
+	})
+	if err != nil {
 		return fmt.Errorf("e-mail: %w", err)
 	}
 	return nil

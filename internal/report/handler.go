@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/mail"
 	"github.com/config-report/config-report/internal/run"
 )
@@ -88,8 +89,19 @@ type Handler struct {
 // run, its organization totals when it has them, and the previous run's
 // summary, publishes the workbook, summary.json,
 // the CSV and (when accounts were not scanned) the re-run input under the
-// run's report prefix, and e-mails the recipients.
+// run's report prefix, and e-mails the recipients that have not had this
+// report yet.
+//
+// A failure a later attempt may not meet (throttling or a server error past
+// the SDK's retries, a network error, the deadline) is returned as an
+// *awserr.TransientError, unwrapped, so that the state machine retries the
+// step; any other error is returned as it is and fails the execution.
 func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
+	out, err := h.handle(ctx, in)
+	return out, awserr.Mark("build report of run "+in.RunID, err)
+}
+
+func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 	log := h.Logger
 	if log == nil {
 		log = slog.Default()
@@ -102,7 +114,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	}
 	log = log.With("run_id", in.RunID)
 
-	accounts, err := LoadAccounts(ctx, h.S3, in.Bucket, in.RunID)
+	accounts, manifests, err := loadAccounts(ctx, h.S3, in.Bucket, in.RunID)
 	if err != nil {
 		return Out{}, fmt.Errorf("build report: %w", err)
 	}
@@ -159,7 +171,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 		"accounts", out.Accounts, "scanned", out.Scanned, "failed", out.Failed, "resources", t.Resources)
 
 	if len(h.Config.Recipients) > 0 {
-		if err := h.email(ctx, in, rep); err != nil {
+		if err := h.email(ctx, log, in, rep, manifests); err != nil {
 			return out, fmt.Errorf("report published to s3://%s/%s, but: %w", in.Bucket, out.ReportKey, err)
 		}
 	}

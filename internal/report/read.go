@@ -145,18 +145,24 @@ type ListGetter interface {
 // and returns the union of their accounts sorted by ID; where an account is
 // in several, the latest manifest's entry wins.
 func LoadAccounts(ctx context.Context, c ListGetter, bucket, runID string) ([]run.Account, error) {
+	accounts, _, err := loadAccounts(ctx, c, bucket, runID)
+	return accounts, err
+}
+
+// loadAccounts is LoadAccounts, also returning the keys of the manifests read.
+func loadAccounts(ctx context.Context, c ListGetter, bucket, runID string) ([]run.Account, []string, error) {
 	keys, err := run.ManifestKeys(ctx, c, bucket, runID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(keys) == 0 {
-		return nil, fmt.Errorf("run %s has no manifest in s3://%s/%s: %w", runID, bucket, run.Prefix(runID), run.ErrNotFound)
+		return nil, nil, fmt.Errorf("run %s has no manifest in s3://%s/%s: %w", runID, bucket, run.Prefix(runID), run.ErrNotFound)
 	}
 	byID := make(map[string]run.Account)
 	for _, k := range keys {
 		accounts, err := run.GetManifest(ctx, c, bucket, k)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, a := range accounts {
 			byID[a.ID] = a
@@ -167,7 +173,7 @@ func LoadAccounts(ctx context.Context, c ListGetter, bucket, runID string) ([]ru
 		out = append(out, a)
 	}
 	slices.SortFunc(out, func(a, b run.Account) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	return out, keys, nil
 }
 
 // LoadOrganization reads the organization's totals that ListAccounts
