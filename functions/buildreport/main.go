@@ -30,6 +30,7 @@ func main() {
 		os.Exit(1)
 	}
 	s3c := s3.NewFromConfig(awsCfg)
-	h := &report.Handler{Config: cfg, S3: s3c, Presign: s3.NewPresignClient(s3c), Mail: sesv2.NewFromConfig(awsCfg)}
+	h := &report.Handler{Config: cfg, S3: s3c, Presign: s3.NewPresignClient(s3c), Mail: sesv2.NewFromConfig(awsCfg),
+		Metrics: os.Stdout}
 	lambda.Start(h.Handle)
 }

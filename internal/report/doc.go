@@ -130,6 +130,20 @@
 // fail after SES accepted a message, a retry sends that message again: at
 // least once, never lost.
 //
+// # Metrics
+//
+// After publishing, the Lambda writes the run's headline counts to standard
+// output as one line of CloudWatch's embedded metric format, so CloudWatch
+// Logs turns them into metrics with no API call: namespace ConfigReport,
+// dimension Environment (ENVIRONMENT), metrics AccountsInRun,
+// AccountsScanned, AccountsUnreachable, AccountsNotScanned and
+// NonCompliantResources (Count) and CompliancePercent (Percent, 0–100, left
+// out when there are no evaluations), with the run ID as the property RunId.
+// An alarm on AccountsUnreachable catches what no single account shows: a
+// fault on the hub's side (the scanner role unable to assume any read role)
+// makes every account unreachable. A build that is retried writes the line
+// once per attempt that publishes, so alarms use the Maximum statistic.
+//
 // # Files
 //
 // Under reports/<runId>/: config-compliance-<runId>.xlsx,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -83,6 +84,11 @@ type Handler struct {
 	MaxAttachment int64
 	// Logger logs progress; nil means slog.Default().
 	Logger *slog.Logger
+	// Metrics, when not nil, receives the run's headline counts as one line
+	// of CloudWatch's embedded metric format after the report is published
+	// (see MetricsNamespace). The Lambda sets it to standard output; nil
+	// writes no metrics.
+	Metrics io.Writer
 }
 
 // Handle builds the report of in.RunID from every manifest and shard of the
@@ -169,6 +175,13 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 	}
 	log.InfoContext(ctx, "report published", "bucket", in.Bucket, "report_key", out.ReportKey,
 		"accounts", out.Accounts, "scanned", out.Scanned, "failed", out.Failed, "resources", t.Resources)
+	if h.Metrics != nil {
+		// The report is out: a metrics line that cannot be written is worth
+		// a warning, not a failed run.
+		if err := writeMetrics(h.Metrics, rep.Summary); err != nil {
+			log.WarnContext(ctx, "metrics not written", "error", err)
+		}
+	}
 
 	if len(h.Config.Recipients) > 0 {
 		if err := h.email(ctx, log, in, rep, manifests); err != nil {
