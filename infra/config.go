@@ -92,6 +92,7 @@ var (
 	ouPattern         = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
 	rootOrOUPattern   = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
 	roleNamePattern   = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
+	orgIDPattern      = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]+$`)
 	bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	tagKeyPattern     = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$`)
@@ -113,6 +114,9 @@ type Config struct {
 	// ManagementAccount is the organization's management account, where the
 	// organization role (and the member-role StackSet) live.
 	ManagementAccount string `json:"managementAccount"`
+	// OrganizationID is the organization's ID (o-...). The hub roles may
+	// assume roles only in accounts of this organization (aws:ResourceOrgID).
+	OrganizationID string `json:"organizationId"`
 
 	// Regions are scanned in every account.
 	Regions []string `json:"regions"`
@@ -357,6 +361,12 @@ func (c Config) Validate() error {
 		if !accountPattern.MatchString(a.v) {
 			bad(a.setting, "%q is not a 12-digit AWS account ID", a.v)
 		}
+	}
+	switch {
+	case c.OrganizationID == "":
+		bad("organizationId", "required: the organization's ID, o- and 10 to 32 lowercase letters or digits (aws organizations describe-organization --query Organization.Id)")
+	case !orgIDPattern.MatchString(c.OrganizationID):
+		bad("organizationId", "%q is not an organization ID (o- and 10 to 32 lowercase letters or digits)", c.OrganizationID)
 	}
 	if !regionPattern.MatchString(c.HubRegion) {
 		bad("hubRegion", "%q is not an AWS region name", c.HubRegion)

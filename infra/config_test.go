@@ -16,6 +16,7 @@ func validSettings() map[string]any {
 		"hubAccount":        "111111111111",
 		"hubRegion":         "eu-west-1",
 		"managementAccount": "222222222222",
+		"organizationId":    "o-ab12cd34ef",
 		"regions":           []any{"eu-west-1"},
 		"schedule":          map[string]any{"timeZone": "Europe/Amsterdam"},
 		"memberRole":        map[string]any{"targetOus": []any{"r-ab12"}},
@@ -54,6 +55,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 	want := Config{
 		Name: "dev", HubAccount: "111111111111", HubRegion: "eu-west-1", ManagementAccount: "222222222222",
+		OrganizationID: "o-ab12cd34ef",
 		Regions:        []string{"eu-west-1"},
 		ReadRoleName:   "system-config-report-generator-read-role",
 		Schedule:       ScheduleConfig{Expression: "cron(0 9 ? * MON *)", TimeZone: "Europe/Amsterdam"},
@@ -70,6 +72,33 @@ func TestParseConfigDefaults(t *testing.T) {
 	if !c.ScheduleEnabled() || c.Tolerated() != DefaultToleratedFailurePercentage || c.EmailEnabled() || !c.ManagementReadRole() {
 		t.Errorf("ScheduleEnabled, Tolerated, EmailEnabled, ManagementReadRole = %v, %d, %v, %v, want true, %d, false, true",
 			c.ScheduleEnabled(), c.Tolerated(), c.EmailEnabled(), c.ManagementReadRole(), DefaultToleratedFailurePercentage)
+	}
+}
+
+// TestParseConfigAccepts holds the validation to what the functions and AWS
+// accept.
+func TestParseConfigAccepts(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(s map[string]any)
+		check  func(c Config) string // "" when c is as expected
+	}{
+		{"longest organization ID", func(s map[string]any) { s["organizationId"] = "o-" + strings.Repeat("a1", 16) }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := validSettings()
+			tt.modify(s)
+			c, err := parse(t, "dev", s)
+			if err != nil {
+				t.Fatalf("ParseConfig() error = %v, want none", err)
+			}
+			if tt.check != nil {
+				if msg := tt.check(c); msg != "" {
+					t.Error(msg)
+				}
+			}
+		})
 	}
 }
 
@@ -94,6 +123,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad excluded account", func(s map[string]any) { s["excludeAccounts"] = []any{"12"} }, []string{"excludeAccounts"}},
 		{"bad read role name", func(s map[string]any) { s["readRoleName"] = "has space" }, []string{"readRoleName"}},
 		{"short external ID", func(s map[string]any) { s["externalId"] = "x" }, []string{"externalId"}},
+		{"missing organization ID", func(s map[string]any) { delete(s, "organizationId") }, []string{"organizationId: required: the organization's ID"}},
+		{"bad organization ID", func(s map[string]any) { s["organizationId"] = "o-ABC" }, []string{`organizationId: "o-ABC" is not an organization ID`}},
+		{"short organization ID", func(s map[string]any) { s["organizationId"] = "o-abc123" }, []string{`organizationId: "o-abc123"`}},
 		{"missing time zone", func(s map[string]any) { s["schedule"] = map[string]any{} }, []string{"schedule.timeZone: required"}},
 		{"unknown time zone", func(s map[string]any) { s["schedule"] = map[string]any{"timeZone": "Europe/Atlantis"} }, []string{`schedule.timeZone: "Europe/Atlantis" is not an IANA time zone`}},
 		{"bad cron", func(s map[string]any) {

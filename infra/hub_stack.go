@@ -177,19 +177,23 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 	}
 
 	listStatements := []awsiam.PolicyStatement{
-		allow("AssumeOrganizationRole", []string{"sts:AssumeRole"}, *h.OrgRoleARN(cfg.ManagementAccount)),
+		inOrganization(allow("AssumeOrganizationRole", []string{"sts:AssumeRole"}, *h.OrgRoleARN(cfg.ManagementAccount)), cfg.OrganizationID),
 		// A new run's manifest and organization totals; a re-run's manifest.
 		allow("WriteManifests", []string{"s3:PutObject"},
 			*bucket.ArnForObjects(jsii.String("runs/*/accounts.json")), *bucket.ArnForObjects(jsii.String("runs/*/organization.json")),
 			*bucket.ArnForObjects(jsii.String("runs/*/reruns/*"))),
-		allow("ReadRuns", []string{"s3:GetObject"}, *bucket.ArnForObjects(jsii.String("runs/*"))),
+		// A re-run checks that the run exists and that its accounts were in it.
+		allow("ReadManifests", []string{"s3:GetObject"},
+			*bucket.ArnForObjects(jsii.String("runs/*/accounts.json")), *bucket.ArnForObjects(jsii.String("runs/*/reruns/*"))),
 		listBucket(bucket),
 	}
 	scanStatements := []awsiam.PolicyStatement{
-		allow("AssumeMemberReadRole", []string{"sts:AssumeRole"}, *stack.FormatArn(&awscdk.ArnComponents{
+		// The read role has one name in every member account; the condition
+		// keeps the scanner inside the organization.
+		inOrganization(allow("AssumeMemberReadRole", []string{"sts:AssumeRole"}, *stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String("*"),
 			Resource: jsii.String("role"), ResourceName: jsii.String(cfg.ReadRoleName),
-		})),
+		})), cfg.OrganizationID),
 		allow("WriteShards", []string{"s3:PutObject"}, *bucket.ArnForObjects(jsii.String("runs/*/shards/*"))),
 	}
 	buildStatements := []awsiam.PolicyStatement{
@@ -209,16 +213,18 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 		description: "Lists the organization's accounts to scan and writes the run's manifest and organization totals.",
 		memoryMB:    ListAccountsMemoryMB, env: listEnv, statements: listStatements,
 		wildcardReason: "ListAccounts writes each run's manifest and organization totals (runs/<runId>/accounts.json, " +
-			"runs/<runId>/organization.json) or a re-run's manifest (runs/<runId>/reruns/<stamp>.json), and reads runs/ " +
-			"to check that a re-run names an existing run; run IDs exist only at run time.",
-		wildcards: bucketObjects("runs/*/accounts.json", "runs/*/organization.json", "runs/*/reruns/*", "runs/*"),
+			"runs/<runId>/organization.json) or a re-run's manifest (runs/<runId>/reruns/<stamp>.json), and reads only " +
+			"manifests (runs/<runId>/accounts.json, runs/<runId>/reruns/*) to check that a re-run names an existing run " +
+			"and accounts that were in it; run IDs exist only at run time.",
+		wildcards: bucketObjects("runs/*/accounts.json", "runs/*/organization.json", "runs/*/reruns/*"),
 	}, props.ModuleRoot, cfg, retention, removal)
 	h.ScanAccount = h.newFunction(functionSpec{
 		id: "ScanAccount", pkg: ScanAccountPackage, roleName: ScannerRoleName,
 		description: "Scans one account's AWS Config compliance in every region and writes its shard.",
 		memoryMB:    ScanAccountMemoryMB, env: scanEnv, statements: scanStatements,
 		wildcardReason: "The scanner assumes the read role, which has one fixed name in every member account; the " +
-			"accounts are known only at run time. It writes only shards, runs/<runId>/shards/<accountId>.json.",
+			"accounts are known only at run time, and aws:ResourceOrgID limits them to the organization's. It writes only " +
+			"shards, runs/<runId>/shards/<accountId>.json.",
 		wildcards:           append(bucketObjects("runs/*/shards/*"), `/^Resource::arn:aws[a-z-]*:iam::\*:role\/`+regexp.QuoteMeta(cfg.ReadRoleName)+`$/`),
 		reservedConcurrency: cfg.ScannerReservedConcurrency,
 	}, props.ModuleRoot, cfg, retention, removal)
@@ -482,6 +488,13 @@ func bucketObjects(keys ...string) []string {
 		out[i] = `/^Resource::<ReportBucket[0-9A-F]+\.Arn>\/` + strings.ReplaceAll(regexp.QuoteMeta(k), "/", `\/`) + `$/`
 	}
 	return out
+}
+
+// inOrganization limits s to resources in accounts of the organization
+// orgID (aws:ResourceOrgID) and returns it.
+func inOrganization(s awsiam.PolicyStatement, orgID string) awsiam.PolicyStatement {
+	s.AddCondition(jsii.String("StringEquals"), map[string]any{"aws:ResourceOrgID": orgID})
+	return s
 }
 
 // allow returns an Allow statement.

@@ -182,14 +182,18 @@ func TestHubFunctionRoles(t *testing.T) {
 	}{
 		{"system-config-report-lister-role", ListAccountsPackage, []statement{
 			logs(ListAccountsPackage),
-			{Sid: "AssumeOrganizationRole", Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Resources: []string{"arn:aws:iam::444444444444:role/system-config-report-generator-list-org-role"}},
+			{Sid: "AssumeOrganizationRole", Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Resources: []string{"arn:aws:iam::444444444444:role/system-config-report-generator-list-org-role"},
+				Condition: `{"StringEquals":{"aws:ResourceOrgID":"o-cd34ef56gh"}}`},
 			{Sid: "WriteManifests", Effect: "Allow", Actions: []string{"s3:PutObject"}, Resources: []string{f.obj("runs/*/accounts.json"), f.obj("runs/*/organization.json"), f.obj("runs/*/reruns/*")}},
-			{Sid: "ReadRuns", Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{f.obj("runs/*")}},
+			// Manifests only: never a shard, map result or organization.json.
+			{Sid: "ReadManifests", Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{f.obj("runs/*/accounts.json"), f.obj("runs/*/reruns/*")}},
 			{Sid: "ListReportBucket", Effect: "Allow", Actions: []string{"s3:ListBucket"}, Resources: []string{"<" + f.bucket + ".Arn>"}},
 		}},
 		{"system-config-report-scanner-role", ScanAccountPackage, []statement{
 			logs(ScanAccountPackage),
-			{Sid: "AssumeMemberReadRole", Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Resources: []string{"arn:aws:iam::*:role/system-config-report-generator-read-role"}},
+			// Any account's read role, but only in the organization.
+			{Sid: "AssumeMemberReadRole", Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Resources: []string{"arn:aws:iam::*:role/system-config-report-generator-read-role"},
+				Condition: `{"StringEquals":{"aws:ResourceOrgID":"o-cd34ef56gh"}}`},
 			{Sid: "WriteShards", Effect: "Allow", Actions: []string{"s3:PutObject"}, Resources: []string{f.obj("runs/*/shards/*")}},
 		}},
 		{"system-config-report-formatter-role", BuildReportPackage, []statement{
