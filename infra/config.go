@@ -221,6 +221,12 @@ func (c Config) Tolerated() int {
 	return *c.ToleratedFailurePercentage
 }
 
+// ResolveDetails reports whether the scanner resolves resource details
+// (BatchGetResourceConfig); the scanner's default is true.
+func (c Config) ResolveDetails() bool {
+	return c.ResolveResourceDetails == nil || *c.ResolveResourceDetails
+}
+
 // EmailEnabled reports whether the report is e-mailed.
 func (c Config) EmailEnabled() bool { return len(c.ReportRecipients) > 0 }
 

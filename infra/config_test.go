@@ -73,6 +73,9 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Errorf("ScheduleEnabled, Tolerated, EmailEnabled, ManagementReadRole = %v, %d, %v, %v, want true, %d, false, true",
 			c.ScheduleEnabled(), c.Tolerated(), c.EmailEnabled(), c.ManagementReadRole(), DefaultToleratedFailurePercentage)
 	}
+	if !c.ResolveDetails() {
+		t.Error("ResolveDetails() = false, want true (the scanner's default)")
+	}
 }
 
 // TestParseConfigAccepts holds the validation to what the functions and AWS
@@ -84,6 +87,12 @@ func TestParseConfigAccepts(t *testing.T) {
 		check  func(c Config) string // "" when c is as expected
 	}{
 		{"longest organization ID", func(s map[string]any) { s["organizationId"] = "o-" + strings.Repeat("a1", 16) }, nil},
+		{"resource details off", func(s map[string]any) { s["resolveResourceDetails"] = false }, func(c Config) string {
+			if c.ResolveDetails() {
+				return "ResolveDetails() = true, want false"
+			}
+			return ""
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

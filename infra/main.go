@@ -87,7 +87,10 @@ func NewStacks(app awscdk.App, cfg Config, moduleRoot string) (*Stacks, error) {
 	awscdk.Tags_Of(app).Add(jsii.String("environment"), jsii.String(cfg.Name), nil)
 
 	management := &awscdk.Environment{Account: jsii.String(cfg.ManagementAccount), Region: jsii.String(cfg.HubRegion)}
-	readRole := ReadRoleProps{RoleName: cfg.ReadRoleName, HubAccount: cfg.HubAccount, ExternalID: cfg.ExternalID}
+	readRole := ReadRoleProps{
+		RoleName: cfg.ReadRoleName, HubAccount: cfg.HubAccount, ExternalID: cfg.ExternalID,
+		ResolveResourceDetails: cfg.ResolveDetails(),
+	}
 
 	s := &Stacks{}
 	orgProps := &OrgRoleStackProps{

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -11,10 +12,13 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// ReadRoleActions are the only actions the member read role allows: the AWS
-// Config reads the scanner makes.
-var ReadRoleActions = []string{
-	"config:BatchGetResourceConfig",
+// ResourceDetailsAction is the read the scanner makes only with resource
+// details on (resolveResourceDetails): names and tags of non-compliant
+// resources.
+const ResourceDetailsAction = "config:BatchGetResourceConfig"
+
+// complianceReadActions are the AWS Config reads every scan makes.
+var complianceReadActions = []string{
 	"config:DescribeComplianceByConfigRule",
 	"config:DescribeConfigRuleEvaluationStatus",
 	"config:DescribeConfigRules",
@@ -22,6 +26,19 @@ var ReadRoleActions = []string{
 	"config:DescribeConfigurationRecorders",
 	"config:DescribeConformancePacks",
 	"config:GetComplianceDetailsByConfigRule",
+}
+
+// ReadRoleActions returns the only actions the member read role allows: the
+// AWS Config reads the scanner makes, BatchGetResourceConfig only when it
+// resolves resource details. They are sorted, so the StackSet's template
+// (synthesized in an app of its own) lists them as the stacks do.
+func ReadRoleActions(resolveResourceDetails bool) []string {
+	actions := append([]string(nil), complianceReadActions...)
+	if resolveResourceDetails {
+		actions = append(actions, ResourceDetailsAction)
+	}
+	slices.Sort(actions)
+	return actions
 }
 
 // ReadRoleProps configure a member read role.
@@ -32,6 +49,9 @@ type ReadRoleProps struct {
 	HubAccount string
 	// ExternalID, when set, must be passed by the scanner.
 	ExternalID string
+	// ResolveResourceDetails allows BatchGetResourceConfig, which the
+	// scanner calls only when it resolves resource details.
+	ResolveResourceDetails bool
 }
 
 // newReadRole creates the role the hub scanner assumes in a member account:
@@ -48,7 +68,7 @@ func newReadRole(scope constructs.Construct, id string, props ReadRoleProps) aws
 				Statements: &[]awsiam.PolicyStatement{
 					awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 						Sid:       jsii.String("ReadConfigCompliance"),
-						Actions:   jsii.Strings(ReadRoleActions...),
+						Actions:   jsii.Strings(ReadRoleActions(props.ResolveResourceDetails)...),
 						Resources: jsii.Strings("*"),
 					}),
 				},
@@ -57,8 +77,8 @@ func newReadRole(scope constructs.Construct, id string, props ReadRoleProps) aws
 	})
 	suppress(role, suppression{
 		id: "AwsSolutions-IAM5",
-		reason: "The AWS Config Describe*/GetComplianceDetailsByConfigRule/BatchGetResourceConfig reads the scanner makes " +
-			"do not support resource-level permissions; the actions are an explicit read-only list.",
+		reason: "The AWS Config reads the scanner makes (Describe*, GetComplianceDetailsByConfigRule and, with resource " +
+			"details on, BatchGetResourceConfig) do not support resource-level permissions; the actions are an explicit read-only list.",
 		appliesTo: []string{"Resource::*"},
 	})
 	return role

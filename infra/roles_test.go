@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -57,7 +58,7 @@ func TestOrgRoleStack(t *testing.T) {
 	if diff := cmp.Diff(hubTrust("333333333333", ScannerRoleName, "config-report-prod"), trust(read)); diff != "" {
 		t.Errorf("management read role trust mismatch (-want +got):\n%s", diff)
 	}
-	wantRead := []statement{{Sid: "ReadConfigCompliance", Effect: "Allow", Resources: []string{"*"}, Actions: sorted(ReadRoleActions)}}
+	wantRead := []statement{{Sid: "ReadConfigCompliance", Effect: "Allow", Resources: []string{"*"}, Actions: sorted(ReadRoleActions(true))}}
 	if diff := cmp.Diff(wantRead, tp.rolePolicy(readID)); diff != "" {
 		t.Errorf("management read role policy mismatch (-want +got):\n%s", diff)
 	}
@@ -126,6 +127,69 @@ func TestMemberRoleStack(t *testing.T) {
 			}
 			if n := len(templateOf(t, s.OrgRole).ofType("AWS::IAM::Role")); n != 1 {
 				t.Errorf("org-role stack has %d roles in stack mode, want only the organization role", n)
+			}
+		})
+	}
+}
+
+// TestReadRoleResourceDetails: BatchGetResourceConfig is granted only when
+// the scanner resolves resource details, in every copy of the read role.
+func TestReadRoleResourceDetails(t *testing.T) {
+	compliance := []string{
+		"config:DescribeComplianceByConfigRule", "config:DescribeConfigRuleEvaluationStatus",
+		"config:DescribeConfigRules", "config:DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorders",
+		"config:DescribeConformancePacks", "config:GetComplianceDetailsByConfigRule",
+	}
+	tests := []struct {
+		name    string
+		resolve any // nil: not set
+		want    []string
+	}{
+		{"default (on)", nil, sorted(append([]string{"config:BatchGetResourceConfig"}, compliance...))},
+		{"on", true, sorted(append([]string{"config:BatchGetResourceConfig"}, compliance...))},
+		{"off", false, compliance},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := func(m map[string]any) {
+				if tt.resolve != nil {
+					m["resolveResourceDetails"] = tt.resolve
+				}
+			}
+			want := []statement{{Sid: "ReadConfigCompliance", Effect: "Allow", Resources: []string{"*"}, Actions: tt.want}}
+			roles := map[string]tmpl{}
+
+			s := mustSynthApp(t, "prod", set)
+			roles["management account"] = templateOf(t, s.OrgRole)
+			_, ss := templateOf(t, s.MemberRoleStackSet).one(t, "AWS::CloudFormation::StackSet")
+			var body any
+			if err := json.Unmarshal([]byte(ss.Properties["TemplateBody"].(string)), &body); err != nil {
+				t.Fatal(err)
+			}
+			roles["StackSet template"] = decodeTemplate(t, body)
+			plain := mustSynthApp(t, "prod", func(m map[string]any) {
+				set(m)
+				m["memberRole"] = map[string]any{"deployment": "stack"}
+			})
+			roles["plain stack"] = templateOf(t, plain.MemberRole)
+
+			for where, tp := range roles {
+				id, _ := tp.roleByName(t, DefaultReadRoleName)
+				if diff := cmp.Diff(want, tp.rolePolicy(id)); diff != "" {
+					t.Errorf("%s: read role policy mismatch (-want +got):\n%s", where, diff)
+				}
+			}
+			// The scanner is told the same.
+			env := templateOf(t, s.Hub.Stack).ofType("AWS::Lambda::Function")
+			for _, fn := range env {
+				if fn.Properties["FunctionName"] != "config-report-prod-scanaccount" {
+					continue
+				}
+				vars := fn.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+				got, set := vars["RESOLVE_RESOURCE_DETAILS"]
+				if tt.resolve == nil && set || tt.resolve != nil && got != fmt.Sprint(tt.resolve) {
+					t.Errorf("scanner RESOLVE_RESOURCE_DETAILS = %v (set %v), want %v", got, set, tt.resolve)
+				}
 			}
 		})
 	}
