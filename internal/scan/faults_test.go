@@ -265,6 +265,9 @@ func TestTransientFailures(t *testing.T) {
 			if tt.wantAction != "" && te.Action != tt.wantAction {
 				t.Errorf("TransientError.Action = %q, want %q (error %v)", te.Action, tt.wantAction, te)
 			}
+			if tt.wantAction != "" && strings.Count(te.Error(), tt.wantAction) != 1 {
+				t.Errorf("TransientError message %q names %s %d times, want once", te, tt.wantAction, strings.Count(te.Error(), tt.wantAction))
+			}
 			if tt.wantErr != nil && !errors.Is(te, tt.wantErr) {
 				t.Errorf("TransientError = %v, want it to wrap %v", te, tt.wantErr)
 			}

@@ -202,6 +202,12 @@ func unreachable(err error) bool {
 // failure turns an error that is not recorded in the shard into the scan's
 // error: a *TransientError when a retry may succeed.
 func (s *Scanner) failure(ctx context.Context, account, region, action string, err error) error {
+	// The action is named here; drop the call's own action label so the
+	// message does not say it twice.
+	var ae *actionError
+	if errors.As(err, &ae) && ae.action == action {
+		err = ae.err
+	}
 	if ctx.Err() != nil || classify(err) == kindTransient {
 		return &TransientError{AccountID: account, Region: region, Action: action, Err: err}
 	}
