@@ -93,7 +93,7 @@ var (
 	rootOrOUPattern   = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
 	roleNamePattern   = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
 	orgIDPattern      = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@:/-]+$`)
+	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // STS's: \w is ASCII letters, digits and _
 	bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	tagKeyPattern     = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$`)
 	// cronPattern accepts EventBridge Scheduler's cron(minutes hours
@@ -120,14 +120,15 @@ type Config struct {
 
 	// Regions are scanned in every account.
 	Regions []string `json:"regions"`
-	// IncludeOUs limits the scan to accounts under these OUs (empty: all).
+	// IncludeOUs limits the scan to accounts under these OUs or roots (empty: all).
 	IncludeOUs []string `json:"includeOus"`
 	// ExcludeOUs skips accounts under these OUs.
 	ExcludeOUs []string `json:"excludeOus"`
 	// ExcludeAccounts skips these account IDs.
 	ExcludeAccounts []string `json:"excludeAccounts"`
-	// TagKeys are the account tags copied into the report (default owner, team).
-	TagKeys []string `json:"tagKeys"`
+	// TagKeys are the account tags copied into the report. Nil (not set)
+	// leaves the lister's default (owner, team); an empty list reads no tags.
+	TagKeys *[]string `json:"tagKeys"`
 
 	// ReadRoleName is the role assumed in each member account.
 	ReadRoleName string `json:"readRoleName"`
@@ -381,10 +382,17 @@ func (c Config) Validate() error {
 		bad("regions", "list at least one region to scan")
 	}
 	checkList(&errs, "regions", c.Regions, regionPattern, "an AWS region name")
-	checkList(&errs, "includeOus", c.IncludeOUs, ouPattern, "an OU ID (ou-xxxx-xxxxxxxx)")
-	checkList(&errs, "excludeOus", c.ExcludeOUs, ouPattern, "an OU ID (ou-xxxx-xxxxxxxx)")
+	checkList(&errs, "includeOus", c.IncludeOUs, rootOrOUPattern, "an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx)")
+	for _, ou := range c.ExcludeOUs {
+		if rootOrOUPattern.MatchString(ou) && !ouPattern.MatchString(ou) {
+			bad("excludeOus", "%q is a root: excluding it would exclude every account", ou)
+		}
+	}
+	checkList(&errs, "excludeOus", c.ExcludeOUs, rootOrOUPattern, "an OU ID (ou-xxxx-xxxxxxxx)")
 	checkList(&errs, "excludeAccounts", c.ExcludeAccounts, accountPattern, "a 12-digit account ID")
-	checkList(&errs, "tagKeys", c.TagKeys, tagKeyPattern, "a tag key")
+	if c.TagKeys != nil {
+		checkList(&errs, "tagKeys", *c.TagKeys, tagKeyPattern, "a tag key (1 to 128 letters, digits, spaces and _.:/=+@-)")
+	}
 	for _, ou := range c.IncludeOUs {
 		if slices.Contains(c.ExcludeOUs, ou) {
 			bad("excludeOus", "%s is also in includeOus", ou)
@@ -394,7 +402,7 @@ func (c Config) Validate() error {
 		bad("readRoleName", "%q is not a valid IAM role name", c.ReadRoleName)
 	}
 	if c.ExternalID != "" && (len(c.ExternalID) < 2 || len(c.ExternalID) > 1224 || !externalIDPattern.MatchString(c.ExternalID)) {
-		bad("externalId", "must be 2 to 1224 characters of letters, digits and +=,.@:/-")
+		bad("externalId", "must be 2 to 1224 characters of letters, digits and _+=,.@:/-")
 	}
 
 	if !cronPattern.MatchString(c.Schedule.Expression) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -73,8 +74,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Errorf("ScheduleEnabled, Tolerated, EmailEnabled, ManagementReadRole = %v, %d, %v, %v, want true, %d, false, true",
 			c.ScheduleEnabled(), c.Tolerated(), c.EmailEnabled(), c.ManagementReadRole(), DefaultToleratedFailurePercentage)
 	}
-	if !c.ResolveDetails() {
-		t.Error("ResolveDetails() = false, want true (the scanner's default)")
+	if !c.ResolveDetails() || c.TagKeys != nil {
+		t.Errorf("ResolveDetails, TagKeys = %v, %v, want true, nil (unset)", c.ResolveDetails(), c.TagKeys)
 	}
 }
 
@@ -86,7 +87,23 @@ func TestParseConfigAccepts(t *testing.T) {
 		modify func(s map[string]any)
 		check  func(c Config) string // "" when c is as expected
 	}{
+		{"external ID with STS's full character set", func(s map[string]any) { s["externalId"] = "Team_A+report=1,x.y@z:w/v-u" }, nil},
+		{"external ID of 1224 characters", func(s map[string]any) { s["externalId"] = strings.Repeat("a", 1224) }, nil},
+		{"root ID in includeOus", func(s map[string]any) { s["includeOus"] = []any{"r-ab12"} }, nil},
+		{"root and OU in includeOus", func(s map[string]any) { s["includeOus"] = []any{"r-ab12", "ou-ab12-11111111"} }, nil},
 		{"longest organization ID", func(s map[string]any) { s["organizationId"] = "o-" + strings.Repeat("a1", 16) }, nil},
+		{"tagKeys empty reads no tags", func(s map[string]any) { s["tagKeys"] = []any{} }, func(c Config) string {
+			if c.TagKeys == nil || len(*c.TagKeys) != 0 {
+				return fmt.Sprintf("TagKeys = %v, want a set, empty list", c.TagKeys)
+			}
+			return ""
+		}},
+		{"tagKeys listed", func(s map[string]any) { s["tagKeys"] = []any{"owner", "cost center"} }, func(c Config) string {
+			if c.TagKeys == nil || !cmp.Equal(*c.TagKeys, []string{"owner", "cost center"}) {
+				return fmt.Sprintf("TagKeys = %v, want [owner cost center]", c.TagKeys)
+			}
+			return ""
+		}},
 		{"resource details off", func(s map[string]any) { s["resolveResourceDetails"] = false }, func(c Config) string {
 			if c.ResolveDetails() {
 				return "ResolveDetails() = true, want false"
@@ -131,10 +148,15 @@ func TestParseConfigErrors(t *testing.T) {
 		}, []string{"excludeOus: ou-ab12-11111111 is also in includeOus"}},
 		{"bad excluded account", func(s map[string]any) { s["excludeAccounts"] = []any{"12"} }, []string{"excludeAccounts"}},
 		{"bad read role name", func(s map[string]any) { s["readRoleName"] = "has space" }, []string{"readRoleName"}},
-		{"short external ID", func(s map[string]any) { s["externalId"] = "x" }, []string{"externalId"}},
+		{"short external ID", func(s map[string]any) { s["externalId"] = "x" }, []string{"externalId: must be 2 to 1224 characters of letters, digits and _+=,.@:/-"}},
+		{"long external ID", func(s map[string]any) { s["externalId"] = strings.Repeat("a", 1225) }, []string{"externalId"}},
+		{"external ID with a space", func(s map[string]any) { s["externalId"] = "team a" }, []string{"externalId"}},
 		{"missing organization ID", func(s map[string]any) { delete(s, "organizationId") }, []string{"organizationId: required: the organization's ID"}},
 		{"bad organization ID", func(s map[string]any) { s["organizationId"] = "o-ABC" }, []string{`organizationId: "o-ABC" is not an organization ID`}},
 		{"short organization ID", func(s map[string]any) { s["organizationId"] = "o-abc123" }, []string{`organizationId: "o-abc123"`}},
+		{"root in excludeOus", func(s map[string]any) { s["excludeOus"] = []any{"r-ab12"} }, []string{`excludeOus: "r-ab12" is a root: excluding it would exclude every account`}},
+		{"bad tag key", func(s map[string]any) { s["tagKeys"] = []any{"owner", "a,b"} }, []string{`tagKeys: "a,b" is not a tag key`}},
+		{"empty tag key", func(s map[string]any) { s["tagKeys"] = []any{""} }, []string{`tagKeys: "" is not a tag key`}},
 		{"missing time zone", func(s map[string]any) { s["schedule"] = map[string]any{} }, []string{"schedule.timeZone: required"}},
 		{"unknown time zone", func(s map[string]any) { s["schedule"] = map[string]any{"timeZone": "Europe/Atlantis"} }, []string{`schedule.timeZone: "Europe/Atlantis" is not an IANA time zone`}},
 		{"bad cron", func(s map[string]any) {

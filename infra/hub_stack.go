@@ -147,7 +147,11 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 	setIf(listEnv, "INCLUDE_OUS", strings.Join(cfg.IncludeOUs, ","))
 	setIf(listEnv, "EXCLUDE_OUS", strings.Join(cfg.ExcludeOUs, ","))
 	setIf(listEnv, "EXCLUDE_ACCOUNTS", strings.Join(cfg.ExcludeAccounts, ","))
-	setIf(listEnv, "TAG_KEYS", strings.Join(cfg.TagKeys, ","))
+	if cfg.TagKeys != nil {
+		// Set even when empty: an empty TAG_KEYS reads no tags, an unset one
+		// the lister's default.
+		listEnv["TAG_KEYS"] = strings.Join(*cfg.TagKeys, ",")
+	}
 
 	scanEnv := map[string]string{
 		"REGIONS":        strings.Join(cfg.Regions, ","),

@@ -543,6 +543,36 @@ func TestHubAlarm(t *testing.T) {
 	}
 }
 
+// TestHubTagKeys: tagKeys absent leaves the lister's default; present, even
+// empty, is passed on (empty: no tags).
+func TestHubTagKeys(t *testing.T) {
+	tests := []struct {
+		name    string
+		tagKeys any // nil: not set
+		want    any // nil: TAG_KEYS not set
+	}{
+		{"not set", nil, nil},
+		{"empty", []any{}, ""},
+		{"one", []any{"owner"}, "owner"},
+		{"several", []any{"owner", "team", "cost-center"}, "owner,team,cost-center"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newHubFixture(t, "prod", func(s map[string]any) {
+				delete(s, "tagKeys")
+				if tt.tagKeys != nil {
+					s["tagKeys"] = tt.tagKeys
+				}
+			})
+			env := f.tp.Resources[f.fnIDs[ListAccountsPackage]].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+			got, set := env["TAG_KEYS"]
+			if tt.want == nil && set || tt.want != nil && (!set || got != tt.want) {
+				t.Errorf("TAG_KEYS = %q (set %v), want %v", got, set, tt.want)
+			}
+		})
+	}
+}
+
 func TestHubTuningSettingsReachFunctions(t *testing.T) {
 	f := newHubFixture(t, "ptdev", func(s map[string]any) {
 		s["regionConcurrency"] = 8.0
