@@ -350,12 +350,6 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
 	})
-	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
-		Resources:  jsii.Strings("*"),
-	}), nil)
 	h.AlarmTopic = awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		TopicName:  jsii.String(smName + "-alarms"),
 		MasterKey:  key,
@@ -364,9 +358,18 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 	for _, email := range cfg.AlarmEmails {
 		h.AlarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}
+	var alarmNames []string
+	addAlarm := func(id, suffix string, props *awscloudwatch.AlarmProps) awscloudwatch.Alarm {
+		name := smName + "-" + suffix
+		props.AlarmName = jsii.String(name)
+		alarm := awscloudwatch.NewAlarm(stack, jsii.String(id), props)
+		alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(h.AlarmTopic))
+		alarmNames = append(alarmNames, name)
+		return alarm
+	}
+
 	period := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}
-	alarm := awscloudwatch.NewAlarm(stack, jsii.String("ExecutionsFailedAlarm"), &awscloudwatch.AlarmProps{
-		AlarmName:        jsii.String(smName + "-executions-failed"),
+	addAlarm("ExecutionsFailedAlarm", "executions-failed", &awscloudwatch.AlarmProps{
 		AlarmDescription: jsii.String("A config-report execution failed or timed out. Open it in the Step Functions console; redrive it, or start a new execution with the re-run input from the report."),
 		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 			Expression: jsii.String("FILL(failed, 0) + FILL(timedOut, 0)"),
@@ -382,7 +385,37 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-	alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(h.AlarmTopic))
+
+	// CloudWatch publishes to the encrypted topic for these alarms only. The
+	// ARNs are built from the alarms' names, not their attributes, so the key
+	// and topic policies do not depend on the alarms (which depend on the topic).
+	alarmARNs := make([]string, len(alarmNames))
+	for i, name := range alarmNames {
+		alarmARNs[i] = *stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String(name),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+	}
+	fromTheseAlarms := &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": *stack.Account()},
+		"ArnEquals":    map[string]any{"aws:SourceArn": alarmARNs},
+	}
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"),
+		Conditions: fromTheseAlarms,
+	}), nil)
+	// The topic's policy (TLS only) replaces SNS's default one, which is what
+	// lets a same-account alarm publish: allow these alarms explicitly.
+	h.AlarmTopic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  jsii.Strings(*h.AlarmTopic.TopicArn()),
+		Conditions: fromTheseAlarms,
+	}))
 
 	for name, v := range map[string]*string{
 		"ReportBucketName": bucket.BucketName(),

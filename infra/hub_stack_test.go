@@ -479,57 +479,124 @@ func TestHubScheduleSettings(t *testing.T) {
 	}
 }
 
-func TestHubAlarm(t *testing.T) {
-	f := newHubFixture(t, "prod", nil)
-	_, alarm := f.tp.one(t, "AWS::CloudWatch::Alarm")
-	p := alarm.Properties
-	topicID, topic := f.tp.one(t, "AWS::SNS::Topic")
-	if diff := cmp.Diff([]any{map[string]any{"Ref": topicID}}, p["AlarmActions"]); diff != "" {
-		t.Errorf("AlarmActions mismatch (-want +got):\n%s", diff)
-	}
-	if p["Threshold"] != 1.0 || p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["TreatMissingData"] != "notBreaching" {
-		t.Errorf("alarm = %v, want >= 1, missing data not breaching", p)
-	}
-	metrics := map[string]string{}
+// alarm returns the hub's alarm named config-report-<env>-<suffix>.
+func (f hubFixture) alarm(t *testing.T, suffix string) (string, resource) {
+	t.Helper()
+	return f.tp.byProp(t, "AWS::CloudWatch::Alarm", "AlarmName", "config-report-"+f.cfg.Name+"-"+suffix)
+}
+
+// alarmMetrics summarizes a metric-math alarm's Metrics: the expression, and
+// each metric as "namespace/name dim=value statistic period".
+func alarmMetrics(p map[string]any) map[string]string {
+	out := map[string]string{}
 	for _, m := range p["Metrics"].([]any) {
 		m := m.(map[string]any)
 		if e, ok := m["Expression"]; ok {
-			metrics["expression"] = e.(string)
+			out["expression"] = e.(string)
 			continue
 		}
 		stat := m["MetricStat"].(map[string]any)
 		metric := stat["Metric"].(map[string]any)
 		dims := metric["Dimensions"].([]any)[0].(map[string]any)
-		metrics[m["Id"].(string)] = fmt.Sprintf("%s/%s %s=%s %s", metric["Namespace"], metric["MetricName"], dims["Name"], flat(dims["Value"]), stat["Stat"])
+		out[m["Id"].(string)] = fmt.Sprintf("%s/%s %s=%s %s %v", metric["Namespace"], metric["MetricName"], dims["Name"], flat(dims["Value"]), stat["Stat"], stat["Period"])
+	}
+	return out
+}
+
+// singleMetricAlarm summarizes a one-metric alarm the same way.
+func singleMetricAlarm(p map[string]any) string {
+	dims := p["Dimensions"].([]any)[0].(map[string]any)
+	return fmt.Sprintf("%s/%s %s=%s %s %v", p["Namespace"], p["MetricName"], dims["Name"], flat(dims["Value"]), p["Statistic"], p["Period"])
+}
+
+func alarmNames(tp tmpl) []string {
+	var names []string
+	for _, a := range tp.ofType("AWS::CloudWatch::Alarm") {
+		names = append(names, a.Properties["AlarmName"].(string))
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestHubAlarm(t *testing.T) {
+	f := newHubFixture(t, "prod", nil)
+	_, alarm := f.alarm(t, "executions-failed")
+	p := alarm.Properties
+	topicID, topic := f.tp.one(t, "AWS::SNS::Topic")
+	if p["Threshold"] != 1.0 || p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["TreatMissingData"] != "notBreaching" {
+		t.Errorf("alarm = %v, want >= 1, missing data not breaching", p)
 	}
 	want := map[string]string{
 		"expression": "FILL(failed, 0) + FILL(timedOut, 0)",
-		"failed":     "AWS/States/ExecutionsFailed StateMachineArn=<" + f.smID + "> Sum",
-		"timedOut":   "AWS/States/ExecutionsTimedOut StateMachineArn=<" + f.smID + "> Sum",
+		"failed":     "AWS/States/ExecutionsFailed StateMachineArn=<" + f.smID + "> Sum 300",
+		"timedOut":   "AWS/States/ExecutionsTimedOut StateMachineArn=<" + f.smID + "> Sum 300",
 	}
-	if diff := cmp.Diff(want, metrics); diff != "" {
+	if diff := cmp.Diff(want, alarmMetrics(p)); diff != "" {
 		t.Errorf("alarm metrics mismatch (-want +got):\n%s", diff)
 	}
 
-	// The topic is encrypted with a rotating key CloudWatch may use, and
-	// refuses publishing without TLS.
+	// Every alarm notifies the topic.
+	wantNames := []string{"config-report-prod-executions-failed"}
+	if diff := cmp.Diff(wantNames, alarmNames(f.tp)); diff != "" {
+		t.Errorf("alarms mismatch (-want +got):\n%s", diff)
+	}
+	var alarmARNs []string
+	for id, a := range f.tp.ofType("AWS::CloudWatch::Alarm") {
+		if diff := cmp.Diff([]any{map[string]any{"Ref": topicID}}, a.Properties["AlarmActions"]); diff != "" {
+			t.Errorf("%s AlarmActions mismatch (-want +got):\n%s", id, diff)
+		}
+		alarmARNs = append(alarmARNs, "arn:aws:cloudwatch:eu-west-1:333333333333:alarm:"+a.Properties["AlarmName"].(string))
+	}
+	sort.Strings(alarmARNs)
+
+	// The topic is encrypted with a rotating key that CloudWatch may use
+	// only for these alarms of this account.
 	keyID := strings.TrimSuffix(strings.TrimPrefix(flat(topic.Properties["KmsMasterKeyId"]), "<"), ".Arn>")
 	key := f.tp.Resources[keyID]
 	if key.Type != "AWS::KMS::Key" || key.Properties["EnableKeyRotation"] != true {
 		t.Fatalf("topic key = %+v, want a KMS key with rotation", key)
 	}
-	var cw *statement
+	fromAlarms := func(s statement) statement {
+		var c struct {
+			ArnEquals    map[string][]string
+			StringEquals map[string]string
+		}
+		if err := json.Unmarshal([]byte(s.Condition), &c); err != nil {
+			t.Fatalf("condition %s: %v", s.Condition, err)
+		}
+		sort.Strings(c.ArnEquals["aws:SourceArn"])
+		if diff := cmp.Diff(alarmARNs, c.ArnEquals["aws:SourceArn"]); diff != "" {
+			t.Errorf("%s: aws:SourceArn mismatch (-want +got):\n%s", s.Sid, diff)
+		}
+		if diff := cmp.Diff(map[string]string{"aws:SourceAccount": "333333333333"}, c.StringEquals); diff != "" {
+			t.Errorf("%s: StringEquals mismatch (-want +got):\n%s", s.Sid, diff)
+		}
+		s.Condition = ""
+		return s
+	}
+	var cw []statement
 	for _, s := range statements(key.Properties["KeyPolicy"]) {
 		if s.Principal == `{"Service":"cloudwatch.amazonaws.com"}` {
-			cw = &s
+			cw = append(cw, fromAlarms(s))
 		}
 	}
-	if cw == nil || !cmp.Equal(cw.Actions, []string{"kms:Decrypt", "kms:GenerateDataKey"}) {
-		t.Errorf("key policy for CloudWatch = %+v, want kms:Decrypt and kms:GenerateDataKey", cw)
+	wantKey := []statement{{Sid: "AllowCloudWatchAlarmsToPublish", Effect: "Allow", Principal: `{"Service":"cloudwatch.amazonaws.com"}`, Actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, Resources: []string{"*"}}}
+	if diff := cmp.Diff(wantKey, cw); diff != "" {
+		t.Errorf("key policy for CloudWatch mismatch (-want +got):\n%s", diff)
 	}
+
+	// The topic refuses publishing without TLS and lets only these alarms publish.
 	_, tpol := f.tp.one(t, "AWS::SNS::TopicPolicy")
-	wantDeny := []statement{{Sid: "AllowPublishThroughSSLOnly", Effect: "Deny", Principal: "*", Actions: []string{"sns:Publish"}, Resources: []string{"<" + topicID + ">"}, Condition: `{"Bool":{"aws:SecureTransport":"false"}}`}}
-	if diff := cmp.Diff(wantDeny, statements(tpol.Properties["PolicyDocument"])); diff != "" {
+	got := statements(tpol.Properties["PolicyDocument"])
+	if len(got) != 2 {
+		t.Fatalf("topic policy = %+v, want the TLS denial and the alarms' allow", got)
+	}
+	got[1] = fromAlarms(got[1])
+	wantTopic := []statement{
+		{Sid: "AllowPublishThroughSSLOnly", Effect: "Deny", Principal: "*", Actions: []string{"sns:Publish"}, Resources: []string{"<" + topicID + ">"}, Condition: `{"Bool":{"aws:SecureTransport":"false"}}`},
+		{Sid: "AllowCloudWatchAlarmsToPublish", Effect: "Allow", Principal: `{"Service":"cloudwatch.amazonaws.com"}`, Actions: []string{"sns:Publish"}, Resources: []string{"<" + topicID + ">"}},
+	}
+	if diff := cmp.Diff(wantTopic, got); diff != "" {
 		t.Errorf("topic policy mismatch (-want +got):\n%s", diff)
 	}
 	subs := f.tp.ofType("AWS::SNS::Subscription")
