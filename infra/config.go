@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // schedule time zones are checked without relying on the host's zoneinfo
@@ -51,6 +52,9 @@ const (
 	// builder's own defaults, used to check the pair when one is set.
 	DefaultComplianceGreenPct = 90
 	DefaultComplianceAmberPct = 70
+	// DefaultUnreachableAlarmPercent is the share of a run's accounts that
+	// may be unreachable (read role not assumable) before the alarm fires.
+	DefaultUnreachableAlarmPercent = 20
 	// MinRunDataRetentionDays keeps a run's manifest and shards for as long as
 	// Step Functions can redrive the execution (14 days) plus a day.
 	MinRunDataRetentionDays = 15
@@ -162,8 +166,15 @@ type Config struct {
 	// ReportSender and ReportRecipients turn on e-mailing the workbook (SES).
 	ReportSender     string   `json:"reportSender"`
 	ReportRecipients []string `json:"reportRecipients"`
-	// AlarmEmails are subscribed to the failed-execution alarm's topic.
+	// AlarmEmails are subscribed to the alarms' topic.
 	AlarmEmails []string `json:"alarmEmails"`
+	// UnreachableAlarmPercent is the share of a run's accounts, in percent,
+	// that may be unreachable before the alarm fires (default 20).
+	UnreachableAlarmPercent *int `json:"unreachableAlarmPercent"`
+	// NoSuccessAlarm turns on the alarm that fires when no execution succeeded
+	// in the last seven complete days (default true; never with the schedule
+	// disabled).
+	NoSuccessAlarm *bool `json:"noSuccessAlarm"`
 
 	// BucketName is the report bucket (default sys-compliance-reports-<env>).
 	BucketName string `json:"bucketName"`
@@ -220,6 +231,21 @@ func (c Config) Tolerated() int {
 		return DefaultToleratedFailurePercentage
 	}
 	return *c.ToleratedFailurePercentage
+}
+
+// UnreachablePercent returns the unreachable-accounts alarm's threshold.
+func (c Config) UnreachablePercent() int {
+	if c.UnreachableAlarmPercent == nil {
+		return DefaultUnreachableAlarmPercent
+	}
+	return *c.UnreachableAlarmPercent
+}
+
+// NoSuccessAlarmEnabled reports whether the hub alarms when no execution
+// succeeded for a week: only with the schedule on, since nothing runs
+// otherwise.
+func (c Config) NoSuccessAlarmEnabled() bool {
+	return c.ScheduleEnabled() && (c.NoSuccessAlarm == nil || *c.NoSuccessAlarm)
 }
 
 // ResolveDetails reports whether the scanner resolves resource details
@@ -419,6 +445,12 @@ func (c Config) Validate() error {
 		bad("schedule.timeZone", "%q is not an IANA time zone (e.g. Europe/Amsterdam, UTC)", c.Schedule.TimeZone)
 	}
 
+	if c.NoSuccessAlarmEnabled() && cronPattern.MatchString(c.Schedule.Expression) {
+		if why := lessThanWeekly(c.Schedule.Expression); why != "" {
+			bad("noSuccessAlarm", "schedule.expression %q %s, so the alarm for no successful execution in seven days would fire between runs: set noSuccessAlarm to false", c.Schedule.Expression, why)
+		}
+	}
+
 	if c.MaxConcurrency < 1 || c.MaxConcurrency > statemachine.MaxConcurrencyLimit {
 		bad("maxConcurrency", "%d, want 1 to %d", c.MaxConcurrency, statemachine.MaxConcurrencyLimit)
 	}
@@ -452,6 +484,10 @@ func (c Config) Validate() error {
 	}
 	if amber > green {
 		bad("complianceAmberPct", "%d is above complianceGreenPct %d (unset settings default to %d and %d)", amber, green, DefaultComplianceGreenPct, DefaultComplianceAmberPct)
+	}
+
+	if p := c.UnreachablePercent(); p < 0 || p > 99 {
+		bad("unreachableAlarmPercent", "%d, want 0 to 99 (the alarm fires above it)", p)
 	}
 
 	if c.ReportSender != "" && !plainAddress(c.ReportSender) {
@@ -512,6 +548,33 @@ func (c Config) Validate() error {
 		bad("memberRole.deployment", "%q, want %q or %q", c.MemberRole.Deployment, MemberRoleStackSet, MemberRoleStack)
 	}
 	return errors.Join(errs...)
+}
+
+// lessThanWeekly says why a valid schedule expression may run less often
+// than once every seven days, or returns "" when it runs at least weekly. It
+// is conservative: cron expressions that restrict the day of the month, the
+// month or the year, or name the nth or last weekday of a month, count as
+// less than weekly.
+func lessThanWeekly(expr string) string {
+	if inner, ok := strings.CutPrefix(expr, "rate("); ok {
+		f := strings.Fields(strings.TrimSuffix(inner, ")"))
+		n, _ := strconv.Atoi(f[0])
+		if strings.HasPrefix(f[1], "day") && n > 7 {
+			return "runs every " + f[0] + " days"
+		}
+		return ""
+	}
+	f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(expr, "cron("), ")"))
+	dom, month, dow, year := f[2], f[3], f[4], f[5]
+	switch {
+	case month != "*" || year != "*":
+		return "restricts the month or year"
+	case dom != "*" && dom != "?":
+		return "restricts the day of the month"
+	case strings.ContainsAny(dow, "#L"):
+		return "names a weekday of the month"
+	}
+	return ""
 }
 
 // checkList reports each element of a list setting that does not match p, and

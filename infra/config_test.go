@@ -74,8 +74,9 @@ func TestParseConfigDefaults(t *testing.T) {
 		t.Errorf("ScheduleEnabled, Tolerated, EmailEnabled, ManagementReadRole = %v, %d, %v, %v, want true, %d, false, true",
 			c.ScheduleEnabled(), c.Tolerated(), c.EmailEnabled(), c.ManagementReadRole(), DefaultToleratedFailurePercentage)
 	}
-	if !c.ResolveDetails() || c.TagKeys != nil {
-		t.Errorf("ResolveDetails, TagKeys = %v, %v, want true, nil (unset)", c.ResolveDetails(), c.TagKeys)
+	if c.UnreachablePercent() != 20 || !c.NoSuccessAlarmEnabled() || !c.ResolveDetails() || c.TagKeys != nil {
+		t.Errorf("UnreachablePercent, NoSuccessAlarmEnabled, ResolveDetails, TagKeys = %d, %v, %v, %v, want 20, true, true, nil (unset)",
+			c.UnreachablePercent(), c.NoSuccessAlarmEnabled(), c.ResolveDetails(), c.TagKeys)
 	}
 }
 
@@ -104,9 +105,41 @@ func TestParseConfigAccepts(t *testing.T) {
 			}
 			return ""
 		}},
+		{"unreachable alarm at any unreachable account", func(s map[string]any) { s["unreachableAlarmPercent"] = 0 }, func(c Config) string {
+			if c.UnreachablePercent() != 0 {
+				return fmt.Sprintf("UnreachablePercent() = %d, want 0", c.UnreachablePercent())
+			}
+			return ""
+		}},
 		{"resource details off", func(s map[string]any) { s["resolveResourceDetails"] = false }, func(c Config) string {
 			if c.ResolveDetails() {
 				return "ResolveDetails() = true, want false"
+			}
+			return ""
+		}},
+		{"daily schedule with the no-success alarm", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 6 * * ? *)"}
+		}, nil},
+		{"weekday schedule with the no-success alarm", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 6 ? * MON-FRI *)"}
+		}, nil},
+		{"rate of seven days with the no-success alarm", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "rate(7 days)"}
+		}, nil},
+		{"monthly schedule without the no-success alarm", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 6 1 * ? *)"}
+			s["noSuccessAlarm"] = false
+		}, func(c Config) string {
+			if c.NoSuccessAlarmEnabled() {
+				return "NoSuccessAlarmEnabled() = true, want false"
+			}
+			return ""
+		}},
+		{"monthly schedule switched off", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 6 1 * ? *)", "enabled": false}
+		}, func(c Config) string {
+			if c.NoSuccessAlarmEnabled() {
+				return "NoSuccessAlarmEnabled() = true with the schedule off, want false"
 			}
 			return ""
 		}},
@@ -125,6 +158,33 @@ func TestParseConfigAccepts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLessThanWeekly(t *testing.T) {
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{"cron(0 9 ? * MON *)", ""},
+		{"cron(0 9 ? * MON,THU *)", ""},
+		{"cron(0/30 * * * ? *)", ""},
+		{"rate(1 day)", ""},
+		{"rate(7 days)", ""},
+		{"rate(12 hours)", ""},
+		{"rate(30 minutes)", ""},
+		{"rate(8 days)", "runs every 8 days"},
+		{"cron(0 9 1 * ? *)", "restricts the day of the month"},
+		{"cron(0 9 L * ? *)", "restricts the day of the month"},
+		{"cron(0 9 ? * MON#1 *)", "names a weekday of the month"},
+		{"cron(0 9 ? * 6L *)", "names a weekday of the month"},
+		{"cron(0 9 ? 1,4,7,10 MON *)", "restricts the month or year"},
+		{"cron(0 9 ? * MON 2027)", "restricts the month or year"},
+	}
+	for _, tt := range tests {
+		if got := lessThanWeekly(tt.expr); got != tt.want {
+			t.Errorf("lessThanWeekly(%q) = %q, want %q", tt.expr, got, tt.want)
+		}
 	}
 }
 
@@ -157,6 +217,14 @@ func TestParseConfigErrors(t *testing.T) {
 		{"root in excludeOus", func(s map[string]any) { s["excludeOus"] = []any{"r-ab12"} }, []string{`excludeOus: "r-ab12" is a root: excluding it would exclude every account`}},
 		{"bad tag key", func(s map[string]any) { s["tagKeys"] = []any{"owner", "a,b"} }, []string{`tagKeys: "a,b" is not a tag key`}},
 		{"empty tag key", func(s map[string]any) { s["tagKeys"] = []any{""} }, []string{`tagKeys: "" is not a tag key`}},
+		{"unreachable percent too high", func(s map[string]any) { s["unreachableAlarmPercent"] = 100 }, []string{"unreachableAlarmPercent: 100, want 0 to 99"}},
+		{"negative unreachable percent", func(s map[string]any) { s["unreachableAlarmPercent"] = -1 }, []string{"unreachableAlarmPercent: -1"}},
+		{"monthly schedule with the no-success alarm", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 9 1 * ? *)"}
+		}, []string{`noSuccessAlarm: schedule.expression "cron(0 9 1 * ? *)" restricts the day of the month`, "set noSuccessAlarm to false"}},
+		{"fortnightly rate with the no-success alarm", func(s map[string]any) {
+			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "rate(14 days)"}
+		}, []string{"noSuccessAlarm", "runs every 14 days"}},
 		{"missing time zone", func(s map[string]any) { s["schedule"] = map[string]any{} }, []string{"schedule.timeZone: required"}},
 		{"unknown time zone", func(s map[string]any) { s["schedule"] = map[string]any{"timeZone": "Europe/Atlantis"} }, []string{`schedule.timeZone: "Europe/Atlantis" is not an IANA time zone`}},
 		{"bad cron", func(s map[string]any) {

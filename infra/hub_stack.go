@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -45,6 +46,27 @@ const (
 	BuildReportPackage  = "buildreport"
 )
 
+// Observability. A Scheduler event that cannot start an execution is retried,
+// then kept in the dead-letter queue for SQS's longest retention. The
+// no-success alarm looks back over NoSuccessDays complete calendar days in the
+// schedule's time zone: seven one-day periods is the longest range CloudWatch
+// evaluates (period x evaluation periods <= 604,800 s), and counting complete
+// days only means a weekly run is always in range, so the alarm fires the
+// day after a missed weekly run and not before each run.
+const (
+	ScheduleRetryAttempts = 3
+	ScheduleMaxEventAgeH  = 1
+	DeadLetterRetention   = 14
+	NoSuccessDays         = 7
+	// ReportMetricsNamespace and the metric names are those BuildReport
+	// writes in CloudWatch's Embedded Metric Format, with dimension
+	// Environment=<env>.
+	ReportMetricsNamespace     = "ConfigReport"
+	MetricAccountsUnreachable  = "AccountsUnreachable"
+	MetricAccountsInRun        = "AccountsInRun"
+	ReportMetricsDimensionName = "Environment"
+)
+
 // The Distributed Map state's Label (see statemachine/definition.asl.json):
 // child executions are named <state machine>/<label>:<id>.
 const mapRunLabel = "ScanAccounts"
@@ -60,7 +82,7 @@ type HubStackProps struct {
 }
 
 // HubStack is the hub account's stack: the report bucket, the three Lambda
-// functions, the state machine, its schedule and its alarm.
+// functions, the state machine, its schedule and its alarms.
 type HubStack struct {
 	awscdk.Stack
 	// Config is the environment the stack was built for.
@@ -71,7 +93,10 @@ type HubStack struct {
 	ListAccounts, ScanAccount, BuildReport awslambda.Function
 	// StateMachine is the workflow.
 	StateMachine awsstepfunctions.StateMachine
-	// AlarmTopic receives the failed-execution alarm.
+	// ScheduleDeadLetterQueue keeps the schedule's events that could not
+	// start an execution.
+	ScheduleDeadLetterQueue awssqs.Queue
+	// AlarmTopic receives every alarm.
 	AlarmTopic awssns.Topic
 }
 
@@ -331,20 +356,32 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 			"StringEquals": map[string]any{"aws:SourceAccount": *stack.Account()},
 		}),
 	})
+	h.ScheduleDeadLetterQueue = awssqs.NewQueue(stack, jsii.String("ScheduleDeadLetterQueue"), &awssqs.QueueProps{
+		QueueName:       jsii.String(smName + "-schedule-dlq"),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(DeadLetterRetention)),
+	})
+	suppress(h.ScheduleDeadLetterQueue, suppression{
+		id: "AwsSolutions-SQS3",
+		reason: "This queue is itself the dead-letter queue of the EventBridge Scheduler schedule (its DeadLetterConfig); " +
+			"cdk-nag recognizes only SQS redrive policies as dead-letter use.",
+	})
 	awsscheduler.NewSchedule(stack, jsii.String("Schedule"), &awsscheduler.ScheduleProps{
 		ScheduleName: jsii.String(smName + "-weekly"),
 		Description:  jsii.String("Starts a new config-report run (empty input: every active account)."),
 		Schedule:     awsscheduler.ScheduleExpression_Expression(jsii.String(cfg.Schedule.Expression), awscdk.TimeZone_Of(jsii.String(cfg.Schedule.TimeZone))),
 		Enabled:      jsii.Bool(cfg.ScheduleEnabled()),
 		Target: awsschedulertargets.NewStepFunctionsStartExecution(h.StateMachine, &awsschedulertargets.ScheduleTargetBaseProps{
-			Role:          schedulerRole,
-			Input:         awsscheduler.ScheduleTargetInput_FromText(jsii.String("{}")),
-			RetryAttempts: jsii.Number(3),
-			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(1)),
+			Role:            schedulerRole,
+			Input:           awsscheduler.ScheduleTargetInput_FromText(jsii.String("{}")),
+			RetryAttempts:   jsii.Number(ScheduleRetryAttempts),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(ScheduleMaxEventAgeH)),
+			DeadLetterQueue: h.ScheduleDeadLetterQueue,
 		}),
 	})
 
-	// --- Alarm ---------------------------------------------------------------
+	// --- Alarms --------------------------------------------------------------
 	key := awskms.NewKey(stack, jsii.String("AlarmTopicKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the config-report alarm topic " + smName + "."),
 		EnableKeyRotation: jsii.Bool(true),
@@ -386,6 +423,66 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
 
+	addAlarm("ScheduleDeadLetterAlarm", "schedule-dlq", &awscloudwatch.AlarmProps{
+		AlarmDescription: jsii.String(fmt.Sprintf("EventBridge Scheduler could not start a config-report execution after %d retries; the event is in %s-schedule-dlq. "+
+			"Check the message's error attributes and the scheduler role, start the run by hand, then purge the queue.", ScheduleRetryAttempts, smName)),
+		Metric: h.ScheduleDeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+			Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum"),
+		}),
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+
+	if cfg.NoSuccessAlarmEnabled() {
+		noSuccess := addAlarm("NoRecentSuccessAlarm", "no-recent-success", &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String(fmt.Sprintf("No config-report execution succeeded in the last %d complete days (%s): the schedule did not fire, "+
+				"or every run since failed. Check the schedule, the schedule's dead-letter queue and the executions.", NoSuccessDays, cfg.Schedule.TimeZone)),
+			Metric: h.StateMachine.MetricSucceeded(&awscloudwatch.MetricOptions{
+				Period: awscdk.Duration_Days(jsii.Number(1)), Statistic: jsii.String("Sum"),
+			}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(NoSuccessDays),
+			DatapointsToAlarm:  jsii.Number(NoSuccessDays),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+			// No execution, no datapoint: a day without one counts against.
+			TreatMissingData: awscloudwatch.TreatMissingData_BREACHING,
+		})
+		// Whole calendar days in the schedule's time zone, not a sliding
+		// window: the L2 construct does not expose EvaluationWindow.
+		noSuccess.Node().DefaultChild().(awscloudwatch.CfnAlarm).SetEvaluationWindow(&awscloudwatch.CfnAlarm_EvaluationWindowProperty{
+			WallClockWindow: &awscloudwatch.CfnAlarm_WallClockWindowProperty{Timezone: jsii.String(cfg.Schedule.TimeZone)},
+		})
+	}
+
+	reportMetric := func(name string) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String(ReportMetricsNamespace),
+			MetricName:    jsii.String(name),
+			DimensionsMap: &map[string]*string{ReportMetricsDimensionName: jsii.String(cfg.Name)},
+			Statistic:     jsii.String("Sum"),
+			Period:        awscdk.Duration_Hours(jsii.Number(1)),
+		})
+	}
+	addAlarm("AccountsUnreachableAlarm", "accounts-unreachable", &awscloudwatch.AlarmProps{
+		AlarmDescription: jsii.String(fmt.Sprintf("More than %d%% of a config-report run's accounts were unreachable (the read role could not be assumed). "+
+			"The report's Coverage sheet lists them; check the member-role StackSet and organizationId.", cfg.UnreachablePercent())),
+		Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String("IF(inRun > 0, 100 * FILL(unreachable, 0) / inRun, 0)"),
+			Label:      jsii.String("Unreachable accounts (% of the run)"),
+			Period:     awscdk.Duration_Hours(jsii.Number(1)),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{
+				"unreachable": reportMetric(MetricAccountsUnreachable),
+				"inRun":       reportMetric(MetricAccountsInRun),
+			},
+		}),
+		Threshold:          jsii.Number(float64(cfg.UnreachablePercent())),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+
 	// CloudWatch publishes to the encrypted topic for these alarms only. The
 	// ARNs are built from the alarms' names, not their attributes, so the key
 	// and topic policies do not depend on the alarms (which depend on the topic).
@@ -418,9 +515,10 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 	}))
 
 	for name, v := range map[string]*string{
-		"ReportBucketName": bucket.BucketName(),
-		"StateMachineArn":  h.StateMachine.StateMachineArn(),
-		"AlarmTopicArn":    h.AlarmTopic.TopicArn(),
+		"ReportBucketName":           bucket.BucketName(),
+		"StateMachineArn":            h.StateMachine.StateMachineArn(),
+		"AlarmTopicArn":              h.AlarmTopic.TopicArn(),
+		"ScheduleDeadLetterQueueUrl": h.ScheduleDeadLetterQueue.QueueUrl(),
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: v})
 	}

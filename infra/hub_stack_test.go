@@ -459,9 +459,13 @@ func TestHubSchedule(t *testing.T) {
 			if diff := cmp.Diff(wantTrust, trust(f.tp.Resources[roleID])); diff != "" {
 				t.Errorf("scheduler role trust mismatch (-want +got):\n%s", diff)
 			}
-			wantPolicy := []statement{{Effect: "Allow", Actions: []string{"states:StartExecution"}, Resources: []string{"<" + f.smID + ">"}}}
+			qID, _ := f.tp.one(t, "AWS::SQS::Queue")
+			wantPolicy := []statement{
+				{Effect: "Allow", Actions: []string{"sqs:SendMessage"}, Resources: []string{"<" + qID + ".Arn>"}},
+				{Effect: "Allow", Actions: []string{"states:StartExecution"}, Resources: []string{"<" + f.smID + ">"}},
+			}
 			if diff := cmp.Diff(wantPolicy, f.tp.rolePolicy(roleID)); diff != "" {
-				t.Errorf("scheduler role may do more than start this state machine (-want +got):\n%s", diff)
+				t.Errorf("scheduler role may do more than start this state machine and dead-letter its events (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -536,7 +540,10 @@ func TestHubAlarm(t *testing.T) {
 	}
 
 	// Every alarm notifies the topic.
-	wantNames := []string{"config-report-prod-executions-failed"}
+	wantNames := []string{
+		"config-report-prod-accounts-unreachable", "config-report-prod-executions-failed",
+		"config-report-prod-no-recent-success", "config-report-prod-schedule-dlq",
+	}
 	if diff := cmp.Diff(wantNames, alarmNames(f.tp)); diff != "" {
 		t.Errorf("alarms mismatch (-want +got):\n%s", diff)
 	}
@@ -607,6 +614,133 @@ func TestHubAlarm(t *testing.T) {
 		if s.Properties["Protocol"] != "email" || s.Properties["Endpoint"] != "platform-oncall@example.com" {
 			t.Errorf("subscription = %v, want email to platform-oncall@example.com", s.Properties)
 		}
+	}
+}
+
+func TestHubScheduleDeadLetterQueue(t *testing.T) {
+	f := newHubFixture(t, "prod", nil)
+	qID, q := f.tp.one(t, "AWS::SQS::Queue")
+	want := map[string]any{
+		"QueueName":              "config-report-prod-schedule-dlq",
+		"SqsManagedSseEnabled":   true,
+		"MessageRetentionPeriod": 1209600.0, // 14 days, SQS's longest
+	}
+	for k, w := range want {
+		if q.Properties[k] != w {
+			t.Errorf("queue %s = %v, want %v", k, q.Properties[k], w)
+		}
+	}
+	_, qpol := f.tp.one(t, "AWS::SQS::QueuePolicy")
+	wantPolicy := []statement{{Effect: "Deny", Principal: `{"AWS":"*"}`, Actions: []string{"sqs:*"}, Resources: []string{"<" + qID + ".Arn>"}, Condition: `{"Bool":{"aws:SecureTransport":"false"}}`}}
+	if diff := cmp.Diff(wantPolicy, statements(qpol.Properties["PolicyDocument"])); diff != "" {
+		t.Errorf("queue policy mismatch (-want +got):\n%s", diff)
+	}
+
+	// The schedule retries, then sends the event here.
+	_, sched := f.tp.one(t, "AWS::Scheduler::Schedule")
+	target := sched.Properties["Target"].(map[string]any)
+	gotTarget := map[string]any{"RetryPolicy": target["RetryPolicy"], "DeadLetterConfig": flat(target["DeadLetterConfig"])}
+	wantTarget := map[string]any{
+		"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 3.0, "MaximumEventAgeInSeconds": 3600.0},
+		"DeadLetterConfig": `{"Arn":"<` + qID + `.Arn>"}`,
+	}
+	if diff := cmp.Diff(wantTarget, gotTarget); diff != "" {
+		t.Errorf("schedule target mismatch (-want +got):\n%s", diff)
+	}
+
+	// A message in it alarms.
+	_, alarm := f.alarm(t, "schedule-dlq")
+	p := alarm.Properties
+	if got, want := singleMetricAlarm(p), "AWS/SQS/ApproximateNumberOfMessagesVisible QueueName=<"+qID+".QueueName> Maximum 300"; got != want {
+		t.Errorf("DLQ alarm metric = %s, want %s", got, want)
+	}
+	if p["Threshold"] != 1.0 || p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["EvaluationPeriods"] != 1.0 || p["TreatMissingData"] != "notBreaching" {
+		t.Errorf("DLQ alarm = %v, want >= 1 message in one period, missing data not breaching", p)
+	}
+}
+
+func TestHubNoRecentSuccessAlarm(t *testing.T) {
+	f := newHubFixture(t, "prod", nil)
+	_, alarm := f.alarm(t, "no-recent-success")
+	p := alarm.Properties
+	if got, want := singleMetricAlarm(p), "AWS/States/ExecutionsSucceeded StateMachineArn=<"+f.smID+"> Sum 86400"; got != want {
+		t.Errorf("no-success alarm metric = %s, want %s", got, want)
+	}
+	got := map[string]any{}
+	for _, k := range []string{"Threshold", "ComparisonOperator", "EvaluationPeriods", "DatapointsToAlarm", "TreatMissingData", "EvaluationWindow"} {
+		got[k] = p[k]
+	}
+	want := map[string]any{
+		"Threshold": 1.0, "ComparisonOperator": "LessThanThreshold",
+		"EvaluationPeriods": 7.0, "DatapointsToAlarm": 7.0, "TreatMissingData": "breaching",
+		// Complete days in the schedule's time zone: a weekly run is always in range.
+		"EvaluationWindow": map[string]any{"WallClockWindow": map[string]any{"Timezone": "Europe/Amsterdam"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("no-success alarm mismatch (-want +got):\n%s", diff)
+	}
+	// CloudWatch evaluates at most seven days (Period x EvaluationPeriods).
+	if r := p["Period"].(float64) * p["EvaluationPeriods"].(float64); r > 604800 {
+		t.Errorf("evaluation range %v s exceeds CloudWatch's 604,800", r)
+	}
+
+	for name, modify := range map[string]func(map[string]any){
+		"schedule off": func(s map[string]any) {
+			s["schedule"] = map[string]any{"expression": "cron(0 9 ? * MON *)", "timeZone": "Europe/Amsterdam", "enabled": false}
+		},
+		"alarm off": func(s map[string]any) { s["noSuccessAlarm"] = false },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newHubFixture(t, "prod", modify)
+			for _, n := range alarmNames(f.tp) {
+				if strings.HasSuffix(n, "-no-recent-success") {
+					t.Errorf("alarm %s exists, want none", n)
+				}
+			}
+			// The key and topic policies name only the alarms that exist.
+			key := f.tp.ofType("AWS::KMS::Key")
+			for _, k := range key {
+				for _, s := range statements(k.Properties["KeyPolicy"]) {
+					if strings.Contains(s.Condition, "no-recent-success") {
+						t.Errorf("key policy names a missing alarm: %s", s.Condition)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestHubUnreachableAlarm(t *testing.T) {
+	tests := []struct {
+		name    string
+		percent any // nil: not set
+		want    float64
+	}{
+		{"default", nil, 20},
+		{"configured", 35.0, 35},
+		{"any unreachable account", 0.0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newHubFixture(t, "prod", func(s map[string]any) {
+				if tt.percent != nil {
+					s["unreachableAlarmPercent"] = tt.percent
+				}
+			})
+			_, alarm := f.alarm(t, "accounts-unreachable")
+			p := alarm.Properties
+			wantMetrics := map[string]string{
+				"expression":  "IF(inRun > 0, 100 * FILL(unreachable, 0) / inRun, 0)",
+				"unreachable": "ConfigReport/AccountsUnreachable Environment=prod Sum 3600",
+				"inRun":       "ConfigReport/AccountsInRun Environment=prod Sum 3600",
+			}
+			if diff := cmp.Diff(wantMetrics, alarmMetrics(p)); diff != "" {
+				t.Errorf("unreachable alarm metrics mismatch (-want +got):\n%s", diff)
+			}
+			if p["Threshold"] != tt.want || p["ComparisonOperator"] != "GreaterThanThreshold" || p["EvaluationPeriods"] != 1.0 || p["TreatMissingData"] != "notBreaching" {
+				t.Errorf("unreachable alarm = %v, want > %v%% in one period, missing data not breaching", p, tt.want)
+			}
+		})
 	}
 }
 

@@ -10,7 +10,8 @@
 //     with memberRole.deployment "stack", config-report-<env>-member-role, a
 //     plain stack to deploy into each member account;
 //   - config-report-<env>-hub (hub account): the report bucket, the three Lambda
-//     functions, the state machine, its schedule and its alarm.
+//     functions, the state machine, its schedule (with a dead-letter queue) and
+//     its alarms.
 //
 // cdk-nag's AwsSolutions checks run on every stack; synth fails on a finding
 // that is not suppressed with a reason.
