@@ -276,7 +276,7 @@ func TestUnplacedResources(t *testing.T) {
 				t.Errorf("Resolved sheet says %q, want the note %q", statuses, tt.note)
 			}
 
-			m, err := emailMessage(&Report{Summary: sum, Previous: &Summary{RunID: run1}}, runtest.Bucket, "r@example.com", []string{"p@example.com"}, "")
+			m, err := emailMessage(&Report{Summary: sum, Previous: &Summary{RunID: run1}}, "r@example.com", []string{"p@example.com"}, emailLinks{Bucket: runtest.Bucket})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -130,6 +130,14 @@
 // fail after SES accepted a message, a retry sends that message again: at
 // least once, never lost.
 //
+// The workbook is attached when it is under 10 MiB; a bigger one is linked
+// with a pre-signed URL. Such a link works only while the credentials that
+// signed it do, and a Lambda's are temporary: when their expiry is known the
+// link asks for no longer and the e-mail says until when it works (at most 7
+// days); when it is not (a Lambda's credentials from its environment do not
+// say), the e-mail says the link may stop working within hours. Every e-mail
+// also gives the workbook's s3:// location and its S3 console page.
+//
 // # Metrics
 //
 // After publishing, the Lambda writes the run's headline counts to standard

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,8 +39,13 @@ type emailData struct {
 	NotScannedText               string
 	RerunKey                     string
 	Attached                     bool
-	Link, LinkExpiry             string
-	Bucket, Key                  string
+	// Link is the pre-signed link of a workbook too big to attach.
+	Link string
+	// LinkUntil says until when Link works (UTC, to the minute); "" when
+	// that cannot be known. LinkMaxValidity is how long it asks to work.
+	LinkUntil, LinkMaxValidity string
+	// Bucket and Key locate the workbook; ConsoleURL is its S3 console page.
+	Bucket, Key, ConsoleURL string
 }
 
 var emailTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE html>
@@ -53,8 +59,8 @@ var emailTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 {{with .Comparison}}<p>Since run {{.PreviousRunID}}: <b>{{.New}}</b> new non-compliant resources, <b>{{.Resolved}}</b> resolved, {{.Persisting}} still non-compliant{{if .NotRechecked}}, {{.NotRechecked}} not re-checked (account or region not scanned this time){{end}}{{if .Unknown}}, {{.Unknown}} unknown (not in the previous run's CSV){{end}}.</p>{{end}}
 {{if .ResolvedNote}}<p style="color: #555;">{{.ResolvedNote}}</p>{{end}}
 {{if .NotScanned}}<p style="color: #c00000;"><b>{{.NotScannedText}}.</b> The execution input that re-runs exactly them is in s3://{{.Bucket}}/{{.RerunKey}} and on the workbook's Coverage sheet.</p>{{end}}
-{{if .Attached}}<p>The workbook is attached.</p>{{else}}<p>The workbook is too big to attach: <a href="{{.Link}}">download it</a> (the link works for {{.LinkExpiry}} at most, less if the credentials that signed it expire first; the workbook stays at the address below).</p>{{end}}
-<p style="color: #555;">Workbook: s3://{{.Bucket}}/{{.Key}}</p>
+{{if .Attached}}<p>The workbook is attached.</p>{{else}}<p>The workbook is too big to attach: <a href="{{.Link}}">download it</a> ({{if .LinkUntil}}the link works until {{.LinkUntil}}{{else}}the link is signed with the report function's temporary AWS credentials and may stop working within hours, when they expire, although it asks for {{.LinkMaxValidity}}{{end}}; after that, open the workbook from S3 below).</p>{{end}}
+<p style="color: #555;">Workbook: s3://{{.Bucket}}/{{.Key}} — <a href="{{.ConsoleURL}}">open it in the S3 console</a> (needs read access to the bucket).</p>
 </body></html>
 `))
 
@@ -110,24 +116,59 @@ func formatChange(f figure) (text, tone string) {
 	return text, tone
 }
 
+// emailLinks say where the e-mail points to the workbook.
+type emailLinks struct {
+	// Bucket is the report bucket; Region is its region ("" if unknown).
+	Bucket, Region string
+	// Download is the pre-signed link to a workbook too big to attach; ""
+	// when it is attached.
+	Download string
+	// Until is when Download stops working; zero when that cannot be known.
+	Until time.Time
+}
+
+// s3ConsoleURL returns the address of an object's page in the S3 console of
+// the region's partition.
+func s3ConsoleURL(region, bucket, key string) string {
+	host := "s3.console.aws.amazon.com"
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		host = "console.amazonaws.cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		host = "console.amazonaws-us-gov.com"
+	}
+	q := url.Values{}
+	q.Set("prefix", key)
+	if region != "" {
+		q.Set("region", region)
+	}
+	return "https://" + host + "/s3/object/" + url.PathEscape(bucket) + "?" + q.Encode()
+}
+
 // emailMessage composes the e-mail: the headline figures and their changes,
-// and either the workbook attached or a pre-signed link to it.
-func emailMessage(rep *Report, bucket, from string, to []string, link string) (mail.Message, error) {
+// either the workbook attached or a pre-signed link to it with how long it
+// works, and always the workbook's S3 location and its S3 console page.
+func emailMessage(rep *Report, from string, to []string, links emailLinks) (mail.Message, error) {
 	sum := rep.Summary
+	key := run.WorkbookKey(sum.RunID)
 	d := emailData{
-		Environment:    sum.Environment,
-		RunID:          sum.RunID,
-		Compared:       "First run: there is no previous report to compare with.",
-		Comparison:     sum.Comparison,
-		ResolvedNote:   rep.ResolvedNote,
-		NotScanned:     sum.Totals.NotScanned,
-		NotScannedText: notScannedText(sum.Totals.NotScanned),
-		RerunKey:       run.RerunInputKey(sum.RunID),
-		Attached:       link == "",
-		Link:           link,
-		LinkExpiry:     "7 days",
-		Bucket:         bucket,
-		Key:            run.WorkbookKey(sum.RunID),
+		Environment:     sum.Environment,
+		RunID:           sum.RunID,
+		Compared:        "First run: there is no previous report to compare with.",
+		Comparison:      sum.Comparison,
+		ResolvedNote:    rep.ResolvedNote,
+		NotScanned:      sum.Totals.NotScanned,
+		NotScannedText:  notScannedText(sum.Totals.NotScanned),
+		RerunKey:        run.RerunInputKey(sum.RunID),
+		Attached:        links.Download == "",
+		Link:            links.Download,
+		LinkMaxValidity: fmt.Sprintf("%d days", LinkExpiry/(24*time.Hour)),
+		Bucket:          links.Bucket,
+		Key:             key,
+		ConsoleURL:      s3ConsoleURL(links.Region, links.Bucket, key),
+	}
+	if !links.Until.IsZero() {
+		d.LinkUntil = links.Until.UTC().Format("2006-01-02 15:04") + " UTC"
 	}
 	if rep.Previous != nil {
 		d.Compared = "Compared with run " + rep.Previous.RunID + "."
@@ -198,26 +239,44 @@ func (h *Handler) email(ctx context.Context, log *slog.Logger, in In, rep *Repor
 	if err != nil {
 		return fmt.Errorf("e-mail: %w", err)
 	}
-	link := ""
+	links := emailLinks{Bucket: in.Bucket}
+	var creds aws.CredentialsProvider
+	if c, ok := h.S3.(interface{ Options() s3.Options }); ok {
+		o := c.Options()
+		links.Region, creds = o.Region, o.Credentials
+	}
 	limit := cmp.Or(h.MaxAttachment, MaxAttachment)
 	if st.Size() >= limit {
 		if h.Presign == nil {
 			return fmt.Errorf("e-mail: the workbook is %d bytes, too big to attach, and no presigner is configured", st.Size())
 		}
+		// A pre-signed link works only as long as the session that signed it:
+		// ask for no longer than the credentials last, and say until when.
+		validity := LinkExpiry
+		if creds != nil {
+			if c, err := creds.Retrieve(ctx); err == nil && c.CanExpire {
+				now := time.Now()
+				links.Until = now.Add(LinkExpiry)
+				if c.Expires.Before(links.Until) {
+					links.Until = c.Expires
+					validity = max(c.Expires.Sub(now).Truncate(time.Second), time.Second)
+				}
+			}
+		}
 		req, err := h.Presign.PresignGetObject(ctx, &s3.GetObjectInput{
 			Bucket: aws.String(in.Bucket),
 			Key:    aws.String(run.WorkbookKey(in.RunID)),
-		}, s3.WithPresignExpires(LinkExpiry))
+		}, s3.WithPresignExpires(validity))
 		if err != nil {
 			return fmt.Errorf("e-mail: presign the workbook link: %w", err)
 		}
-		link = req.URL
+		links.Download = req.URL
 	}
-	m, err := emailMessage(rep, in.Bucket, h.Config.Sender, to, link)
+	m, err := emailMessage(rep, h.Config.Sender, to, links)
 	if err != nil {
 		return err
 	}
-	if link == "" {
+	if links.Download == "" {
 		data, err := os.ReadFile(rep.WorkbookPath)
 		if err != nil {
 			return fmt.Errorf("e-mail: %w", err)

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -35,18 +37,46 @@ func simulated(t *testing.T) (*orgsim.Server, aws.Config, *s3.Client) {
 }
 
 func TestHandleEmail(t *testing.T) {
+	const week = 7 * 24 * 60 * 60
 	for _, tc := range []struct {
 		name          string
 		maxAttachment int64
-		attached      bool
+		// credsLast is how long the S3 client's credentials last; 0 when
+		// they say nothing of it (as a Lambda's from its environment).
+		credsLast time.Duration
+		attached  bool
+		// wantExpires is the link's X-Amz-Expires in seconds.
+		wantExpires int
+		wantText    string
 	}{
 		{name: "small workbook attached", attached: true},
-		{name: "big workbook linked", maxAttachment: 1000, attached: false},
+		{
+			name: "big workbook linked, credentials of unknown expiry", maxAttachment: 1000, wantExpires: week,
+			wantText: "the link is signed with the report function's temporary AWS credentials and may stop working within hours, when they expire, although it asks for 7 days",
+		},
+		{
+			name: "big workbook linked, credentials expiring in 3 hours", maxAttachment: 1000, credsLast: 3 * time.Hour, wantExpires: 3 * 60 * 60,
+			wantText: "the link works until ",
+		},
+		{
+			name: "big workbook linked, credentials lasting longer than the link", maxAttachment: 1000, credsLast: 30 * 24 * time.Hour, wantExpires: week,
+			wantText: "the link works until ",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			srv, cfg, c := simulated(t)
 			newMixedRun(run1).put(t, c, run1)
+			expires := time.Now().Add(tc.credsLast)
+			if tc.credsLast > 0 {
+				base := cfg.Credentials
+				cfg.Credentials = aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+					cr, err := base.Retrieve(ctx)
+					cr.CanExpire, cr.Expires = true, expires
+					return cr, err
+				})
+				c = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+			}
 			conf := testConfig()
 			conf.Sender = "reports@example.com"
 			conf.Recipients = []string{"platform@example.com", "security@example.com"}
@@ -54,9 +84,11 @@ func TestHandleEmail(t *testing.T) {
 				Config: conf, S3: c, Presign: s3.NewPresignClient(c), Mail: sesv2.NewFromConfig(cfg),
 				TmpDir: t.TempDir(), MaxAttachment: tc.maxAttachment,
 			}
+			before := time.Now()
 			if _, err := h.Handle(ctx, In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
+			after := time.Now()
 			emails := srv.Emails()
 			if len(emails) != 1 {
 				t.Fatalf("%d e-mails sent, want 1", len(emails))
@@ -70,33 +102,53 @@ func TestHandleEmail(t *testing.T) {
 					t.Errorf("subject %q lacks %q", e.Subject, want)
 				}
 			}
+			key := run.WorkbookKey(run1)
+			console := "https://s3.console.aws.amazon.com/s3/object/" + runtest.Bucket + "?prefix=" + url.QueryEscape(key) + "&amp;region=eu-west-1"
 			for _, want := range []string{"Overall compliance", "78.9%", "Non-compliant resources", "first run", "3 accounts were not scanned", run.RerunInputKey(run1),
-				`Accounts in the organization</td><td align="right">10<`, `Accounts in this run</td><td align="right">7<`} {
+				`Accounts in the organization</td><td align="right">10<`, `Accounts in this run</td><td align="right">7<`,
+				"s3://" + runtest.Bucket + "/" + key, `<a href="` + console + `">open it in the S3 console</a>`} {
 				if !strings.Contains(e.HTML, want) {
 					t.Errorf("HTML body lacks %q", want)
 				}
 			}
-			workbook := getObject(t, c, run.WorkbookKey(run1))
+			workbook := getObject(t, c, key)
 			if !tc.attached {
 				if len(e.Attachments) != 0 {
 					t.Fatalf("%d attachments, want the link instead", len(e.Attachments))
+				}
+				if !strings.Contains(e.HTML, tc.wantText) {
+					t.Errorf("HTML body lacks %q:\n%s", tc.wantText, e.HTML)
+				}
+				if tc.credsLast > 0 {
+					// The credentials' expiry, or the link's 7 days from when it was signed.
+					earliest, latest := expires, expires
+					if tc.credsLast > LinkExpiry {
+						earliest, latest = before.Add(LinkExpiry), after.Add(LinkExpiry)
+					}
+					text := func(at time.Time) string {
+						return "the link works until " + at.UTC().Format("2006-01-02 15:04") + " UTC;"
+					}
+					if !strings.Contains(e.HTML, text(earliest)) && !strings.Contains(e.HTML, text(latest)) {
+						t.Errorf("HTML body lacks %q", text(earliest))
+					}
 				}
 				link := linkIn(t, e.HTML)
 				u, err := url.Parse(link)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := u.Query().Get("X-Amz-Expires"); got != "604800" {
-					t.Errorf("link expires after %s seconds, want 604800 (7 days)", got)
+				got, err := strconv.Atoi(u.Query().Get("X-Amz-Expires"))
+				if err != nil || got > tc.wantExpires || got < tc.wantExpires-60 {
+					t.Errorf("link expires after %s seconds, want %d (to the minute)", u.Query().Get("X-Amz-Expires"), tc.wantExpires)
 				}
 				resp, err := http.Get(link)
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer resp.Body.Close()
-				got, _ := io.ReadAll(resp.Body)
-				if resp.StatusCode != http.StatusOK || !bytes.Equal(got, workbook) {
-					t.Errorf("GET link = %s, %d bytes; want 200 and the workbook's %d bytes", resp.Status, len(got), len(workbook))
+				body, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != http.StatusOK || !bytes.Equal(body, workbook) {
+					t.Errorf("GET link = %s, %d bytes; want 200 and the workbook's %d bytes", resp.Status, len(body), len(workbook))
 				}
 				return
 			}

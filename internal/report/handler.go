@@ -61,7 +61,11 @@ type Presigner interface {
 // is linked instead.
 const MaxAttachment = 10 << 20
 
-// LinkExpiry is how long the e-mail's pre-signed link is valid.
+// LinkExpiry is the longest the e-mail's pre-signed link is asked to work:
+// S3's limit for a link signed with SigV4. A link works only while the
+// credentials that signed it do, however, and a Lambda's are temporary: the
+// link asks for no longer than they last when their expiry is known, and the
+// e-mail says until when it works, or that it may stop within hours.
 const LinkExpiry = 7 * 24 * time.Hour
 
 // Handler builds and publishes a run's report.
@@ -71,7 +75,9 @@ type Handler struct {
 	// S3 reads the run and writes the report.
 	S3 S3Client
 	// Presign signs the link of a workbook too big to attach; needed only
-	// when Config has recipients.
+	// when Config has recipients. It should sign with S3's credentials (be
+	// made from the same client): when those expire (S3.Options().Credentials
+	// says when), so does the link, and the e-mail says so.
 	Presign Presigner
 	// Mail sends the e-mail; needed only when Config has recipients.
 	Mail mail.API

@@ -114,7 +114,7 @@ func TestOrganizationTotalsUnavailable(t *testing.T) {
 				t.Errorf("Summary says of the organization %q, want that its totals are unavailable because %q", got, tt.reason)
 			}
 
-			m, err := emailMessage(&Report{Summary: sum}, runtest.Bucket, "reports@example.com", []string{"platform@example.com"}, "https://example.com/link")
+			m, err := emailMessage(&Report{Summary: sum}, "reports@example.com", []string{"platform@example.com"}, emailLinks{Bucket: runtest.Bucket, Download: "https://example.com/link"})
 			if err != nil {
 				t.Fatal(err)
 			}
