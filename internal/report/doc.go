@@ -41,21 +41,23 @@
 //
 // The previous run is the greatest run ID under reports/ that is smaller than
 // this one and has a summary.json (summary.json is uploaded last, so its
-// presence means the rest of that report is there) that this build reads,
-// of the same ENVIRONMENT, and with the organization's totals. A run without
+// presence means the rest of that report is there) that this build reads, of
+// the same ENVIRONMENT, and with the organization's totals. A run without
 // them scanned only some accounts (config-report run --account) or was built
 // before they were recorded; comparing with it would count every other
-// account's resources as changes. Each summary passed over is logged with
-// the reason. Its summary gives the
-// per-account and per-rule figures to compare with, and the set of its
-// non-compliant resources as 64-bit hashes (see ResourceSet), which tells new
-// from persisting resources. A resource of that run that is not in this one
-// is placed by its row in that run's CSV: it is "resolved" only when its
-// account and region were scanned this time, and "not re-checked" when they
-// were not. Without its row (the CSV is gone, or does not list it) a hash
-// cannot be placed, so it is counted as "unknown", never as resolved, and
-// the Summary and the e-mail say why. New + persisting is this run's
-// resources; persisting + resolved + not re-checked + unknown is that run's.
+// account's resources as changes. Each summary passed over is logged with the
+// reason.
+//
+// The previous summary gives the per-account and per-rule figures to compare
+// with, and the set of its non-compliant resources as 64-bit hashes (see
+// ResourceSet), which tells new from persisting resources. A resource of that
+// run that is not in this one is placed by its row in that run's CSV: it is
+// "resolved" only when its account and region were scanned this time, and
+// "not re-checked" when they were not. Without its row (the CSV is gone, or
+// does not list it) a hash cannot be placed, so it is counted as "unknown",
+// never as resolved, and the Summary and the e-mail say why. New + persisting
+// is this run's resources; persisting + resolved + not re-checked + unknown
+// is that run's.
 //
 // # The workbook
 //
@@ -70,12 +72,11 @@
 //   - Summary: the run, its start, the environment and regions, where the
 //     organization's totals come from (when ListAccounts listed them, the
 //     inactive accounts by state, the OU filters, how many accounts' tags it
-//     could not read) or why they are
-//     unavailable, the run it is compared with, and the compliance
-//     definition; accounts in the organization (every account listed, in any
-//     state), not active (suspended, closing, closed), excluded by
-//     configuration (EXCLUDE_ACCOUNTS), in this run (its manifests), scanned,
-//     unreachable and not scanned; overall compliance;
+//     could not read) or why they are unavailable, the run it is compared
+//     with, and the compliance definition; accounts in the organization
+//     (every account listed, in any state), not active (suspended, closing,
+//     closed), excluded by configuration (EXCLUDE_ACCOUNTS), in this run (its
+//     manifests), scanned, unreachable and not scanned; overall compliance;
 //     rule evaluations by state; non-compliant resources; each with its
 //     previous value and change; new, persisting, resolved, not re-checked
 //     and unknown resources; the ten rules failing in most accounts; the ten accounts with
@@ -154,26 +155,32 @@
 //
 // # Files
 //
-// Under reports/<runId>/: config-compliance-<runId>.xlsx,
-// noncompliant-resources.csv (header row; columns account_id, account_name,
-// region, rule, rule_base_name, resource_type, resource_id, resource_name,
-// annotation, recorded_at (RFC 3339), new_since_previous_run (true, false, or
-// empty on a first run), resource_tags (JSON); a value a spreadsheet could
-// take for a formula is written with an apostrophe in front, as OWASP
-// advises against CSV injection: in every column a value starting with =, +,
-// @, a tab or a carriage return, and a value starting with - in the free-text
-// columns (account_name, resource_name, annotation, resource_tags) or in an
-// identifier that holds anything but letters, digits and . _ : / - (so
-// identifiers such as -fn_1 are kept as they are); a value that already
-// starts with apostrophes before such a character gets one more, so the
-// report reads every value back unchanged), summary.json (Summary,
-// schemaVersion 1; totals.accounts counts the run's accounts, and
-// totals.organization — accounts, inactive, inactiveByState, excluded, and
-// untagged when ListAccounts could not read some accounts' tags — is
-// there only when the run has its organization totals, so summaries without
-// it still decode and compare), and rerun-input.json when accounts were not
-// scanned (it is deleted when a rebuild finds every account scanned), and
-// email-sent.json when the report was e-mailed.
+// Under reports/<runId>/:
+//
+//   - config-compliance-<runId>.xlsx, the workbook;
+//   - noncompliant-resources.csv: a header row, then columns account_id,
+//     account_name, region, rule, rule_base_name, resource_type,
+//     resource_id, resource_name, annotation, recorded_at (RFC 3339),
+//     new_since_previous_run (true, false, or empty on a first run) and
+//     resource_tags (JSON). A value a spreadsheet could take for a formula is
+//     written with an apostrophe in front, as OWASP advises against CSV
+//     injection: in every column a value starting with =, +, @, a tab or a
+//     carriage return; and a value starting with - in the free-text columns
+//     (account_name, resource_name, annotation, resource_tags) or in an
+//     identifier holding anything but letters, digits and . _ : / -, so
+//     plain identifiers such as -fn_1 are kept as they are. A value that
+//     already starts with apostrophes before such a character gets one more,
+//     so the report reads every value back unchanged;
+//   - summary.json (Summary, schemaVersion 1): totals.accounts counts the
+//     run's accounts; totals.organization (accounts, inactive,
+//     inactiveByState, excluded, and untagged when ListAccounts could not
+//     read some accounts' tags) is there only when the run has its
+//     organization totals, and a summary without it still decodes but is
+//     not compared with; comparison (new, persisting, resolved,
+//     notRechecked, unknown) is there from the second run on;
+//   - rerun-input.json when accounts were not scanned (deleted when a
+//     rebuild finds every account scanned);
+//   - email-sent.json (EmailRecord) once the report has been e-mailed.
 //
 // # Scale
 //
