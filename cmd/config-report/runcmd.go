@@ -142,14 +142,16 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	now := time.Now()
 	in := pipeline.Input{ExecutionName: localExecutionName(now), StartTime: now}
 	if f.account != "" {
-		// One account: a run whose manifest is empty, then a re-run of the
-		// account into it, as a re-run from the console would; ListAccounts
-		// reads the account's name, OU path and tags from Organizations.
+		// One account: a run whose manifest names only the account's ID,
+		// then a re-run of the account into it, as a re-run from the console
+		// would; ListAccounts checks the account is in the run and writes its
+		// name, OU path and tags from Organizations in the re-run manifest,
+		// which the report reads over the first.
 		in.RunID, err = run.NewID(in.StartTime, in.ExecutionName)
 		if err != nil {
 			return err
 		}
-		if err := run.PutManifest(ctx, store, bucket, run.ManifestKey(in.RunID), nil); err != nil {
+		if err := run.PutManifest(ctx, store, bucket, run.ManifestKey(in.RunID), []run.Account{{ID: f.account}}); err != nil {
 			return err
 		}
 		in.AccountIDs = []string{f.account}
