@@ -107,8 +107,12 @@ func printHeadline(w io.Writer, s *report.Summary, files [][2]string) {
 	}
 	p.line("resources", "%s non-compliant, across %s rules", num(t.Resources), num(t.Rules))
 	if c := s.Comparison; c != nil {
-		p.line("since", "%s: %s new, %s resolved, %s persisting, %s not re-checked",
-			c.PreviousRunID, num(c.New), num(c.Resolved), num(c.Persisting), num(c.NotRechecked))
+		unknown := ""
+		if c.Unknown > 0 {
+			unknown = fmt.Sprintf(", %s gone without a record to place them", num(c.Unknown))
+		}
+		p.line("since", "%s: %s new, %s resolved, %s persisting, %s not re-checked%s",
+			c.PreviousRunID, num(c.New), num(c.Resolved), num(c.Persisting), num(c.NotRechecked), unknown)
 	} else {
 		p.line("since", "first run: nothing to compare with yet")
 	}
