@@ -102,7 +102,7 @@ func formatChange(f figure) (text, tone string) {
 	mag := groupThousands(int64(math.Abs(d)))
 	if f.Pct {
 		unit = " pp"
-		mag = strconv.FormatFloat(math.Abs(d), 'f', 1, 64)
+		mag = strconv.FormatFloat(math.Abs(d), 'f', 2, 64)
 	}
 	switch {
 	case d > 0:

@@ -49,7 +49,7 @@ const (
 	// Changes show an arrow and the delta (the cell stays a number); the
 	// font colour says whether the change is good or bad news.
 	fmtDelta   = `"▲ "#,##0;"▼ "#,##0;"= 0"`
-	fmtDeltaPP = `"▲ "0.0" pp";"▼ "0.0" pp";"= 0.0 pp"`
+	fmtDeltaPP = `"▲ "0.00" pp";"▼ "0.00" pp";"= 0.00 pp"`
 )
 
 // Fill colours of the compliance cells.
@@ -361,7 +361,8 @@ func (w *workbook) complianceChange(cur, prev Evaluations, hasPrev bool, missing
 	return excelize.Cell{StyleID: w.s.change(d, upGood, true), Value: d}
 }
 
-// roundPP rounds percentage points to 0.01, so float noise never shows as ▲ 0.0.
+// roundPP rounds percentage points to 0.01, the precision the sheets show, so
+// float noise never shows as ▲ 0.00 and a real change never shows as 0.0.
 func roundPP(v float64) float64 {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 2, 64), 64)
 	return r
