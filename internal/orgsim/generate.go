@@ -35,7 +35,8 @@ type Spec struct {
 	// RulesPerRegion/(3×ConformancePacks), at least 1).
 	RulesPerPack int
 	// NonCompliantShare is the share of rules that are NON_COMPLIANT (default
-	// 0.2; negative: none).
+	// 0.2; negative: none), on average: each account scales it by its own
+	// factor from 0.2 to 1.8.
 	NonCompliantShare float64
 	// ResourcesPerRule is the largest number of non-compliant resources of a
 	// non-compliant rule (default 10); each gets 1..ResourcesPerRule.
@@ -496,6 +497,16 @@ func (g *regionGen) resource(typ string, i int) Resource {
 	return *p[i]
 }
 
+// nonCompliantShare is the account's own share of non-compliant rules: the
+// Spec's share scaled by a factor from 0.2 to 1.8 drawn per account (1 on
+// average), so accounts differ the way real ones do and the report's
+// green/amber/red bands all occur, while the organization's share stays
+// NonCompliantShare on average.
+func (g *regionGen) nonCompliantShare() float64 {
+	f := 0.2 + 1.6*rngFor(g.o.seed, "hygiene", g.account).Float64()
+	return min(g.o.Spec.NonCompliantShare*f, 0.9)
+}
+
 func (g *regionGen) rule(t ruleTemplate, pack, suffix string) Rule {
 	s, o := g.o.Spec, g.o
 	name := t.name
@@ -523,15 +534,16 @@ func (g *regionGen) rule(t ruleTemplate, pack, suffix string) Rule {
 	}
 	evaluated := s.Now.Add(-time.Duration(1+r.IntN(48*60)) * time.Minute).Truncate(time.Second)
 	u := r.Float64()
+	nonCompliant := g.nonCompliantShare()
 	switch {
 	case u < s.EvaluationErrorShare:
 		e := evaluationErrors[r.IntN(len(evaluationErrors))]
 		ru.Compliance = InsufficientData
 		ru.EvaluationError = &EvaluationError{Code: e.code, Message: e.message, At: evaluated}
 		return ru
-	case u < s.EvaluationErrorShare+s.NonCompliantShare:
+	case u < s.EvaluationErrorShare+nonCompliant:
 		ru.Compliance = NonCompliant
-	case u < s.EvaluationErrorShare+s.NonCompliantShare+0.05:
+	case u < s.EvaluationErrorShare+nonCompliant+0.05:
 		ru.Compliance = InsufficientData
 		return ru
 	default:
