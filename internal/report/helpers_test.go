@@ -141,17 +141,24 @@ func rawCell(t *testing.T, f *excelize.File, sheet, ref string) string {
 	return v
 }
 
-// fill returns a cell's fill colour.
-func fill(t *testing.T, f *excelize.File, sheet, ref string) string {
+// cellStyle returns a cell's style.
+func cellStyle(t *testing.T, f *excelize.File, sheet, ref string) *excelize.Style {
 	t.Helper()
 	id, err := f.GetCellStyle(sheet, ref)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s!%s: %v", sheet, ref, err)
 	}
 	st, err := f.GetStyle(id)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s!%s: style %d: %v", sheet, ref, id, err)
 	}
+	return st
+}
+
+// fill returns a cell's fill colour.
+func fill(t *testing.T, f *excelize.File, sheet, ref string) string {
+	t.Helper()
+	st := cellStyle(t, f, sheet, ref)
 	if len(st.Fill.Color) == 0 {
 		return ""
 	}
@@ -161,14 +168,7 @@ func fill(t *testing.T, f *excelize.File, sheet, ref string) string {
 // fontColor returns a cell's font colour.
 func fontColor(t *testing.T, f *excelize.File, sheet, ref string) string {
 	t.Helper()
-	id, err := f.GetCellStyle(sheet, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := f.GetStyle(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := cellStyle(t, f, sheet, ref)
 	if st.Font == nil {
 		return ""
 	}
@@ -178,14 +178,7 @@ func fontColor(t *testing.T, f *excelize.File, sheet, ref string) string {
 // numFmt returns a cell's custom number format.
 func numFmt(t *testing.T, f *excelize.File, sheet, ref string) string {
 	t.Helper()
-	id, err := f.GetCellStyle(sheet, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := f.GetStyle(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := cellStyle(t, f, sheet, ref)
 	if st.CustomNumFmt == nil {
 		return ""
 	}
