@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -68,24 +65,5 @@ func TestMarkKeepsPermanentErrorsAndNamesTransientOnes(t *testing.T) {
 	}
 	if again := awserr.Mark("outer", got); again != te {
 		t.Errorf("Mark(TransientError) = %v, want the same value, not a second wrapper", again)
-	}
-}
-
-// TestLambdaErrorType guards the contract with the state machine: aws-lambda-go
-// names a function error after the Go type of the returned error, and the
-// definition retries on "TransientError", so the type must keep that name and
-// reach the runtime unwrapped.
-func TestLambdaErrorType(t *testing.T) {
-	h := lambda.NewHandler(func(ctx context.Context) error {
-		return &awserr.TransientError{Op: "x", Err: context.DeadlineExceeded}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_, err := h.Invoke(ctx, []byte(`{}`))
-	if err == nil {
-		t.Fatal("Invoke = nil error, want the handler's error")
-	}
-	if got := reflect.TypeOf(err).Elem().Name(); got != "TransientError" {
-		t.Errorf("error type name = %q, want TransientError", got)
 	}
 }
