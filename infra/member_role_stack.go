@@ -58,29 +58,54 @@ type ReadRoleProps struct {
 // it trusts only the scanner role (by ARN, through the hub account principal
 // so the role can be created before the hub) and may only read AWS Config.
 func newReadRole(scope constructs.Construct, id string, props ReadRoleProps) awsiam.Role {
+	return newHubTrustedRole(scope, id, hubTrustedRole{
+		name:        props.RoleName,
+		description: "Read-only AWS Config access for the config-report scanner in the hub account.",
+		hubAccount:  props.HubAccount,
+		hubRole:     ScannerRoleName,
+		externalID:  props.ExternalID,
+		policy:      "config-read",
+		sid:         "ReadConfigCompliance",
+		actions:     ReadRoleActions(props.ResolveResourceDetails),
+		nagReason: "The AWS Config reads the scanner makes (Describe*, GetComplianceDetailsByConfigRule and, with resource " +
+			"details on, BatchGetResourceConfig) do not support resource-level permissions; the actions are an explicit read-only list.",
+	})
+}
+
+// hubTrustedRole describes a read-only role outside the hub that one hub role
+// assumes: the organization role and the member read role.
+type hubTrustedRole struct {
+	name, description   string
+	hubAccount, hubRole string
+	externalID          string
+	policy, sid         string
+	actions             []string
+	// nagReason says why the actions need Resource "*" (AwsSolutions-IAM5).
+	nagReason string
+}
+
+// newHubTrustedRole creates r: trusting only the named hub role (see
+// trustHubRole), with a one-hour maximum session and one inline statement of
+// read actions on "*".
+func newHubTrustedRole(scope constructs.Construct, id string, r hubTrustedRole) awsiam.Role {
 	role := awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
-		RoleName:           jsii.String(props.RoleName),
-		Description:        jsii.String("Read-only AWS Config access for the config-report scanner in the hub account."),
-		AssumedBy:          trustHubRole(props.HubAccount, ScannerRoleName, props.ExternalID),
+		RoleName:           jsii.String(r.name),
+		Description:        jsii.String(r.description),
+		AssumedBy:          trustHubRole(r.hubAccount, r.hubRole, r.externalID),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
-			"config-read": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+			r.policy: awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
 				Statements: &[]awsiam.PolicyStatement{
 					awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-						Sid:       jsii.String("ReadConfigCompliance"),
-						Actions:   jsii.Strings(ReadRoleActions(props.ResolveResourceDetails)...),
+						Sid:       jsii.String(r.sid),
+						Actions:   jsii.Strings(r.actions...),
 						Resources: jsii.Strings("*"),
 					}),
 				},
 			}),
 		},
 	})
-	suppress(role, suppression{
-		id: "AwsSolutions-IAM5",
-		reason: "The AWS Config reads the scanner makes (Describe*, GetComplianceDetailsByConfigRule and, with resource " +
-			"details on, BatchGetResourceConfig) do not support resource-level permissions; the actions are an explicit read-only list.",
-		appliesTo: []string{"Resource::*"},
-	})
+	suppress(role, suppression{id: "AwsSolutions-IAM5", reason: r.nagReason, appliesTo: []string{"Resource::*"}})
 	return role
 }
 

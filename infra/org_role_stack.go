@@ -2,7 +2,6 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -39,28 +38,17 @@ func NewOrgRoleStack(scope constructs.Construct, id string, props *OrgRoleStackP
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
 
-	role := awsiam.NewRole(stack, jsii.String("OrgRole"), &awsiam.RoleProps{
-		RoleName:           jsii.String(OrgRoleName),
-		Description:        jsii.String("Read-only AWS Organizations access for the config-report lister in the hub account."),
-		AssumedBy:          trustHubRole(props.HubAccount, ListerRoleName, props.ExternalID),
-		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
-		InlinePolicies: &map[string]awsiam.PolicyDocument{
-			"organizations-read": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
-				Statements: &[]awsiam.PolicyStatement{
-					awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-						Sid:       jsii.String("ReadOrganization"),
-						Actions:   jsii.Strings(OrgRoleActions...),
-						Resources: jsii.Strings("*"),
-					}),
-				},
-			}),
-		},
-	})
-	suppress(role, suppression{
-		id: "AwsSolutions-IAM5",
-		reason: "ListRoots supports no resource-level permissions, and the lister reads every OU, account and account tag " +
+	role := newHubTrustedRole(stack, "OrgRole", hubTrustedRole{
+		name:        OrgRoleName,
+		description: "Read-only AWS Organizations access for the config-report lister in the hub account.",
+		hubAccount:  props.HubAccount,
+		hubRole:     ListerRoleName,
+		externalID:  props.ExternalID,
+		policy:      "organizations-read",
+		sid:         "ReadOrganization",
+		actions:     OrgRoleActions,
+		nagReason: "ListRoots supports no resource-level permissions, and the lister reads every OU, account and account tag " +
 			"of the organization (ARNs unknown before it runs); the actions are an explicit four-item read-only list.",
-		appliesTo: []string{"Resource::*"},
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("OrgRoleArn"), &awscdk.CfnOutputProps{Value: role.RoleArn()})
 
