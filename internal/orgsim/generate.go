@@ -444,7 +444,8 @@ func (o *Org) generateRegion(accountID string, gen accountGen, region string) *R
 		rc.Recorder.Recording = false
 		rc.Recorder.LastStopTime = now.Add(-time.Duration(1+r.IntN(200)) * time.Hour)
 	}
-	g := regionGen{o: o, account: accountID, region: region, pools: map[string][]*Resource{}}
+	g := regionGen{o: o, account: accountID, region: region, pools: map[string][]*Resource{},
+		nonCompliant: nonCompliantShare(o, accountID)}
 	for _, t := range o.plan.standalone {
 		rc.Rules = append(rc.Rules, g.rule(t, "", ""))
 	}
@@ -470,6 +471,8 @@ type regionGen struct {
 	o               *Org
 	account, region string
 	pools           map[string][]*Resource
+	// nonCompliant is the account's share of non-compliant rules.
+	nonCompliant float64
 }
 
 // poolSize is the number of resources of a type an account has in a region.
@@ -502,9 +505,9 @@ func (g *regionGen) resource(typ string, i int) Resource {
 // average), so accounts differ the way real ones do and the report's
 // green/amber/red bands all occur, while the organization's share stays
 // NonCompliantShare on average.
-func (g *regionGen) nonCompliantShare() float64 {
-	f := 0.2 + 1.6*rngFor(g.o.seed, "hygiene", g.account).Float64()
-	return min(g.o.Spec.NonCompliantShare*f, 0.9)
+func nonCompliantShare(o *Org, accountID string) float64 {
+	f := 0.2 + 1.6*rngFor(o.seed, "hygiene", accountID).Float64()
+	return min(o.Spec.NonCompliantShare*f, 0.9)
 }
 
 func (g *regionGen) rule(t ruleTemplate, pack, suffix string) Rule {
@@ -534,7 +537,7 @@ func (g *regionGen) rule(t ruleTemplate, pack, suffix string) Rule {
 	}
 	evaluated := s.Now.Add(-time.Duration(1+r.IntN(48*60)) * time.Minute).Truncate(time.Second)
 	u := r.Float64()
-	nonCompliant := g.nonCompliantShare()
+	nonCompliant := g.nonCompliant
 	switch {
 	case u < s.EvaluationErrorShare:
 		e := evaluationErrors[r.IntN(len(evaluationErrors))]
