@@ -191,16 +191,16 @@
 // on 2 cores (Intel Xeon, Go 1.26), for 20,000 accounts × 4 regions × 100
 // rules with 1,000,000 non-compliant resources (1.48 GB of shard JSON, read
 // from files: gofakes3 would hold them all in the measured process's heap):
-// 35 s wall and 44 s of CPU for the whole build (shards read and aggregated
-// in 18 s, workbook in 17 s); 46 s with GOMAXPROCS=1 (-cpu 1), about what a
-// 2 GB Lambda's 1.2 vCPU gives. Peak memory held by the Go runtime 332 MB
-// (live heap 118 MB; 180 MB with one core), peak /tmp 1.43 GB. Output: a
-// 63 MB workbook, a 279 MB CSV and a 15.5 MB summary.json. A bare excelize
-// stream write of the same 1,000,000 rows takes 13.8 s and 15.3 s of CPU:
-// the build costs 2.6× its wall time and 2.9× its CPU, the difference being
-// mostly decoding the shards. With 1,100,000 resources (past Excel's row
-// limit: two resource sheets) the build took 34 s, 49 s of CPU, 511 MB peak,
-// 1.59 GB of /tmp. Memory grows with accounts and rules, and by 8 bytes per
+// 27 s wall and 38 s of CPU for the whole build (shards read and aggregated
+// in 10 s, workbook in 17 s); 35 s with GOMAXPROCS=1 (-cpu 1), about what a
+// 2 GB Lambda's 1.2 vCPU gives. Peak memory held by the Go runtime 367 MB
+// (live heap 180 MB; 321 MB and 116 MB with one core), peak /tmp 1.45 GB.
+// Output: a 63 MB workbook, a 279 MB CSV and a 15.5 MB summary.json. A bare
+// excelize stream write of the same 1,000,000 rows takes 13.8 s and 15.3 s
+// of CPU: the build costs 1.95× its wall time and 2.5× its CPU, the
+// difference being mostly decoding the shards. With 1,100,000 resources
+// (past Excel's row limit: two resource sheets) the build took 29 s, 42 s of
+// CPU, 438 MB peak, 1.59 GB of /tmp. Memory grows with accounts and rules, and by 8 bytes per
 // resource plus excelize's in-memory copy of the compressed workbook; /tmp
 // grows by about 1.45 GB per million resources (excelize's uncompressed
 // sheet XML, the CSV, the workbook), so the Lambda needs ephemeral storage
