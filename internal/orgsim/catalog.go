@@ -27,7 +27,7 @@ var catalog = []ruleTemplate{
 	{"encrypted-volumes", OwnerAWS, "ENCRYPTED_VOLUMES", "AWS::EC2::Volume", "Checks if attached Amazon EBS volumes are encrypted.", ""},
 	{"ec2-instance-no-public-ip", OwnerAWS, "EC2_INSTANCE_NO_PUBLIC_IP", "AWS::EC2::Instance", "Checks if EC2 instances have a public IP association.", ""},
 	{"ec2-imdsv2-check", OwnerAWS, "EC2_IMDSV2_CHECK", "AWS::EC2::Instance", "Checks whether your Amazon EC2 instance metadata version is configured with IMDSv2.", ""},
-	{"ec2-instance-managed-by-ssm", OwnerAWS, "EC2_INSTANCE_MANAGED_BY_SSM", "AWS::EC2::Instance", "Checks if your Amazon EC2 instances are managed by AWS Systems Manager.", ""},
+	{"ec2-instance-managed-by-systems-manager", OwnerAWS, "EC2_INSTANCE_MANAGED_BY_SSM", "AWS::EC2::Instance", "Checks if your Amazon EC2 instances are managed by AWS Systems Manager.", ""},
 	{"restricted-ssh", OwnerAWS, "INCOMING_SSH_DISABLED", "AWS::EC2::SecurityGroup", "Checks if the incoming SSH traffic for the security groups is accessible.", ""},
 	{"vpc-default-security-group-closed", OwnerAWS, "VPC_DEFAULT_SECURITY_GROUP_CLOSED", "AWS::EC2::SecurityGroup", "Checks if the default security group of any VPC does not allow inbound or outbound traffic.", ""},
 	{"vpc-flow-logs-enabled", OwnerAWS, "VPC_FLOW_LOGS_ENABLED", "AWS::EC2::VPC", "Checks if VPC Flow Logs are found and enabled for all VPCs.", ""},
@@ -60,6 +60,23 @@ var catalog = []ruleTemplate{
 	{"required-tags-owner-team", OwnerCustomLambda, "config-rule-required-tags", "AWS::EC2::Instance", "Checks that instances carry the owner and team tags.", "Missing required tag: team."},
 	{"s3-bucket-name-prefix", OwnerCustomPolicy, "", "AWS::S3::Bucket", "Checks that bucket names start with the account's naming prefix.", "Bucket name does not follow the naming convention."},
 	{"approved-instance-families", OwnerCustomLambda, "config-rule-instance-families", "AWS::EC2::Instance", "Checks that instances use an approved instance family.", "Instance family is not on the approved list."},
+}
+
+// controlTowerControls maps a managed rule identifier to the AWS Control
+// Tower detective control that deploys it, for the legacy "AWS-GR_"
+// controls whose Config rule is that managed rule (Control Tower user
+// guide, "Resource identifiers for APIs and controls" and the strongly
+// recommended and elective controls, e.g. "Detect Whether Encryption is
+// Enabled for Amazon EBS Volumes Attached to Amazon EC2 Instances",
+// AWS-GR_ENCRYPTED_VOLUMES, whose artifact is the ENCRYPTED_VOLUMES rule).
+var controlTowerControls = map[string]string{
+	"ENCRYPTED_VOLUMES":                "AWS-GR_ENCRYPTED_VOLUMES",
+	"RDS_STORAGE_ENCRYPTED":            "AWS-GR_RDS_STORAGE_ENCRYPTED",
+	"RDS_INSTANCE_PUBLIC_ACCESS_CHECK": "AWS-GR_RDS_INSTANCE_PUBLIC_ACCESS_CHECK",
+	"ROOT_ACCOUNT_MFA_ENABLED":         "AWS-GR_ROOT_ACCOUNT_MFA_ENABLED",
+	"IAM_USER_MFA_ENABLED":             "AWS-GR_IAM_USER_MFA_ENABLED",
+	"S3_BUCKET_PUBLIC_READ_PROHIBITED": "AWS-GR_S3_BUCKET_PUBLIC_READ_PROHIBITED",
+	"INCOMING_SSH_DISABLED":            "AWS-GR_RESTRICTED_SSH",
 }
 
 // packNames are conformance pack names the generator deploys (real AWS

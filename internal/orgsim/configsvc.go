@@ -3,11 +3,12 @@ package orgsim
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/configservice/types"
 )
 
 // Page sizes and limits of the Config operations the simulator serves.
@@ -107,14 +108,17 @@ func (s *Server) serveConfig(c *call) {
 }
 
 type cfgRecorder struct {
-	Name           string         `json:"name"`
-	RoleARN        string         `json:"roleARN"`
-	RecordingGroup map[string]any `json:"recordingGroup"`
-	RecordingMode  map[string]any `json:"recordingMode"`
-	RecordingScope string         `json:"recordingScope"`
+	Arn              string         `json:"arn"`
+	Name             string         `json:"name"`
+	RoleARN          string         `json:"roleARN"`
+	RecordingGroup   map[string]any `json:"recordingGroup"`
+	RecordingMode    map[string]any `json:"recordingMode"`
+	RecordingScope   string         `json:"recordingScope"`
+	ServicePrincipal string         `json:"servicePrincipal,omitempty"`
 }
 
 type cfgRecorderStatus struct {
+	Arn                  string `json:"arn"`
 	Name                 string `json:"name"`
 	LastStartTime        *epoch `json:"lastStartTime,omitempty"`
 	LastStopTime         *epoch `json:"lastStopTime,omitempty"`
@@ -123,19 +127,73 @@ type cfgRecorderStatus struct {
 	LastErrorCode        string `json:"lastErrorCode,omitempty"`
 	LastErrorMessage     string `json:"lastErrorMessage,omitempty"`
 	LastStatusChangeTime *epoch `json:"lastStatusChangeTime,omitempty"`
+	ServicePrincipal     string `json:"servicePrincipal,omitempty"`
+}
+
+// recorderARN returns a recorder's ARN:
+// arn:aws:config:<region>:<account>:configuration-recorder/<name>/<id>.
+func (s *Server) recorderARN(c *call, rec *Recorder) string {
+	return fmt.Sprintf("arn:%s:config:%s:%s:configuration-recorder/%s/%s", s.org.Partition, c.region, c.p.account, rec.Name,
+		fmt.Sprintf("%016x", hashOf(s.secret, "recorder", c.p.account, c.region, rec.Name))[:16])
+}
+
+// selectRecorders picks the recorders a Describe call names. With no
+// argument it is the customer managed recorder only: "If a configuration
+// recorder is not specified, this operation returns details for the
+// customer managed configuration recorder configured for the account, if
+// applicable." A service-linked one is named by ServicePrincipal or Arn;
+// "you can only specify one configuration recorder".
+func (s *Server) selectRecorders(c *call, in *cfgInput, rc *RegionConfig) ([]*Recorder, *apiError) {
+	named := len(in.ConfigurationRecorderNames)
+	if in.Arn != "" {
+		named++
+	}
+	if in.ServicePrincipal != "" {
+		named++
+	}
+	if named > 1 {
+		return nil, cfgError("ValidationException", "You can only specify one configuration recorder. Specify one of ConfigurationRecorderNames, Arn or ServicePrincipal with a single value.")
+	}
+	all := make([]*Recorder, 0, 1+len(rc.ServiceLinkedRecorders))
+	if rc.Recorder != nil {
+		all = append(all, rc.Recorder)
+	}
+	for i := range rc.ServiceLinkedRecorders {
+		all = append(all, &rc.ServiceLinkedRecorders[i])
+	}
+	find := func(match func(*Recorder) bool, what string) ([]*Recorder, *apiError) {
+		for _, r := range all {
+			if match(r) {
+				return []*Recorder{r}, nil
+			}
+		}
+		return nil, cfgError("NoSuchConfigurationRecorderException", fmt.Sprintf("Cannot find configuration recorder with the specified %s.", what))
+	}
+	switch {
+	case len(in.ConfigurationRecorderNames) == 1:
+		n := in.ConfigurationRecorderNames[0]
+		return find(func(r *Recorder) bool { return r.Name == n }, fmt.Sprintf("name '%s'", n))
+	case in.ServicePrincipal != "":
+		return find(func(r *Recorder) bool { return r.ServicePrincipal == in.ServicePrincipal }, fmt.Sprintf("service principal '%s'", in.ServicePrincipal))
+	case in.Arn != "":
+		return find(func(r *Recorder) bool { return s.recorderARN(c, r) == in.Arn }, fmt.Sprintf("ARN '%s'", in.Arn))
+	}
+	if rc.Recorder == nil {
+		return nil, nil
+	}
+	return []*Recorder{rc.Recorder}, nil
 }
 
 func (s *Server) describeRecorders(c *call, in *cfgInput, rc *RegionConfig, status bool) *apiError {
-	rec := rc.Recorder
-	for _, n := range in.ConfigurationRecorderNames {
-		if rec == nil || n != rec.Name {
-			return cfgError("NoSuchConfigurationRecorderException", fmt.Sprintf("Cannot find configuration recorder with the specified name '%s'.", n))
-		}
+	recs, e := s.selectRecorders(c, in, rc)
+	if e != nil {
+		return e
 	}
 	if !status {
 		out := []cfgRecorder{}
-		if rec != nil {
-			out = append(out, cfgRecorder{
+		for _, rec := range recs {
+			w := cfgRecorder{
+				Arn:     s.recorderARN(c, rec),
 				Name:    rec.Name,
 				RoleARN: rec.RoleARN,
 				RecordingGroup: map[string]any{
@@ -145,20 +203,28 @@ func (s *Server) describeRecorders(c *call, in *cfgInput, rc *RegionConfig, stat
 					"exclusionByResourceTypes":   map[string]any{"resourceTypes": []string{}},
 					"recordingStrategy":          map[string]string{"useOnly": "ALL_SUPPORTED_RESOURCE_TYPES"},
 				},
-				RecordingMode:  map[string]any{"recordingFrequency": "CONTINUOUS", "recordingModeOverrides": []any{}},
-				RecordingScope: "PAID",
-			})
+				RecordingMode:    map[string]any{"recordingFrequency": "CONTINUOUS", "recordingModeOverrides": []any{}},
+				RecordingScope:   "PAID",
+				ServicePrincipal: rec.ServicePrincipal,
+			}
+			if rec.ServicePrincipal != "" {
+				// The linked service sets a service-linked recorder's scope
+				// (PutServiceLinkedConfigurationRecorder).
+				w.RecordingScope = "INTERNAL"
+			}
+			out = append(out, w)
 		}
 		writeJSON(c, map[string]any{"ConfigurationRecorders": out})
 		return nil
 	}
 	out := []cfgRecorderStatus{}
-	if rec != nil {
+	for _, rec := range recs {
 		changed := rec.LastStartTime
 		if rec.LastStopTime.After(changed) {
 			changed = rec.LastStopTime
 		}
 		out = append(out, cfgRecorderStatus{
+			Arn:                  s.recorderARN(c, rec),
 			Name:                 rec.Name,
 			LastStartTime:        ts(rec.LastStartTime),
 			LastStopTime:         ts(rec.LastStopTime),
@@ -167,6 +233,7 @@ func (s *Server) describeRecorders(c *call, in *cfgInput, rc *RegionConfig, stat
 			LastErrorCode:        rec.LastErrorCode,
 			LastErrorMessage:     rec.LastErrorMessage,
 			LastStatusChangeTime: ts(changed),
+			ServicePrincipal:     rec.ServicePrincipal,
 		})
 	}
 	writeJSON(c, map[string]any{"ConfigurationRecordersStatus": out})
@@ -238,8 +305,12 @@ func (s *Server) describeConfigRules(c *call, in *cfgInput, rc *RegionConfig) *a
 	if e != nil {
 		return e
 	}
-	if in.Filters.EvaluationMode == "PROACTIVE" { // every simulated rule is DETECTIVE
-		rules = nil
+	switch m := in.Filters.EvaluationMode; m {
+	case "":
+	case "DETECTIVE", "PROACTIVE":
+		rules = slices.DeleteFunc(slices.Clone(rules), func(r *Rule) bool { return !slices.Contains(r.modes(), m) })
+	default:
+		return cfgError("ValidationException", fmt.Sprintf("1 validation error detected: Value '%s' at 'filters.evaluationMode' failed to satisfy constraint: Member must satisfy enum value set: [DETECTIVE, PROACTIVE]", m))
 	}
 	sc, off, e := s.tokenOffset(c, in.NextToken, strings.Join(in.ConfigRuleNames, ","), in.Filters.EvaluationMode)
 	if e != nil {
@@ -254,13 +325,11 @@ func (s *Server) describeConfigRules(c *call, in *cfgInput, rc *RegionConfig) *a
 			ConfigRuleName:  r.Name,
 			ConfigRuleState: "ACTIVE",
 			Description:     r.Description,
-			EvaluationModes: []map[string]string{{"Mode": "DETECTIVE"}},
+			EvaluationModes: evaluationModes(r),
+			CreatedBy:       r.CreatedBy,
 			InputParameters: "{}",
 			Scope:           map[string][]string{"ComplianceResourceTypes": r.ResourceTypes},
 			Source:          cfgSource{Owner: r.Owner, SourceIdentifier: r.SourceIdentifier},
-		}
-		if r.ConformancePack != "" {
-			w.CreatedBy = ConformsCreatedBy
 		}
 		if r.Owner != OwnerAWS {
 			w.Source.SourceDetails = []map[string]string{{"EventSource": "aws.config", "MessageType": "ConfigurationItemChangeNotification"}}
@@ -279,6 +348,23 @@ func (s *Server) describeConfigRules(c *call, in *cfgInput, rc *RegionConfig) *a
 		NextToken   string `json:",omitempty"`
 	}{out, next})
 	return nil
+}
+
+// modes returns the rule's evaluation modes, DETECTIVE when none are set
+// ("By default, the value is Detective evaluation mode only", ConfigRule).
+func (r *Rule) modes() []string {
+	if len(r.EvaluationModes) == 0 {
+		return []string{"DETECTIVE"}
+	}
+	return r.EvaluationModes
+}
+
+func evaluationModes(r *Rule) []map[string]string {
+	out := make([]map[string]string, 0, 1)
+	for _, m := range r.modes() {
+		out = append(out, map[string]string{"Mode": m})
+	}
+	return out
 }
 
 type cfgCompliance struct {
@@ -563,7 +649,17 @@ func (s *Server) batchGetResourceConfig(c *call, in *cfgInput, rc *RegionConfig)
 	case n > batchGetMaxKeys:
 		return cfgError("ValidationException", fmt.Sprintf("1 validation error detected: Value at 'resourceKeys' failed to satisfy constraint: Member must have length less than or equal to %d", batchGetMaxKeys))
 	}
-	if rc.Recorder == nil {
+	// The API validates every key's resourceType against its enum before
+	// anything else, as AWS's JSON protocol does (configservice's
+	// types.ResourceType is that list; AWS::::Account, which account-level
+	// rules report, is not in it).
+	for i, k := range in.ResourceKeys {
+		if !validResourceType(k.ResourceType) {
+			return cfgError("ValidationException", fmt.Sprintf("1 validation error detected: Value '%s' at 'resourceKeys.%d.member.resourceType' failed to satisfy constraint: Member must satisfy enum value set: [%s]",
+				k.ResourceType, i+1, strings.Join(resourceTypeEnum(), ", ")))
+		}
+	}
+	if rc.Recorder == nil && len(rc.ServiceLinkedRecorders) == 0 {
 		return cfgError("NoAvailableConfigurationRecorderException", "There are no configuration recorders available to provide the role needed to describe your resources. Create a configuration recorder.")
 	}
 	known := make(map[cfgResourceKey]*Resource)
@@ -589,27 +685,15 @@ func (s *Server) batchGetResourceConfig(c *call, in *cfgInput, rc *RegionConfig)
 	return nil
 }
 
-// baseItem renders a resource's configuration item. Tags: S3 buckets carry
-// them in supplementaryConfiguration.BucketTaggingConfiguration, every other
-// type in configuration's "tags" list of {key, value}, as Config's items do.
+// baseItem renders a resource's configuration item. It carries no tags:
+// "The API does not return any tags for the requested resources. This
+// information is filtered out of the supplementaryConfiguration section of
+// the API response" (BatchGetResourceConfig).
 func (s *Server) baseItem(c *call, res *Resource) cfgBaseItem {
-	keys := slices.Sorted(maps.Keys(res.Tags))
 	supp := map[string]string{}
 	conf := map[string]any{}
 	if res.Type == "AWS::S3::Bucket" {
 		conf["name"] = res.ID
-		tagSet := map[string]string{}
-		for _, k := range keys {
-			tagSet[k] = res.Tags[k]
-		}
-		b, _ := json.Marshal(map[string]any{"tagSets": []any{map[string]any{"tags": tagSet}}})
-		supp["BucketTaggingConfiguration"] = string(b)
-	} else {
-		tags := make([]map[string]string, 0, len(keys))
-		for _, k := range keys {
-			tags = append(tags, map[string]string{"key": k, "value": res.Tags[k]})
-		}
-		conf["tags"] = tags
 	}
 	confJSON, _ := json.Marshal(conf)
 	captured := res.RecordedAt
@@ -670,4 +754,20 @@ func resourceARN(partition, typ, id, account, region string) string {
 		return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition, region, account, id)
 	}
 	return ""
+}
+
+// validResourceType reports whether t is in the ResourceType enum the API
+// accepts.
+func validResourceType(t string) bool {
+	return slices.Contains(resourceTypeEnum(), t)
+}
+
+// resourceTypeEnum is the API's ResourceType enum, as the SDK's model lists it.
+func resourceTypeEnum() []string {
+	vals := types.ResourceType("").Values()
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = string(v)
+	}
+	return out
 }

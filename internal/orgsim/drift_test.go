@@ -492,7 +492,7 @@ func tour(t *testing.T, org *Org, cfgFor func(principal, region string) aws.Conf
 		if r.Compliance == NonCompliant {
 			must(cfg.GetComplianceDetailsByConfigRule(ctx, &configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: &r.Name, Limit: 100}))
 			for _, res := range r.NonCompliant {
-				if len(keys) < 100 {
+				if len(keys) < 100 && validResourceType(res.Type) {
 					keys = append(keys, cfgtypes.ResourceKey{ResourceType: cfgtypes.ResourceType(res.Type), ResourceId: aws.String(res.ID)})
 				}
 			}
@@ -510,7 +510,7 @@ func tour(t *testing.T, org *Org, cfgFor func(principal, region string) aws.Conf
 // checks each against the SDK's shapes, and its status and content type
 // against the module's response snapshot.
 func TestResponsesMatchSDKShapes(t *testing.T) {
-	org := Generate(Spec{Seed: 61, Accounts: 10, NonCompliantShare: 0.6, EvaluationErrorShare: 0.2, ConformancePacks: 2})
+	org := Generate(permissive(Spec{Seed: 61, Accounts: 10, NonCompliantShare: 0.6, EvaluationErrorShare: 0.2, ConformancePacks: 2}))
 	srv := New(org)
 	rec := &recorder{}
 	ts := httptest.NewServer(rec.wrap(srv.Handler()))
@@ -656,7 +656,7 @@ func TestRequestSnapshotsAreUnderstood(t *testing.T) {
 // modeled error every other member is a member of the SDK's error shape (so
 // Message/message and Reason land where the SDK reads them).
 func TestErrorsMatchSDKShapes(t *testing.T) {
-	org := Generate(Spec{Seed: 63, Accounts: 6})
+	org := Generate(permissive(Spec{Seed: 63, Accounts: 6, SCPDeniedRegion: "none"}))
 	srv := New(org)
 	rec := &recorder{}
 	ts := httptest.NewServer(rec.wrap(srv.Handler()))

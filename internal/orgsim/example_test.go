@@ -38,6 +38,6 @@ func Example() {
 	fmt.Println("rules:", rules, "ground truth:", len(org.Account(account).RegionConfig("eu-west-1").Rules))
 	fmt.Println("DescribeConfigRules calls:", srv.Calls().Count("config:DescribeConfigRules", account, "eu-west-1"))
 	// Output:
-	// rules: 30 ground truth: 30
+	// rules: 45 ground truth: 45
 	// DescribeConfigRules calls: 2
 }

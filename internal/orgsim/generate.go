@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/config-report/config-report/internal/access"
+	"github.com/config-report/config-report/internal/ruleid"
 )
 
 // Spec describes the organization Generate builds. Every zero field gets the
@@ -71,6 +74,52 @@ type Spec struct {
 	// opt-in regions (af-south-1, eu-south-1, …) be disabled, so with no
 	// opt-in region in Regions no account gets one.
 	DisabledRegionAccounts int
+	// SecurityHubControls is the number of Security Hub controls whose
+	// service-linked rules every account-region carries (default 8;
+	// negative: none): "securityhub-<rule>-<8 hex digits>", CreatedBy
+	// securityhub.amazonaws.com, a suffix of their own per account and
+	// region (Security Hub user guide, "How Security Hub uses AWS Config
+	// rules").
+	SecurityHubControls int
+	// OrganizationRules is the number of organization Config rules deployed
+	// to every member account and region (default 3; negative: none):
+	// "OrgConfigRule-<rule>-<8 characters>", CreatedBy
+	// config-multiaccountsetup.amazonaws.com.
+	OrganizationRules int
+	// OrgConformancePacks is how many of the ConformancePacks are
+	// organization conformance packs, deployed to member accounts as
+	// "OrgConformsPack-<name>-<8 characters>" (default: all; negative: none).
+	OrgConformancePacks int
+	// ControlTowerControls is the number of AWS Control Tower detective
+	// controls enabled on the OUs (default 3; negative: none): rules named
+	// "AWSControlTower_AWS-GR_<control>" in every account that is in an OU
+	// (Control Tower enrolls accounts of registered OUs, never the
+	// management account).
+	ControlTowerControls int
+	// ProactiveRules is the number of proactive-only rules per account and
+	// region (default 1; negative: none): rules whose only evaluation mode
+	// is PROACTIVE, which never get a detective result and so always report
+	// INSUFFICIENT_DATA.
+	ProactiveRules int
+	// ServiceLinkedRecorderAccounts is the number of accounts that, in one
+	// region, have no customer managed recorder but a service-linked one,
+	// and rules (default Accounts/50).
+	ServiceLinkedRecorderAccounts int
+	// SCPDeniedRegion is the region a region-deny service control policy
+	// denies (default: the last of Regions when there are two or more;
+	// "none": no policy). It is attached to SCPTarget.
+	SCPDeniedRegion string
+	// SCPTarget is the name of the top-level OU the region-deny policy is
+	// attached to (default: the second top-level OU, or the root when there
+	// are fewer).
+	SCPTarget string
+	// ReadRoleActions are the actions the member read roles allow (default:
+	// access.ReadRole(true), what the CDK stacks grant with resource details
+	// on). A call outside them is denied.
+	ReadRoleActions []string
+	// OrgRoleActions are the actions the organization role allows (default
+	// access.OrgRole()).
+	OrgRoleActions []string
 	// ReadRoleName is the role the scanner assumes in every account (default
 	// system-config-report-generator-read-role).
 	ReadRoleName string
@@ -169,6 +218,33 @@ func (s Spec) withDefaults() Spec {
 	s.RecorderStoppedAccounts = count(s.RecorderStoppedAccounts, 50)
 	s.AccessDeniedAccounts = count(s.AccessDeniedAccounts, 50)
 	s.DisabledRegionAccounts = count(s.DisabledRegionAccounts, 50)
+	s.ServiceLinkedRecorderAccounts = count(s.ServiceLinkedRecorderAccounts, 50)
+	orDefault := func(v, def int) int {
+		switch {
+		case v < 0:
+			return 0
+		case v == 0:
+			return def
+		}
+		return v
+	}
+	s.SecurityHubControls = orDefault(s.SecurityHubControls, 8)
+	s.OrganizationRules = orDefault(s.OrganizationRules, 3)
+	s.OrgConformancePacks = min(orDefault(s.OrgConformancePacks, s.ConformancePacks), s.ConformancePacks)
+	s.ControlTowerControls = orDefault(s.ControlTowerControls, 3)
+	s.ProactiveRules = orDefault(s.ProactiveRules, 1)
+	switch {
+	case s.SCPDeniedRegion == "none":
+		s.SCPDeniedRegion = ""
+	case s.SCPDeniedRegion == "" && len(s.Regions) >= 2:
+		s.SCPDeniedRegion = s.Regions[len(s.Regions)-1]
+	}
+	if s.ReadRoleActions == nil {
+		s.ReadRoleActions = access.ReadRole(true)
+	}
+	if s.OrgRoleActions == nil {
+		s.OrgRoleActions = access.OrgRole()
+	}
 	if s.AccessDeniedAction == "" {
 		s.AccessDeniedAction = DefaultDeniedAction
 	}
@@ -269,17 +345,71 @@ func Generate(spec Spec) *Org {
 	}
 	scanner := o.HubRoleARN(spec.ScannerRoleName)
 	for _, a := range o.Accounts {
-		a.Roles = []Role{{Name: spec.ReadRoleName, Trusted: []string{scanner}, ExternalID: spec.ExternalID}}
+		a.Roles = []Role{{Name: spec.ReadRoleName, Trusted: []string{scanner}, ExternalID: spec.ExternalID, Actions: slices.Clone(spec.ReadRoleActions)}}
 	}
 	mgmt, hub := o.byID[o.ManagementAccountID], o.byID[o.HubAccountID]
-	mgmt.Roles = append(mgmt.Roles, Role{Name: spec.OrgRoleName, Trusted: []string{o.HubRoleARN(spec.ListerRoleName)}, ExternalID: spec.ExternalID})
+	mgmt.Roles = append(mgmt.Roles, Role{Name: spec.OrgRoleName, Trusted: []string{o.HubRoleARN(spec.ListerRoleName)}, ExternalID: spec.ExternalID, Actions: slices.Clone(spec.OrgRoleActions)})
 	for _, n := range []string{spec.ListerRoleName, spec.ScannerRoleName, spec.FormatterRoleName} {
 		hub.Roles = append(hub.Roles, Role{Name: n})
 	}
 	o.assignProblems(r)
 	slices.SortFunc(o.Accounts, func(a, b *Account) int { return strings.Compare(a.ID, b.ID) })
 	o.indexAccounts()
+	o.attachSCPs(r)
 	return o
+}
+
+// attachSCPs creates the spec's region-deny policy, attaches it to its
+// target and sets SCPDeniedRegions of every account under the target.
+// Service control policies do not apply to the management account ("SCPs
+// don't affect users or roles in the management account", Organizations
+// user guide, "Service control policies").
+func (o *Org) attachSCPs(r *rand.Rand) {
+	s := o.Spec
+	if s.SCPDeniedRegion == "" {
+		return
+	}
+	target := o.RootID
+	var top []*OU
+	for _, ou := range o.OUs {
+		if ou.ParentID == o.RootID {
+			top = append(top, ou)
+		}
+	}
+	for i, ou := range top {
+		if ou.Name == s.SCPTarget || s.SCPTarget == "" && i == 1 {
+			target = ou.ID
+		}
+	}
+	var approved []string
+	for _, reg := range s.Regions {
+		if reg != s.SCPDeniedRegion {
+			approved = append(approved, reg)
+		}
+	}
+	p := SCP{ID: "p-" + randString(r, lowerAlnum, 8), Name: "deny-unapproved-regions", Approved: approved, Targets: []string{target}}
+	o.SCPs = append(o.SCPs, p)
+	for _, a := range o.Accounts {
+		if a.ID == o.ManagementAccountID || !o.under(a.ParentID, target) {
+			continue
+		}
+		a.SCPDeniedRegions = append(a.SCPDeniedRegions, s.SCPDeniedRegion)
+	}
+}
+
+// under reports whether parent is target or one of its descendants.
+func (o *Org) under(parent, target string) bool {
+	for id := parent; id != ""; {
+		if id == target {
+			return true
+		}
+		ou := o.ouByID[id]
+		if ou == nil {
+			return false
+		}
+		id = ou.ParentID
+	}
+	return false
 }
 
 func (o *Org) generateOUs(r *rand.Rand) {
@@ -362,6 +492,12 @@ func (o *Org) assignProblems(r *rand.Rand) {
 	for _, a := range take(s.AccessDeniedAccounts) {
 		a.DeniedActions = []string{s.AccessDeniedAction}
 	}
+	for _, a := range o.Accounts {
+		a.gen.inOU = a.ParentID != o.RootID
+	}
+	for _, a := range take(s.ServiceLinkedRecorderAccounts) {
+		a.gen.serviceLinkedRegion = s.Regions[r.IntN(len(s.Regions))]
+	}
 	var optIn []string
 	for _, reg := range s.Regions {
 		if slices.Contains(OptInRegions, reg) {
@@ -376,15 +512,21 @@ func (o *Org) assignProblems(r *rand.Rand) {
 }
 
 // rulePlan is the organization-wide choice of rules: every account-region
-// gets the same rule names (pack rules differ by their per-account suffix),
-// as when rules and packs are deployed by StackSets or organization packs.
+// gets the same rules (deployed names differ by their per-account
+// suffixes), as when rules and packs are deployed by StackSets,
+// organization rules and packs, Security Hub and Control Tower.
 type rulePlan struct {
-	standalone []ruleTemplate
-	packs      []packPlan
+	standalone   []ruleTemplate
+	packs        []packPlan
+	securityHub  []ruleTemplate
+	organization []ruleTemplate
+	controlTower []ruleTemplate
+	proactive    []ruleTemplate
 }
 
 type packPlan struct {
 	name  string
+	org   bool // an organization conformance pack
 	rules []ruleTemplate
 }
 
@@ -411,7 +553,7 @@ func newRulePlan(seed uint64, s Spec) rulePlan {
 		p.standalone = append(p.standalone, templates[i])
 	}
 	for k := 0; k < s.ConformancePacks; k++ {
-		pp := packPlan{name: packNames[k%len(packNames)]}
+		pp := packPlan{name: packNames[k%len(packNames)], org: k < s.OrgConformancePacks}
 		if k >= len(packNames) {
 			pp.name += "-" + itoa(k/len(packNames)+1)
 		}
@@ -421,8 +563,53 @@ func newRulePlan(seed uint64, s Spec) rulePlan {
 		}
 		p.packs = append(p.packs, pp)
 	}
+	// Security Hub, organization rules and Control Tower deploy AWS managed
+	// rules; proactive rules are managed rules that support proactive
+	// evaluation, deployed by the customer in that mode only.
+	var managed, guarded []ruleTemplate
+	for _, t := range catalog {
+		if t.owner != OwnerAWS {
+			continue
+		}
+		managed = append(managed, t)
+		if _, ok := controlTowerControls[t.identifier]; ok {
+			guarded = append(guarded, t)
+		}
+	}
+	pick := func(from []ruleTemplate, n int, stream string) []ruleTemplate {
+		var out []ruleTemplate
+		pr := rngFor(seed, stream)
+		for _, i := range pr.Perm(len(from))[:min(n, len(from))] {
+			out = append(out, from[i])
+		}
+		return out
+	}
+	p.securityHub = pick(managed, s.SecurityHubControls, "plan-securityhub")
+	p.organization = pick(managed, s.OrganizationRules, "plan-organization")
+	p.controlTower = pick(guarded, s.ControlTowerControls, "plan-controltower")
+	p.proactive = pick(managed, s.ProactiveRules, "plan-proactive")
 	return p
 }
+
+// deployment is how one rule template is deployed in an account-region.
+type deployment struct {
+	name, base string
+	manager    ruleid.Manager
+	createdBy  string
+	pack       string
+	modes      []string
+}
+
+// Service principals the simulator's service-linked rules and recorders
+// name.
+const (
+	// ServiceLinkedRecorderPrincipal is the service principal of the
+	// simulator's service-linked recorders. AWS lists the services that may
+	// create one in the Config developer guide ("Working with the
+	// configuration recorder"); the simulator's choice is an assumption
+	// that matters only as a value the scanner must not rely on.
+	ServiceLinkedRecorderPrincipal = "config-recorder.example-service.amazonaws.com"
+)
 
 // generateRegion builds the Config data of one account in one region from
 // the seed, the account ID and the region alone.
@@ -433,21 +620,28 @@ func (o *Org) generateRegion(accountID string, gen accountGen, region string) *R
 	}
 	r := rngFor(o.seed, "region", accountID, region)
 	now := s.Now
-	rc := &RegionConfig{Recorder: &Recorder{
+	rec := &Recorder{
 		Name:          "default",
 		RoleARN:       fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig", o.Partition, accountID),
 		Recording:     true,
 		LastStatus:    "Success",
 		LastStartTime: now.Add(-time.Duration(30+r.IntN(700)) * 24 * time.Hour),
-	}}
+	}
+	rc := &RegionConfig{Recorder: rec}
 	if region == gen.stoppedRegion {
 		rc.Recorder.Recording = false
 		rc.Recorder.LastStopTime = now.Add(-time.Duration(1+r.IntN(200)) * time.Hour)
 	}
+	if region == gen.serviceLinkedRegion {
+		sl := *rec
+		sl.Name = "AWSConfigurationRecorderForServiceLinked"
+		sl.ServicePrincipal = ServiceLinkedRecorderPrincipal
+		rc.Recorder, rc.ServiceLinkedRecorders = nil, []Recorder{sl}
+	}
 	g := regionGen{o: o, account: accountID, region: region, pools: map[string][]*Resource{},
 		nonCompliant: nonCompliantShare(o, accountID)}
 	for _, t := range o.plan.standalone {
-		rc.Rules = append(rc.Rules, g.rule(t, "", ""))
+		rc.Rules = append(rc.Rules, g.rule(t, deployment{name: t.name, base: t.name, manager: ruleid.Customer}))
 	}
 	for _, pp := range o.plan.packs {
 		pr := rngFor(o.seed, "pack", accountID, region, pp.name)
@@ -457,11 +651,38 @@ func (o *Org) generateRegion(accountID string, gen accountGen, region string) *R
 			ID:        "conformance-pack-" + suffix,
 			CreatedAt: now.Add(-time.Duration(10+pr.IntN(500)) * 24 * time.Hour),
 		}
+		if pp.org {
+			pack.Name = ruleid.OrgPackPrefix + pp.name + "-" + randString(pr, lowerAlnum, 8)
+		}
 		pack.ARN = fmt.Sprintf("arn:%s:config:%s:%s:conformance-pack/%s/%s", o.Partition, region, accountID, pack.Name, pack.ID)
 		rc.ConformancePacks = append(rc.ConformancePacks, pack)
 		for _, t := range pp.rules {
-			rc.Rules = append(rc.Rules, g.rule(t, pack.Name, suffix))
+			rc.Rules = append(rc.Rules, g.rule(t, deployment{name: t.name + ruleid.PackSuffix + suffix, base: t.name,
+				manager: ruleid.ConformancePack, createdBy: ruleid.CreatedByConformancePack, pack: pack.Name}))
 		}
+	}
+	for _, t := range o.plan.securityHub {
+		sr := rngFor(o.seed, "securityhub", accountID, region, t.name)
+		rc.Rules = append(rc.Rules, g.rule(t, deployment{name: ruleid.SecurityHubPrefix + t.name + "-" + randString(sr, hexDigits, 8),
+			base: t.name, manager: ruleid.SecurityHub, createdBy: ruleid.CreatedBySecurityHub}))
+	}
+	for _, t := range o.plan.organization {
+		// AWS does not document whether an organization rule's suffix is the
+		// same in every member account; a suffix per account and region is
+		// the harder case for grouping, so the simulator uses it.
+		or := rngFor(o.seed, "orgrule", accountID, region, t.name)
+		rc.Rules = append(rc.Rules, g.rule(t, deployment{name: ruleid.OrganizationPrefix + t.name + "-" + randString(or, lowerAlnum, 8),
+			base: t.name, manager: ruleid.Organization, createdBy: ruleid.CreatedByOrganization}))
+	}
+	if gen.inOU {
+		for _, t := range o.plan.controlTower {
+			control := controlTowerControls[t.identifier]
+			rc.Rules = append(rc.Rules, g.rule(t, deployment{name: ruleid.ControlTowerPrefix + control, base: control, manager: ruleid.ControlTower}))
+		}
+	}
+	for _, t := range o.plan.proactive {
+		rc.Rules = append(rc.Rules, g.rule(t, deployment{name: t.name + "-proactive", base: t.name + "-proactive",
+			manager: ruleid.Customer, modes: []string{"PROACTIVE"}}))
 	}
 	slices.SortFunc(rc.Rules, func(a, b Rule) int { return strings.Compare(a.Name, b.Name) })
 	return rc
@@ -510,30 +731,37 @@ func nonCompliantShare(o *Org, accountID string) float64 {
 	return min(o.Spec.NonCompliantShare*f, 0.9)
 }
 
-func (g *regionGen) rule(t ruleTemplate, pack, suffix string) Rule {
+func (g *regionGen) rule(t ruleTemplate, d deployment) Rule {
 	s, o := g.o.Spec, g.o
-	name := t.name
-	if pack != "" {
-		name += "-conformance-pack-" + suffix
-	}
+	name := d.name
 	r := rngFor(o.seed, "rule", g.account, g.region, name)
 	ru := Rule{
 		Name:             name,
-		BaseName:         t.name,
+		BaseName:         d.base,
+		Manager:          d.manager,
+		CreatedBy:        d.createdBy,
+		EvaluationModes:  d.modes,
 		ID:               "config-rule-" + randString(r, lowerAlnum, 6),
 		Owner:            t.owner,
 		SourceIdentifier: t.identifier,
 		ResourceTypes:    []string{t.resourceType},
 		Description:      t.description,
-		ConformancePack:  pack,
+		ConformancePack:  d.pack,
 	}
 	if t.owner == OwnerCustomLambda {
 		ru.SourceIdentifier = fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", o.Partition, g.region, g.account, t.identifier)
 	}
-	if pack != "" {
-		ru.ARN = fmt.Sprintf("arn:%s:config:%s:%s:config-rule/aws-service-rule/%s/%s", o.Partition, g.region, g.account, ConformsCreatedBy, ru.ID)
+	if d.createdBy != "" {
+		// Service-linked rules live under the creating service's path.
+		ru.ARN = fmt.Sprintf("arn:%s:config:%s:%s:config-rule/aws-service-rule/%s/%s", o.Partition, g.region, g.account, d.createdBy, ru.ID)
 	} else {
 		ru.ARN = fmt.Sprintf("arn:%s:config:%s:%s:config-rule/%s", o.Partition, g.region, g.account, ru.ID)
+	}
+	if ru.ProactiveOnly() {
+		// A rule evaluated only proactively never gets a detective result:
+		// Config reports it INSUFFICIENT_DATA, with no evaluation results.
+		ru.Compliance = InsufficientData
+		return ru
 	}
 	evaluated := s.Now.Add(-time.Duration(1+r.IntN(48*60)) * time.Minute).Truncate(time.Second)
 	u := r.Float64()

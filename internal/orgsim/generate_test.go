@@ -102,8 +102,15 @@ func TestGenerateDefaults(t *testing.T) {
 		if rc.Recorder == nil || !rc.Recorder.Recording {
 			t.Fatalf("%s/%s: recorder %+v, want recording", a.ID, region, rc.Recorder)
 		}
-		if got := len(rc.Rules); got != DefaultRulesPerRegion {
-			t.Errorf("%s/%s: %d rules, want %d", a.ID, region, got, DefaultRulesPerRegion)
+		// The customer's and the packs' rules, Security Hub's 8, the 3
+		// organization rules, the proactive one and, for an account in an
+		// OU, Control Tower's 3.
+		want := DefaultRulesPerRegion + 8 + 3 + 1
+		if a.ParentID != org.RootID {
+			want += 3
+		}
+		if got := len(rc.Rules); got != want {
+			t.Errorf("%s/%s: %d rules, want %d", a.ID, region, got, want)
 		}
 		if len(rc.ConformancePacks) != 1 {
 			t.Fatalf("%s/%s: %d conformance packs, want 1", a.ID, region, len(rc.ConformancePacks))
@@ -172,9 +179,10 @@ func TestGenerateProblemAccounts(t *testing.T) {
 	}
 
 	none := Generate(Spec{Seed: 7, Accounts: 40, InactiveAccounts: -1, UnreachableAccounts: -1,
-		ConfigDisabledAccounts: -1, RecorderStoppedAccounts: -1, AccessDeniedAccounts: -1})
+		ConfigDisabledAccounts: -1, RecorderStoppedAccounts: -1, AccessDeniedAccounts: -1,
+		ServiceLinkedRecorderAccounts: -1, SCPDeniedRegion: "none"})
 	for _, a := range none.Accounts {
-		if a.State != StateActive || a.gen != (accountGen{}) || len(a.DeniedActions) > 0 {
+		if a.State != StateActive || a.gen != (accountGen{inOU: a.gen.inOU}) || len(a.DeniedActions) > 0 || len(a.SCPDeniedRegions) > 0 {
 			t.Errorf("account %s has a problem although every count is negative: %+v", a.ID, a)
 		}
 	}

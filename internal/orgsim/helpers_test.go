@@ -16,10 +16,24 @@ import (
 // startOrg generates an organization and serves it for the test.
 func startOrg(t *testing.T, spec Spec, opts ...Option) (*Org, *Server) {
 	t.Helper()
-	org := Generate(spec)
+	org := Generate(permissive(spec))
 	srv := Start(org, opts...)
 	t.Cleanup(srv.Close)
 	return org, srv
+}
+
+// permissive lets the org and read roles call every action unless the spec
+// names their actions: most of these tests exercise the simulator's whole
+// API surface through those roles, not only the pipeline's calls, which
+// the scanner's and lister's tests check against the real lists.
+func permissive(spec Spec) Spec {
+	if spec.OrgRoleActions == nil {
+		spec.OrgRoleActions = []string{"*"}
+	}
+	if spec.ReadRoleActions == nil {
+		spec.ReadRoleActions = []string{"*"}
+	}
+	return spec
 }
 
 // retryer is the SDK's standard retryer with the given attempts, no backoff
@@ -74,7 +88,8 @@ func healthyAccount(t *testing.T, org *Org) *Account {
 	t.Helper()
 	for _, a := range org.Accounts {
 		if a.ID == org.ManagementAccountID || a.ID == org.HubAccountID || a.State != StateActive ||
-			len(a.DeniedActions) > 0 || len(a.DisabledRegions) > 0 || a.gen != (accountGen{}) {
+			len(a.DeniedActions) > 0 || len(a.DisabledRegions) > 0 || len(a.SCPDeniedRegions) > 0 ||
+			a.gen != (accountGen{inOU: a.gen.inOU}) {
 			continue
 		}
 		if r, ok := a.Role(org.Spec.ReadRoleName); ok && r.ExternalID == "" && len(r.Trusted) == 1 && r.Trusted[0] == org.HubRoleARN(org.Spec.ScannerRoleName) {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/config-report/config-report/internal/ruleid"
 )
 
 // AccountState is an account's lifecycle state, as Organizations reports it in
@@ -58,7 +60,7 @@ const (
 
 // ConformsCreatedBy is the CreatedBy value Config puts on rules that a
 // conformance pack deployed.
-const ConformsCreatedBy = "config-conforms.amazonaws.com"
+const ConformsCreatedBy = ruleid.CreatedByConformancePack
 
 // Org is a simulated AWS Organization: its tree of OUs, its accounts and, per
 // account and region, the AWS Config ground truth the simulator serves.
@@ -88,6 +90,8 @@ type Org struct {
 	Regions []string
 	// Spec is the spec the organization was generated from, defaults applied.
 	Spec Spec
+	// SCPs are the organization's region-deny service control policies.
+	SCPs []SCP
 
 	seed uint64
 	plan rulePlan
@@ -139,6 +143,11 @@ type Account struct {
 	// "organizations:ListAccounts", …) denied to every principal of this
 	// account: the call fails with the service's AccessDenied error.
 	DeniedActions []string
+	// SCPDeniedRegions are the regions where a service control policy
+	// attached to the account or one of its OUs denies every regional call
+	// (a region-deny SCP). It is computed by Generate from Org.SCPs; a test
+	// may set it directly. The management account is never affected.
+	SCPDeniedRegions []string
 
 	org *Org
 	gen accountGen
@@ -147,8 +156,33 @@ type Account struct {
 // accountGen holds the generator's per-account choices that shape the lazily
 // generated Config data.
 type accountGen struct {
-	configOffRegion string // Config not enabled in this region
-	stoppedRegion   string // recorder stopped in this region
+	configOffRegion     string // Config not enabled in this region
+	stoppedRegion       string // recorder stopped in this region
+	serviceLinkedRegion string // only a service-linked recorder in this region
+	inOU                bool   // the account is in an OU (Control Tower enrolls it)
+}
+
+// SCP is a region-deny service control policy: it denies every regional
+// action outside its approved regions to the principals of the accounts
+// under its targets. The pattern is the one AWS documents ("Deny access to
+// AWS based on the requested AWS Region", Organizations user guide, example
+// SCPs, with aws:RequestedRegion); global services such as IAM,
+// Organizations and STS's global endpoint are exempt.
+type SCP struct {
+	// ID is the policy ID, p-<8 lowercase alphanumerics>.
+	ID string
+	// Name is the policy's name.
+	Name string
+	// Approved are the regions the policy allows.
+	Approved []string
+	// Targets are the OU (or root, or account) IDs the policy is attached to.
+	Targets []string
+}
+
+// ARN returns the policy's ARN, as an AccessDenied message names it:
+// arn:aws:organizations::<management>:policy/<org>/service_control_policy/<id>.
+func (p SCP) ARN(o *Org) string {
+	return fmt.Sprintf("arn:%s:organizations::%s:policy/%s/service_control_policy/%s", o.Partition, o.ManagementAccountID, o.OrgID, p.ID)
 }
 
 // Role is an IAM role that can be assumed with sts:AssumeRole.
@@ -165,13 +199,27 @@ type Role struct {
 	// MaxSessionDuration bounds DurationSeconds; zero means AWS's default of
 	// one hour.
 	MaxSessionDuration time.Duration
+	// Actions are the only actions the role's permissions policy allows; a
+	// session of the role calling any other gets AWS's AccessDenied ("… because
+	// no identity-based policy allows the … action"). Nil means the simulator
+	// does not model the role's permissions (the hub's own roles, whose
+	// policies the CDK tests check).
+	Actions []string
 }
 
 // RegionConfig is the AWS Config state of one account in one region.
 type RegionConfig struct {
-	// Recorder is the configuration recorder; nil means Config is not enabled
-	// in the region (then there are no rules and no conformance packs).
+	// Recorder is the customer managed configuration recorder; nil means the
+	// account has none in the region. With neither it nor a service-linked
+	// recorder, Config is not enabled in the region (then there are no
+	// rules and no conformance packs).
 	Recorder *Recorder
+	// ServiceLinkedRecorders are recorders another AWS service created and
+	// manages (PutServiceLinkedConfigurationRecorder). Describing recorders
+	// with no argument does not return them: "If a configuration recorder is
+	// not specified, this operation returns details for the customer managed
+	// configuration recorder" (DescribeConfigurationRecorders).
+	ServiceLinkedRecorders []Recorder
 	// Rules are the region's Config rules, conformance-pack rules included.
 	Rules []Rule
 	// ConformancePacks are the region's conformance packs.
@@ -182,6 +230,9 @@ type RegionConfig struct {
 type Recorder struct {
 	// Name is the recorder name, "default" when generated.
 	Name string
+	// ServicePrincipal is the linked service of a service-linked recorder,
+	// "" for the customer managed one.
+	ServicePrincipal string
 	// RoleARN is the role the recorder uses.
 	RoleARN string
 	// Recording says whether the recorder is running.
@@ -211,11 +262,21 @@ type ConformancePack struct {
 
 // Rule is a Config rule with its compliance ground truth.
 type Rule struct {
-	// Name is the rule name; a conformance pack's rules carry the pack's
-	// suffix: <BaseName>-conformance-pack-<suffix>.
+	// Name is the rule name as deployed: a conformance pack's rules carry the
+	// pack's suffix (<BaseName>-conformance-pack-<suffix>), Security Hub's
+	// and organization rules their prefix and suffix, Control Tower's its
+	// prefix (see internal/ruleid).
 	Name string
-	// BaseName is Name without a conformance pack's suffix.
+	// BaseName is Name without what its deployer added.
 	BaseName string
+	// Manager is who deployed the rule (the ground truth of its identity).
+	Manager ruleid.Manager
+	// CreatedBy is the service principal that created a service-linked
+	// rule, "" for rules the customer created (ConfigRule.CreatedBy).
+	CreatedBy string
+	// EvaluationModes are the rule's evaluation modes (DETECTIVE,
+	// PROACTIVE); nil means DETECTIVE only, Config's default.
+	EvaluationModes []string
 	// ID is config-rule-<6 lowercase alphanumerics>.
 	ID string
 	// ARN is the rule's ARN (pack rules live under
@@ -244,6 +305,11 @@ type Rule struct {
 	NonCompliant []Resource
 	// CompliantResources are the resources evaluated COMPLIANT.
 	CompliantResources []Resource
+}
+
+// ProactiveOnly reports whether the rule is evaluated only proactively.
+func (r *Rule) ProactiveOnly() bool {
+	return len(r.EvaluationModes) > 0 && !slices.Contains(r.EvaluationModes, "DETECTIVE")
 }
 
 // EvaluationError is a rule's last failed evaluation.
@@ -436,10 +502,12 @@ func (rc *RegionConfig) clone() RegionConfig {
 		out.Recorder = &r
 	}
 	out.ConformancePacks = slices.Clone(rc.ConformancePacks)
+	out.ServiceLinkedRecorders = slices.Clone(rc.ServiceLinkedRecorders)
 	if rc.Rules != nil {
 		out.Rules = make([]Rule, len(rc.Rules))
 		for i, r := range rc.Rules {
 			r.ResourceTypes = slices.Clone(r.ResourceTypes)
+			r.EvaluationModes = slices.Clone(r.EvaluationModes)
 			if r.EvaluationError != nil {
 				e := *r.EvaluationError
 				r.EvaluationError = &e

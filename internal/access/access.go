@@ -1,0 +1,71 @@
+// Package access is the one list of the AWS actions config-report's
+// cross-account roles allow: the organization role the lister assumes in the
+// management account and the read role the scanner assumes in every member
+// account.
+//
+// Every side uses these lists and constants: the CDK stacks write them into
+// the roles' policies, the lister and the scanner name the action of every
+// call they make with them, and the simulator (internal/orgsim) refuses any
+// call a role's list does not allow, with AWS's AccessDeniedException. A
+// call added to the scanner without its action here therefore fails in the
+// tests, not after deployment.
+package access
+
+import "slices"
+
+// AWS Config actions the scanner calls in member accounts. Each is the IAM
+// action of the API operation of the same name (Service Authorization
+// Reference, "Actions defined by AWS Config").
+const (
+	ConfigDescribeConfigurationRecorderStatus = "config:DescribeConfigurationRecorderStatus"
+	ConfigDescribeConfigRules                 = "config:DescribeConfigRules"
+	ConfigDescribeComplianceByConfigRule      = "config:DescribeComplianceByConfigRule"
+	ConfigGetComplianceDetailsByConfigRule    = "config:GetComplianceDetailsByConfigRule"
+	ConfigDescribeConfigRuleEvaluationStatus  = "config:DescribeConfigRuleEvaluationStatus"
+	ConfigDescribeConformancePacks            = "config:DescribeConformancePacks"
+	// ConfigBatchGetResourceConfig reads resource names; only with resource
+	// details on.
+	ConfigBatchGetResourceConfig = "config:BatchGetResourceConfig"
+)
+
+// AWS Organizations actions the lister calls in the management account.
+const (
+	OrganizationsListRoots                       = "organizations:ListRoots"
+	OrganizationsListOrganizationalUnitsForParent = "organizations:ListOrganizationalUnitsForParent"
+	OrganizationsListAccountsForParent           = "organizations:ListAccountsForParent"
+	OrganizationsListTagsForResource             = "organizations:ListTagsForResource"
+)
+
+// complianceReads are the reads every scan of a region may make.
+var complianceReads = []string{
+	ConfigDescribeConfigurationRecorderStatus,
+	ConfigDescribeConfigRules,
+	ConfigDescribeComplianceByConfigRule,
+	ConfigGetComplianceDetailsByConfigRule,
+	ConfigDescribeConfigRuleEvaluationStatus,
+	ConfigDescribeConformancePacks,
+}
+
+// ReadRole returns the actions the member read role allows, sorted: the AWS
+// Config reads the scanner makes, and BatchGetResourceConfig only when it
+// resolves resource details.
+func ReadRole(resolveResourceDetails bool) []string {
+	actions := slices.Clone(complianceReads)
+	if resolveResourceDetails {
+		actions = append(actions, ConfigBatchGetResourceConfig)
+	}
+	slices.Sort(actions)
+	return actions
+}
+
+// OrgRole returns the actions the organization role allows, sorted: the
+// AWS Organizations reads the lister makes to walk the OU tree, list each
+// OU's accounts and read account tags.
+func OrgRole() []string {
+	return []string{
+		OrganizationsListAccountsForParent,
+		OrganizationsListOrganizationalUnitsForParent,
+		OrganizationsListRoots,
+		OrganizationsListTagsForResource,
+	}
+}
