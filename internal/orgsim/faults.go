@@ -1,6 +1,7 @@
 package orgsim
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -142,6 +143,18 @@ func (c *Calls) Count(op, account, region string) int {
 		}
 	}
 	return n
+}
+
+// Operations returns the operation keys of every call counted, sorted, each
+// once ("config:DescribeConfigRules", "sts:AssumeRole", …).
+func (c *Calls) Operations() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen := map[string]bool{}
+	for k := range c.m {
+		seen[k.op] = true
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // Reset sets every count to zero.

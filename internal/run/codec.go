@@ -27,10 +27,10 @@ func EncodeShard(s *Shard) ([]byte, error) {
 // ErrUnknownSchema.
 func DecodeShard(key string, data []byte) (*Shard, error) {
 	// One full decode in the common case; the version is looked at on its
-	// own only when that fails or says something other than SchemaVersion.
+	// own only when that fails or says something this build cannot read.
 	var s Shard
 	err := json.Unmarshal(data, &s)
-	if err != nil || s.SchemaVersion != SchemaVersion {
+	if err != nil || !readable(s.SchemaVersion) {
 		var head struct {
 			SchemaVersion *int `json:"schemaVersion"`
 		}
@@ -40,9 +40,9 @@ func DecodeShard(key string, data []byte) (*Shard, error) {
 		switch {
 		case head.SchemaVersion == nil:
 			return nil, fmt.Errorf("decode shard %s: no schemaVersion", key)
-		case *head.SchemaVersion != SchemaVersion:
-			return nil, fmt.Errorf("decode shard %s: schemaVersion %d, this build reads %d: %w",
-				key, *head.SchemaVersion, SchemaVersion, ErrUnknownSchema)
+		case !readable(*head.SchemaVersion):
+			return nil, fmt.Errorf("decode shard %s: schemaVersion %d, this build reads %d to %d: %w",
+				key, *head.SchemaVersion, MinSchemaVersion, SchemaVersion, ErrUnknownSchema)
 		}
 		return nil, fmt.Errorf("decode shard %s: %w", key, err)
 	}
@@ -52,10 +52,12 @@ func DecodeShard(key string, data []byte) (*Shard, error) {
 	return &s, nil
 }
 
+func readable(v int) bool { return v >= MinSchemaVersion && v <= SchemaVersion }
+
 // Validate reports the first thing that makes s an invalid shard.
 func (s *Shard) Validate() error {
-	if s.SchemaVersion != SchemaVersion {
-		return fmt.Errorf("schemaVersion is %d, want %d", s.SchemaVersion, SchemaVersion)
+	if !readable(s.SchemaVersion) {
+		return fmt.Errorf("schemaVersion is %d, want %d to %d", s.SchemaVersion, MinSchemaVersion, SchemaVersion)
 	}
 	if err := ValidateID(s.RunID); err != nil {
 		return err
@@ -85,6 +87,9 @@ func (s *Shard) Validate() error {
 			return fmt.Errorf("account %s: region %s appears twice", s.Account.ID, r.Region)
 		}
 		seen[r.Region] = true
+		if r.Status == RegionBlockedBySCP && s.SchemaVersion < 2 {
+			return fmt.Errorf("account %s region %s: status %q is not in schema version %d", s.Account.ID, r.Region, r.Status, s.SchemaVersion)
+		}
 		if err := r.validate(); err != nil {
 			return fmt.Errorf("account %s region %s: %w", s.Account.ID, r.Region, err)
 		}
@@ -95,7 +100,7 @@ func (s *Shard) Validate() error {
 func (r *Region) validate() error {
 	switch r.Status {
 	case RegionScanned, RegionRecorderStopped:
-	case RegionConfigNotEnabled, RegionDisabled, RegionAccessDenied:
+	case RegionConfigNotEnabled, RegionDisabled, RegionAccessDenied, RegionBlockedBySCP:
 		if len(r.Rules) > 0 || len(r.NonCompliant) > 0 {
 			return fmt.Errorf("status %q carries rule results", r.Status)
 		}

@@ -3,6 +3,7 @@ package run_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -24,7 +25,17 @@ func TestShardRoundTrip(t *testing.T) {
 	withError.Regions[0].Rules[1].EvaluationError = &run.EvaluationError{Code: "LambdaTimeout", Message: "timed out"}
 	withError.Regions = append(withError.Regions, run.Region{Region: "us-east-1", Status: run.RegionAccessDenied, Reason: "config:DescribeConfigRules denied"})
 
-	for _, s := range []*run.Shard{runtest.Shard(testRunID, "123456789012"), unreachable, withError} {
+	v2 := runtest.Shard(testRunID, "444455556666")
+	v2.Regions[0].Rules[0].CreatedBy = "securityhub.amazonaws.com"
+	v2.Regions[0].Rules[1].EvaluationModes = []string{"PROACTIVE"}
+	v2.Regions = append(v2.Regions, run.Region{Region: "us-east-1", Status: run.RegionBlockedBySCP,
+		Reason: "config:DescribeConfigRules blocked by a service control policy", Rules: []run.Rule{}, NonCompliant: []run.Resource{}})
+
+	// A version 1 shard, as earlier scanners wrote it, still reads.
+	v1 := runtest.Shard(testRunID, "777788889999")
+	v1.SchemaVersion = 1
+
+	for _, s := range []*run.Shard{runtest.Shard(testRunID, "123456789012"), unreachable, withError, v2, v1} {
 		t.Run(s.Account.ID, func(t *testing.T) {
 			b, err := run.EncodeShard(s)
 			if err != nil {
@@ -67,7 +78,13 @@ func TestDecodeShardRejects(t *testing.T) {
 		{name: "not json", data: []byte("<html>"), wantMsg: "not a JSON object"},
 		{name: "array", data: []byte("[]"), wantMsg: "not a JSON object"},
 		{name: "no version", data: edit(func(m map[string]any) { delete(m, "schemaVersion") }), wantMsg: "no schemaVersion"},
-		{name: "future version", data: edit(func(m map[string]any) { m["schemaVersion"] = 2 }), wantMsg: "schemaVersion 2", unknown: true},
+		{name: "future version", data: edit(func(m map[string]any) { m["schemaVersion"] = run.SchemaVersion + 1 }), wantMsg: fmt.Sprintf("schemaVersion %d", run.SchemaVersion+1), unknown: true},
+		{name: "version 0", data: edit(func(m map[string]any) { m["schemaVersion"] = 0 }), wantMsg: "schemaVersion 0", unknown: true},
+		{name: "blocked-by-scp in version 1", data: edit(func(m map[string]any) {
+			m["schemaVersion"] = 1
+			region(m)["status"] = "blocked-by-scp"
+			region(m)["rules"], region(m)["nonCompliant"] = []any{}, []any{}
+		}), wantMsg: `status "blocked-by-scp" is not in schema version 1`},
 		{name: "bad account", data: edit(func(m map[string]any) { m["account"].(map[string]any)["id"] = "12" }), wantMsg: "not 12 digits"},
 		{name: "bad status", data: edit(func(m map[string]any) { m["status"] = "maybe" }), wantMsg: `status "maybe"`},
 		{name: "unreachable without reason", data: edit(func(m map[string]any) { m["status"] = "unreachable" }), wantMsg: "without a reason"},

@@ -4,9 +4,16 @@ import (
 	"time"
 )
 
-// SchemaVersion is the version of the shard document this package writes and
-// the only one it reads.
-const SchemaVersion = 1
+// SchemaVersion is the version of the shard document this package writes.
+//
+// Version 2 records each rule's CreatedBy and evaluation modes and the
+// blocked-by-SCP region status. Version 1 shards (earlier scanners) stay
+// readable: their rules' identities are computed from the deployed names
+// alone, and they never carry the new status.
+const SchemaVersion = 2
+
+// MinSchemaVersion is the oldest shard version this package reads.
+const MinSchemaVersion = 1
 
 // AccountStatus says whether an account could be scanned at all.
 type AccountStatus string
@@ -34,8 +41,14 @@ const (
 	RegionConfigNotEnabled RegionStatus = "config-not-enabled"
 	// RegionDisabled means the region is not enabled for the account.
 	RegionDisabled RegionStatus = "region-disabled"
-	// RegionAccessDenied means a Config call was denied; Reason names the action.
+	// RegionAccessDenied means a Config call was denied by the read role's
+	// permissions; Reason names the action.
 	RegionAccessDenied RegionStatus = "access-denied"
+	// RegionBlockedBySCP means a service control policy denies Config calls
+	// in the region (usually a region-deny SCP); Reason carries AWS's
+	// wording, with the policy's ARN where AWS names it. Not a fault of the
+	// read role. Since schema version 2.
+	RegionBlockedBySCP RegionStatus = "blocked-by-scp"
 )
 
 // HasData reports whether a region with this status carries rule results.
@@ -82,7 +95,9 @@ type Region struct {
 	Status RegionStatus `json:"status"`
 	// Reason explains any status but scanned, e.g. the denied action.
 	Reason string `json:"reason,omitempty"`
-	// Recorder is the configuration recorder's state; nil when there is none.
+	// Recorder is the customer managed configuration recorder's state; nil
+	// when there is none (then the rules, if any, evaluate what a
+	// service-linked recorder records, and Reason says so).
 	Recorder *Recorder `json:"recorder,omitempty"`
 	// Rules holds every Config rule of the region, sorted by name.
 	Rules []Rule `json:"rules"`
@@ -104,9 +119,19 @@ type Recorder struct {
 type Rule struct {
 	// Name is the rule's name as deployed.
 	Name string `json:"name"`
-	// BaseName is Name without a conformance pack's suffix; rules are
-	// compared across accounts by it.
+	// BaseName is Name without what its deployer added (a conformance
+	// pack's suffix in version 1; in version 2 also Security Hub's,
+	// organization rules' and Control Tower's prefixes and suffixes). The
+	// report recomputes the rule identity from Name and CreatedBy (package
+	// ruleid) rather than trusting it.
 	BaseName string `json:"baseName"`
+	// CreatedBy is the service principal that created a service-linked
+	// rule (Security Hub, organization rules, conformance packs); "" for the
+	// customer's own rules. Since schema version 2.
+	CreatedBy string `json:"createdBy,omitempty"`
+	// EvaluationModes are the rule's evaluation modes (DETECTIVE,
+	// PROACTIVE); empty means DETECTIVE only. Since schema version 2.
+	EvaluationModes []string `json:"evaluationModes,omitempty"`
 	// ConformancePack is the name of the pack that deployed the rule, if any.
 	ConformancePack string `json:"conformancePack,omitempty"`
 	// Source is the rule's owner: AWS, CUSTOM_LAMBDA or CUSTOM_POLICY.
@@ -117,6 +142,21 @@ type Rule struct {
 	Compliance Compliance `json:"compliance"`
 	// EvaluationError is the rule's last evaluation error, if it has one.
 	EvaluationError *EvaluationError `json:"evaluationError,omitempty"`
+}
+
+// ProactiveOnly reports whether the rule is evaluated only proactively
+// (before resources are provisioned), so it never has a detective result and
+// its INSUFFICIENT_DATA says nothing about the account's resources.
+func (r *Rule) ProactiveOnly() bool {
+	if len(r.EvaluationModes) == 0 {
+		return false
+	}
+	for _, m := range r.EvaluationModes {
+		if m == "DETECTIVE" {
+			return false
+		}
+	}
+	return true
 }
 
 // EvaluationError is the last error a rule's evaluation reported.

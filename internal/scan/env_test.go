@@ -14,9 +14,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/config-report/config-report/internal/access"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/scan"
@@ -165,28 +167,40 @@ func (e *env) wantShard(id string) *run.Shard {
 	return s
 }
 
+// denied reports whether the account denies action to the scanner: an
+// explicit deny (DeniedActions) or an action the read role's policy lacks.
+func (e *env) denied(a *orgsim.Account, action string) bool {
+	if slices.Contains(a.DeniedActions, action) {
+		return true
+	}
+	role, ok := a.Role(e.cfg.ReadRoleName)
+	return ok && role.Actions != nil && !slices.Contains(role.Actions, action)
+}
+
 // deniedAction returns the first action of the region's scan that the
 // account denies, given the region's data, or "".
 func (e *env) deniedAction(a *orgsim.Account, rc orgsim.RegionConfig) string {
-	needed := []string{"config:DescribeConfigurationRecorders"}
-	if rc.Recorder != nil {
-		needed = append(needed, "config:DescribeConfigurationRecorderStatus", "config:DescribeConfigRules")
-		if len(rc.Rules) > 0 {
-			needed = append(needed, "config:DescribeComplianceByConfigRule", "config:DescribeConfigRuleEvaluationStatus")
-			if slices.ContainsFunc(rc.Rules, func(r orgsim.Rule) bool { return r.ConformancePack != "" }) {
-				needed = append(needed, "config:DescribeConformancePacks")
-			}
-			if slices.ContainsFunc(rc.Rules, func(r orgsim.Rule) bool { return r.Compliance == orgsim.NonCompliant }) {
-				needed = append(needed, "config:GetComplianceDetailsByConfigRule")
-			}
+	needed := []string{access.ConfigDescribeConfigurationRecorderStatus, access.ConfigDescribeConfigRules}
+	if len(rc.Rules) > 0 {
+		needed = append(needed, access.ConfigDescribeComplianceByConfigRule, access.ConfigDescribeConfigRuleEvaluationStatus)
+		if slices.ContainsFunc(rc.Rules, func(r orgsim.Rule) bool { return r.ConformancePack != "" }) {
+			needed = append(needed, access.ConfigDescribeConformancePacks)
+		}
+		if slices.ContainsFunc(rc.Rules, func(r orgsim.Rule) bool { return r.Compliance == orgsim.NonCompliant }) {
+			needed = append(needed, access.ConfigGetComplianceDetailsByConfigRule)
 		}
 	}
 	for _, action := range needed {
-		if slices.Contains(a.DeniedActions, action) {
+		if e.denied(a, action) {
 			return action
 		}
 	}
 	return ""
+}
+
+// queryable reports whether BatchGetResourceConfig accepts the type.
+func queryable(typ string) bool {
+	return slices.Contains(types.ResourceType("").Values(), types.ResourceType(typ))
 }
 
 func (e *env) wantRegion(a *orgsim.Account, region string) run.Region {
@@ -196,24 +210,31 @@ func (e *env) wantRegion(a *orgsim.Account, region string) run.Region {
 	if slices.Contains(a.DisabledRegions, region) {
 		return empty(run.RegionDisabled)
 	}
+	if slices.Contains(a.SCPDeniedRegions, region) && a.ID != e.org.ManagementAccountID {
+		return empty(run.RegionBlockedBySCP)
+	}
 	rc := a.RegionConfig(region)
 	if e.deniedAction(a, rc) != "" {
 		return empty(run.RegionAccessDenied)
 	}
-	if rc.Recorder == nil {
+	if rc.Recorder == nil && len(rc.Rules) == 0 {
 		return empty(run.RegionConfigNotEnabled)
 	}
 	r := empty(run.RegionScanned)
-	if !rc.Recorder.Recording {
-		r.Status = run.RegionRecorderStopped
+	if rc.Recorder != nil {
+		if !rc.Recorder.Recording {
+			r.Status = run.RegionRecorderStopped
+		}
+		r.Recorder = &run.Recorder{Name: rc.Recorder.Name, Recording: rc.Recorder.Recording, LastStatus: rc.Recorder.LastStatus}
 	}
-	r.Recorder = &run.Recorder{Name: rc.Recorder.Name, Recording: rc.Recorder.Recording, LastStatus: rc.Recorder.LastStatus}
-	resolve := e.cfg.ResolveResourceDetails && !slices.Contains(a.DeniedActions, "config:BatchGetResourceConfig")
+	resolve := e.cfg.ResolveResourceDetails && !e.denied(a, access.ConfigBatchGetResourceConfig)
 	for _, rule := range rc.Rules {
 		want := run.Rule{
 			Name:            rule.Name,
 			BaseName:        rule.BaseName,
 			ConformancePack: rule.ConformancePack,
+			CreatedBy:       rule.CreatedBy,
+			EvaluationModes: rule.EvaluationModes,
 			Source:          rule.Owner,
 			Identifier:      rule.SourceIdentifier,
 			Compliance:      run.Compliance(rule.Compliance),
@@ -227,11 +248,8 @@ func (e *env) wantRegion(a *orgsim.Account, region string) run.Region {
 		}
 		for _, res := range rule.NonCompliant {
 			got := run.Resource{Rule: rule.Name, Type: res.Type, ID: res.ID, Annotation: res.Annotation, RecordedAt: res.RecordedAt.UTC()}
-			if resolve && res.InConfig {
+			if resolve && res.InConfig && queryable(res.Type) {
 				got.Name = res.Name
-				if len(res.Tags) > 0 {
-					got.Tags = res.Tags
-				}
 			}
 			r.NonCompliant = append(r.NonCompliant, got)
 		}
@@ -249,57 +267,43 @@ func pages(n, size int) int { return max(1, (n+size-1)/size) }
 // one account-region must make, from the ground truth and the page sizes,
 // for a region without denied actions.
 func (e *env) minimumCalls(a *orgsim.Account, region string) map[string]int {
-	want := map[string]int{"config:DescribeConfigurationRecorders": 1}
-	if slices.Contains(a.DisabledRegions, region) {
+	want := map[string]int{access.ConfigDescribeConfigurationRecorderStatus: 1}
+	if slices.Contains(a.DisabledRegions, region) || slices.Contains(a.SCPDeniedRegions, region) {
 		return want
 	}
 	rc := a.RegionConfig(region)
-	if rc.Recorder == nil {
-		return want
-	}
-	want["config:DescribeConfigurationRecorderStatus"] = 1
-	want["config:DescribeConfigRules"] = pages(len(rc.Rules), rulesPage)
+	want[access.ConfigDescribeConfigRules] = pages(len(rc.Rules), rulesPage)
 	if len(rc.Rules) == 0 {
 		return want
 	}
-	want["config:DescribeComplianceByConfigRule"] = pages(len(rc.Rules), compliancePage)
-	want["config:DescribeConfigRuleEvaluationStatus"] = pages(len(rc.Rules), evalPage)
+	want[access.ConfigDescribeComplianceByConfigRule] = pages(len(rc.Rules), compliancePage)
+	want[access.ConfigDescribeConfigRuleEvaluationStatus] = pages(len(rc.Rules), evalPage)
 	if slices.ContainsFunc(rc.Rules, func(r orgsim.Rule) bool { return strings.Contains(r.Name, "-conformance-pack-") }) {
-		want["config:DescribeConformancePacks"] = pages(len(rc.ConformancePacks), packsPage)
+		want[access.ConfigDescribeConformancePacks] = pages(len(rc.ConformancePacks), packsPage)
 	}
 	keys := map[[2]string]bool{}
 	for _, r := range rc.Rules {
 		if r.Compliance != orgsim.NonCompliant {
 			continue
 		}
-		want["config:GetComplianceDetailsByConfigRule"] += pages(len(r.NonCompliant), detailsPage)
+		want[access.ConfigGetComplianceDetailsByConfigRule] += pages(len(r.NonCompliant), detailsPage)
 		for _, res := range r.NonCompliant {
-			keys[[2]string{res.Type, res.ID}] = true
+			if queryable(res.Type) {
+				keys[[2]string{res.Type, res.ID}] = true
+			}
 		}
 	}
 	if e.cfg.ResolveResourceDetails && len(keys) > 0 {
-		want["config:BatchGetResourceConfig"] = pages(len(keys), batchGetKeys)
+		want[access.ConfigBatchGetResourceConfig] = pages(len(keys), batchGetKeys)
 	}
 	return want
-}
-
-// configOps are every Config operation the scanner may call.
-var configOps = []string{
-	"config:DescribeConfigurationRecorders",
-	"config:DescribeConfigurationRecorderStatus",
-	"config:DescribeConfigRules",
-	"config:DescribeComplianceByConfigRule",
-	"config:DescribeConfigRuleEvaluationStatus",
-	"config:DescribeConformancePacks",
-	"config:GetComplianceDetailsByConfigRule",
-	"config:BatchGetResourceConfig",
 }
 
 // calls reads the simulator's counts of every Config operation for an
 // account-region, leaving out zeros.
 func (e *env) calls(account, region string) map[string]int {
 	got := map[string]int{}
-	for _, op := range configOps {
+	for _, op := range access.ReadRole(true) {
 		if n := e.srv.Calls().Count(op, account, region); n > 0 {
 			got[op] = n
 		}

@@ -3,6 +3,7 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/smithy-go"
 
@@ -52,6 +53,10 @@ const (
 	// kindRegionDisabled is the answer of a region the account has not
 	// enabled: recorded, the scan succeeds.
 	kindRegionDisabled
+	// kindBlockedBySCP is an AccessDenied answer caused by a service control
+	// policy (a region-deny SCP, usually): recorded as its own region
+	// status, the scan succeeds.
+	kindBlockedBySCP
 )
 
 // classify sorts an error returned by an AWS call. What is transient is
@@ -62,6 +67,12 @@ func classify(err error) errorKind {
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
 		case "AccessDeniedException", "AccessDenied":
+			// "When an SCP denies access, the error message always includes
+			// the phrase … explicit deny in a service control policy" (IAM
+			// user guide, "Troubleshoot access denied error messages").
+			if strings.Contains(strings.ToLower(apiErr.ErrorMessage()), "service control policy") {
+				return kindBlockedBySCP
+			}
 			return kindDenied
 		case "UnrecognizedClientException":
 			// Config's answer in a region the account has not enabled: the

@@ -212,7 +212,7 @@ func TestTransientFailures(t *testing.T) {
 		{
 			name:       "persistent 5xx",
 			faults:     orgsim.Faults{ServerErrors: map[string]float64{"config:*": 1}},
-			wantAction: "config:DescribeConfigurationRecorders",
+			wantAction: "config:DescribeConfigurationRecorderStatus",
 		},
 		{
 			name:       "throttling past the retries",

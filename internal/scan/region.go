@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/configservice/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/config-report/config-report/internal/access"
+	"github.com/config-report/config-report/internal/ruleid"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -31,11 +33,6 @@ const (
 	// batchGetSize is the most keys BatchGetResourceConfig takes in one call.
 	batchGetSize = 100
 )
-
-// packSuffix starts the suffix AWS Config appends to the name of a rule it
-// deploys from a conformance pack: "<rule>-conformance-pack-<id>", where
-// "conformance-pack-<id>" is the pack's ConformancePackId.
-const packSuffix = "-conformance-pack-"
 
 // regionScan scans one region of one account.
 type regionScan struct {
@@ -66,6 +63,10 @@ func (rs *regionScan) scan(ctx context.Context) (run.Region, error) {
 			reason := fmt.Sprintf("%s denied: %s", action, apiMessage(err))
 			rs.log.Warn("region access denied", "action", action, "reason", reason)
 			return emptyRegion(rs.region, run.RegionAccessDenied, reason), nil
+		case kindBlockedBySCP:
+			reason := fmt.Sprintf("%s blocked by a service control policy: %s", action, apiMessage(err))
+			rs.log.Warn("region blocked by a service control policy", "action", action, "reason", reason)
+			return emptyRegion(rs.region, run.RegionBlockedBySCP, reason), nil
 		case kindRegionDisabled:
 			reason := fmt.Sprintf("region not enabled for the account (%s answered %s)", action, apiMessage(err))
 			rs.log.Warn("region disabled", "action", action, "reason", reason)
@@ -79,28 +80,39 @@ func emptyRegion(region string, status run.RegionStatus, reason string) run.Regi
 	return run.Region{Region: region, Status: status, Reason: reason, Rules: []run.Rule{}, NonCompliant: []run.Resource{}}
 }
 
-// read makes the region's calls: the recorder, the rules and, when there are
-// rules, their compliance, evaluation status, conformance packs (only when a
-// rule carries a pack's suffix), the non-compliant rules' details and the
-// resources' names and tags.
+// read makes the region's calls: the recorder's status, the rules, then, when there are rules, their compliance, evaluation status,
+// conformance packs (only when a rule carries a pack's suffix), the
+// non-compliant rules' details and the resources' names.
+//
+// The rules are read whatever the recorder says: a region may have rules
+// and only a service-linked recorder, which the status call does not
+// return ("If a configuration recorder is not specified, this operation
+// returns the status for the customer managed configuration recorder",
+// DescribeConfigurationRecorderStatus). Only a region with neither a
+// customer managed recorder nor rules is "Config not enabled".
 func (rs *regionScan) read(ctx context.Context) (run.Region, error) {
 	recorder, err := rs.recorder(ctx)
 	if err != nil {
 		return run.Region{}, err
 	}
-	if recorder == nil {
-		return emptyRegion(rs.region, run.RegionConfigNotEnabled, "no configuration recorder in the region"), nil
+	rules, err := rs.rules(ctx)
+	if err != nil {
+		return run.Region{}, err
+	}
+	if recorder == nil && len(rules) == 0 {
+		return emptyRegion(rs.region, run.RegionConfigNotEnabled, "no configuration recorder and no rules in the region"), nil
 	}
 	region := emptyRegion(rs.region, run.RegionScanned, "")
 	region.Recorder = recorder
-	if !recorder.Recording {
+	switch {
+	case recorder == nil:
+		region.Reason = "no customer managed configuration recorder: the rules evaluate what a service-linked recorder records, if any"
+	case !recorder.Recording:
 		region.Status = run.RegionRecorderStopped
 		region.Reason = fmt.Sprintf("configuration recorder %q is not recording; results may be stale", recorder.Name)
 	}
-
-	rules, err := rs.rules(ctx)
-	if err != nil || len(rules) == 0 {
-		return region, err
+	if len(rules) == 0 {
+		return region, nil
 	}
 
 	var (
@@ -120,7 +132,7 @@ func (rs *regionScan) read(ctx context.Context) (run.Region, error) {
 		return err
 	})
 	if slices.ContainsFunc(rules, func(r types.ConfigRule) bool {
-		return strings.Contains(aws.ToString(r.ConfigRuleName), packSuffix)
+		return strings.Contains(aws.ToString(r.ConfigRuleName), ruleid.PackSuffix)
 	}) {
 		g.Go(func() (err error) {
 			packs, err = rs.conformancePacks(gctx)
@@ -143,9 +155,15 @@ func (rs *regionScan) read(ctx context.Context) (run.Region, error) {
 		}
 		rule := run.Rule{
 			Name:            name,
-			BaseName:        name,
+			CreatedBy:       aws.ToString(cr.CreatedBy),
 			Compliance:      run.InsufficientData,
 			EvaluationError: evalErrors[name],
+		}
+		for _, m := range cr.EvaluationModes {
+			rule.EvaluationModes = append(rule.EvaluationModes, string(m.Mode))
+		}
+		if len(rule.EvaluationModes) == 1 && rule.EvaluationModes[0] == string(types.EvaluationModeDetective) {
+			rule.EvaluationModes = nil // the default: not repeated in every rule of every shard
 		}
 		if c, ok := compliance[name]; ok {
 			rule.Compliance = c
@@ -154,11 +172,10 @@ func (rs *regionScan) read(ctx context.Context) (run.Region, error) {
 			rule.Source = string(cr.Source.Owner)
 			rule.Identifier = aws.ToString(cr.Source.SourceIdentifier)
 		}
-		if i := strings.LastIndex(name, packSuffix); i > 0 {
-			if pack, ok := packs[name[i+1:]]; ok {
-				rule.BaseName, rule.ConformancePack = name[:i], pack
-			}
+		if i := strings.LastIndex(name, ruleid.PackSuffix); i > 0 {
+			rule.ConformancePack = packs[name[i+1:]]
 		}
+		rule.BaseName = ruleid.Of(name, rule.CreatedBy, rule.ConformancePack).Base
 		region.Rules = append(region.Rules, rule)
 	}
 	slices.SortFunc(region.Rules, func(a, b run.Rule) int { return strings.Compare(a.Name, b.Name) })
@@ -176,43 +193,21 @@ func compareResources(a, b run.Resource) int {
 	)
 }
 
-// recorder returns the region's configuration recorder and its state, or nil
-// when the region has none (Config is not enabled). The status call is made
-// only when there is a recorder.
+// recorder returns the state of the region's customer managed
+// configuration recorder, or nil when it has none. Called with no
+// argument, the status call returns that recorder only.
 func (rs *regionScan) recorder(ctx context.Context) (*run.Recorder, error) {
-	recs, err := rs.s.Config.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{}, rs.optFn)
-	if err != nil {
-		return nil, callFailed("config:DescribeConfigurationRecorders", err)
-	}
-	if len(recs.ConfigurationRecorders) == 0 {
-		return nil, nil
-	}
 	st, err := rs.s.Config.DescribeConfigurationRecorderStatus(ctx, &configservice.DescribeConfigurationRecorderStatusInput{}, rs.optFn)
-	if hasCode(err, "NoSuchConfigurationRecorderException") {
-		// The recorder was deleted since it was listed: Config is no
-		// longer enabled in the region.
-		rs.log.Warn("configuration recorder deleted during the scan", "reason", apiMessage(err))
-		return nil, nil
-	}
 	if err != nil {
-		return nil, callFailed("config:DescribeConfigurationRecorderStatus", err)
+		return nil, callFailed(access.ConfigDescribeConfigurationRecorderStatus, err)
 	}
-	byName := make(map[string]types.ConfigurationRecorderStatus, len(st.ConfigurationRecordersStatus))
 	for _, s := range st.ConfigurationRecordersStatus {
-		byName[aws.ToString(s.Name)] = s
-	}
-	// A region has one customer-managed recorder and may have service-linked
-	// ones; the first that records (in the API's order) speaks for the region.
-	var chosen *run.Recorder
-	for _, rec := range recs.ConfigurationRecorders {
-		name := aws.ToString(rec.Name)
-		s := byName[name]
-		r := &run.Recorder{Name: name, Recording: s.Recording, LastStatus: string(s.LastStatus)}
-		if chosen == nil || (r.Recording && !chosen.Recording) {
-			chosen = r
+		if aws.ToString(s.ServicePrincipal) != "" {
+			continue // robust to an answer that lists service-linked ones too
 		}
+		return &run.Recorder{Name: aws.ToString(s.Name), Recording: s.Recording, LastStatus: string(s.LastStatus)}, nil
 	}
-	return chosen, nil
+	return nil, nil
 }
 
 // rules lists every Config rule of the region.
@@ -222,7 +217,7 @@ func (rs *regionScan) rules(ctx context.Context) ([]types.ConfigRule, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx, rs.optFn)
 		if err != nil {
-			return nil, callFailed("config:DescribeConfigRules", err)
+			return nil, callFailed(access.ConfigDescribeConfigRules, err)
 		}
 		rules = append(rules, page.ConfigRules...)
 	}
@@ -262,7 +257,7 @@ func (rs *regionScan) complianceAndDetails(ctx context.Context, rules []types.Co
 			if werr := g.Wait(); werr != nil {
 				return nil, nil, nil, werr
 			}
-			return nil, nil, nil, callFailed("config:DescribeComplianceByConfigRule", err)
+			return nil, nil, nil, callFailed(access.ConfigDescribeComplianceByConfigRule, err)
 		}
 		for _, c := range page.ComplianceByConfigRules {
 			name := aws.ToString(c.ConfigRuleName)
@@ -307,7 +302,7 @@ func (rs *regionScan) evaluationErrors(ctx context.Context) (map[string]*run.Eva
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx, rs.optFn)
 		if err != nil {
-			return nil, callFailed("config:DescribeConfigRuleEvaluationStatus", err)
+			return nil, callFailed(access.ConfigDescribeConfigRuleEvaluationStatus, err)
 		}
 		for _, s := range page.ConfigRulesEvaluationStatus {
 			if aws.ToString(s.LastErrorCode) == "" {
@@ -336,7 +331,7 @@ func (rs *regionScan) conformancePacks(ctx context.Context) (map[string]string, 
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx, rs.optFn)
 		if err != nil {
-			return nil, callFailed("config:DescribeConformancePacks", err)
+			return nil, callFailed(access.ConfigDescribeConformancePacks, err)
 		}
 		for _, d := range page.ConformancePackDetails {
 			out[aws.ToString(d.ConformancePackId)] = aws.ToString(d.ConformancePackName)
@@ -356,7 +351,7 @@ func (rs *regionScan) ruleDetails(ctx context.Context, rule string) ([]run.Resou
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx, rs.optFn)
 		if err != nil {
-			return nil, callFailed("config:GetComplianceDetailsByConfigRule", err)
+			return nil, callFailed(access.ConfigGetComplianceDetailsByConfigRule, err)
 		}
 		for _, e := range page.EvaluationResults {
 			res := run.Resource{

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/config-report/config-report/internal/orgsim"
+	"github.com/config-report/config-report/internal/ruleid"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/scan"
 )
@@ -67,8 +68,13 @@ func scanAndCheck(t *testing.T, e *env, id string, exactCalls bool) *run.Shard {
 	for _, r := range got.Regions {
 		switch r.Status {
 		case run.RegionScanned:
-			if r.Reason != "" {
-				t.Errorf("%s/%s: scanned with reason %q", id, r.Region, r.Reason)
+			noRecorder := r.Recorder == nil
+			if noRecorder != (r.Reason != "") || noRecorder && !strings.Contains(r.Reason, "service-linked recorder") {
+				t.Errorf("%s/%s: scanned, recorder %+v, with reason %q; a reason only, and always, without a customer managed recorder", id, r.Region, r.Recorder, r.Reason)
+			}
+		case run.RegionBlockedBySCP:
+			if !strings.Contains(r.Reason, "blocked by a service control policy") || !strings.Contains(r.Reason, "explicit deny in a service control policy") {
+				t.Errorf("%s/%s: reason %q, want it to say an SCP blocks the region, in AWS's words", id, r.Region, r.Reason)
 			}
 		case run.RegionAccessDenied:
 			action := e.deniedAction(a, a.RegionConfig(r.Region))
@@ -100,7 +106,7 @@ func scanAndCheck(t *testing.T, e *env, id string, exactCalls bool) *run.Shard {
 func TestScanMatchesGroundTruth(t *testing.T) {
 	problems := orgsim.Spec{
 		Accounts: 40, InactiveAccounts: 2, UnreachableAccounts: 3, ConfigDisabledAccounts: 3,
-		RecorderStoppedAccounts: 3, AccessDeniedAccounts: 2, DisabledRegionAccounts: 3,
+		RecorderStoppedAccounts: 3, AccessDeniedAccounts: 2, DisabledRegionAccounts: 3, ServiceLinkedRecorderAccounts: 3,
 		Regions: []string{"us-east-1", "eu-west-1", "af-south-1"},
 	}
 	tests := []struct {
@@ -137,6 +143,9 @@ func TestScanMatchesGroundTruth(t *testing.T) {
 				seen[string(s.Status)]++
 				for _, r := range s.Regions {
 					seen["region "+string(r.Status)]++
+					if r.Status == run.RegionScanned && r.Recorder == nil {
+						seen["rules without a customer managed recorder"]++
+					}
 					for _, rule := range r.Rules {
 						seen[string(rule.Compliance)]++
 						if rule.EvaluationError != nil {
@@ -145,28 +154,31 @@ func TestScanMatchesGroundTruth(t *testing.T) {
 						if rule.ConformancePack != "" {
 							seen["pack rule"]++
 						}
+						seen["managed by "+string(ruleid.Of(rule.Name, rule.CreatedBy, rule.ConformancePack).Manager)]++
+						if rule.ProactiveOnly() {
+							seen["proactive-only rule"]++
+						}
 					}
 					for _, res := range r.NonCompliant {
 						if res.Name != "" {
 							seen["resource name"]++
-						}
-						if len(res.Tags) > 0 {
-							seen["resource tags"]++
 						}
 					}
 				}
 			}
 			// The organization must exercise every outcome, or the test proves little.
 			want := []string{"scanned", "unreachable", "region scanned", "region recorder-stopped",
-				"region config-not-enabled", "region region-disabled", "COMPLIANT", "NON_COMPLIANT", "INSUFFICIENT_DATA"}
+				"region config-not-enabled", "region region-disabled", "region blocked-by-scp", "COMPLIANT", "NON_COMPLIANT", "INSUFFICIENT_DATA",
+				"managed by customer", "managed by security-hub", "managed by organization", "managed by control-tower", "proactive-only rule",
+				"rules without a customer managed recorder"}
 			if spec.AccessDeniedAction != "config:BatchGetResourceConfig" {
 				want = append(want, "region access-denied")
 			}
 			if spec.ConformancePacks >= 0 {
-				want = append(want, "pack rule")
+				want = append(want, "pack rule", "managed by conformance-pack")
 			}
 			if len(tt.environ) == 0 {
-				want = append(want, "resource name", "resource tags")
+				want = append(want, "resource name")
 			}
 			for _, w := range want {
 				if seen[w] == 0 {
