@@ -30,10 +30,10 @@ const (
 
 // AWS Organizations actions the lister calls in the management account.
 const (
-	OrganizationsListRoots                       = "organizations:ListRoots"
+	OrganizationsListRoots                        = "organizations:ListRoots"
 	OrganizationsListOrganizationalUnitsForParent = "organizations:ListOrganizationalUnitsForParent"
-	OrganizationsListAccountsForParent           = "organizations:ListAccountsForParent"
-	OrganizationsListTagsForResource             = "organizations:ListTagsForResource"
+	OrganizationsListAccountsForParent            = "organizations:ListAccountsForParent"
+	OrganizationsListTagsForResource              = "organizations:ListTagsForResource"
 )
 
 // complianceReads are the reads every scan of a region may make.

@@ -128,4 +128,3 @@ func TestRuleDeletedDuringScan(t *testing.T) {
 		}
 	}
 }
-
