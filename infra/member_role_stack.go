@@ -4,41 +4,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/config-report/config-report/internal/access"
 )
-
-// ResourceDetailsAction is the read the scanner makes only with resource
-// details on (resolveResourceDetails): names and tags of non-compliant
-// resources.
-const ResourceDetailsAction = "config:BatchGetResourceConfig"
-
-// complianceReadActions are the AWS Config reads every scan makes.
-var complianceReadActions = []string{
-	"config:DescribeComplianceByConfigRule",
-	"config:DescribeConfigRuleEvaluationStatus",
-	"config:DescribeConfigRules",
-	"config:DescribeConfigurationRecorderStatus",
-	"config:DescribeConfigurationRecorders",
-	"config:DescribeConformancePacks",
-	"config:GetComplianceDetailsByConfigRule",
-}
 
 // ReadRoleActions returns the only actions the member read role allows: the
 // AWS Config reads the scanner makes, BatchGetResourceConfig only when it
-// resolves resource details. They are sorted, so the StackSet's template
-// (synthesized in an app of its own) lists them as the stacks do.
+// resolves resource details. The list is access.ReadRole, the one the
+// scanner names its calls from and the simulator enforces; it is sorted, so
+// the StackSet's template (synthesized in an app of its own) lists the
+// actions as the stacks do.
 func ReadRoleActions(resolveResourceDetails bool) []string {
-	actions := append([]string(nil), complianceReadActions...)
-	if resolveResourceDetails {
-		actions = append(actions, ResourceDetailsAction)
-	}
-	slices.Sort(actions)
-	return actions
+	return access.ReadRole(resolveResourceDetails)
 }
 
 // ReadRoleProps configure a member read role.

@@ -4,17 +4,15 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/config-report/config-report/internal/access"
 )
 
 // OrgRoleActions are the only actions the organization role allows: exactly
 // the AWS Organizations reads ListAccounts makes (internal/org) to walk the
-// OU tree, list each OU's accounts and read account tags.
-var OrgRoleActions = []string{
-	"organizations:ListAccountsForParent",
-	"organizations:ListOrganizationalUnitsForParent",
-	"organizations:ListRoots",
-	"organizations:ListTagsForResource",
-}
+// OU tree, list each OU's accounts and read account tags (access.OrgRole,
+// the list the lister and the simulator use too).
+var OrgRoleActions = access.OrgRole()
 
 // OrgRoleStackProps configure the organization-role stack.
 type OrgRoleStackProps struct {

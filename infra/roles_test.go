@@ -109,7 +109,7 @@ func TestMemberRoleStack(t *testing.T) {
 			}
 			want := []statement{{Sid: "ReadConfigCompliance", Effect: "Allow", Resources: []string{"*"}, Actions: []string{
 				"config:BatchGetResourceConfig", "config:DescribeComplianceByConfigRule", "config:DescribeConfigRuleEvaluationStatus",
-				"config:DescribeConfigRules", "config:DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorders",
+				"config:DescribeConfigRules", "config:DescribeConfigurationRecorderStatus",
 				"config:DescribeConformancePacks", "config:GetComplianceDetailsByConfigRule",
 			}}}
 			if diff := cmp.Diff(want, tp.rolePolicy(id)); diff != "" {
@@ -137,7 +137,7 @@ func TestMemberRoleStack(t *testing.T) {
 func TestReadRoleResourceDetails(t *testing.T) {
 	compliance := []string{
 		"config:DescribeComplianceByConfigRule", "config:DescribeConfigRuleEvaluationStatus",
-		"config:DescribeConfigRules", "config:DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorders",
+		"config:DescribeConfigRules", "config:DescribeConfigurationRecorderStatus",
 		"config:DescribeConformancePacks", "config:GetComplianceDetailsByConfigRule",
 	}
 	tests := []struct {

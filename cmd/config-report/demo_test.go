@@ -40,10 +40,16 @@ func truthOf(o *orgsim.Org) groundTruth {
 			continue
 		}
 		for _, region := range o.Regions {
-			if slices.Contains(a.DisabledRegions, region) {
+			// A region an SCP denies returns nothing (the management
+			// account is never subject to SCPs); a proactive-only rule has
+			// no detective results.
+			if slices.Contains(a.DisabledRegions, region) || id != o.ManagementAccountID && slices.Contains(a.SCPDeniedRegions, region) {
 				continue
 			}
 			for _, rule := range a.RegionConfig(region).Rules {
+				if rule.ProactiveOnly() {
+					continue
+				}
 				g.resources += len(rule.NonCompliant)
 			}
 		}

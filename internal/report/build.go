@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/config-report/config-report/internal/ruleid"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -216,6 +217,18 @@ type coverageRow struct {
 type ruleAgg struct {
 	RuleSummary
 	packs map[string]bool
+	names map[string]bool // deployed names
+	// detective says some deployment of the identity is evaluated
+	// detectively: it is proactive only when none is.
+	detective bool
+}
+
+func newRuleAgg(id ruleid.Identity) *ruleAgg {
+	return &ruleAgg{
+		RuleSummary: RuleSummary{BaseName: id.Base, Manager: string(id.Manager), ControlID: id.ControlID},
+		packs:       map[string]bool{},
+		names:       map[string]bool{},
+	}
 }
 
 // builder holds the aggregates of one build; its size grows with accounts,
@@ -226,7 +239,7 @@ type builder struct {
 
 	prev        hashSet // the previous run's resources; nil on a first run
 	prevAccount map[string]*AccountSummary
-	prevRule    map[string]*RuleSummary
+	prevRule    ruleIndex
 
 	accounts []AccountSummary
 	coverage []coverageRow
@@ -377,34 +390,46 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 		reg := &regions[ri]
 		seen[reg.Region] = true
 		cov := coverageRow{account: idx, region: reg.Region, status: regionStatus(reg.Status), reason: reg.Reason, recorder: recorderText(reg.Recorder)}
+		if reg.Recorder == nil && reg.Status.HasData() {
+			cov.recorder = "no customer managed recorder"
+		}
 		if reg.Status.HasData() {
 			acc.RegionsScanned++
 			b.checked[acc.ID+"/"+reg.Region] = true
 		}
-		base := make(map[string]string, len(reg.Rules))
+		ids := make(map[string]ruleid.Identity, len(reg.Rules))
 		for _, r := range reg.Rules {
-			bn := cmp.Or(r.BaseName, r.Name)
-			base[r.Name] = bn
-			agg := b.rules[bn]
+			id := ruleid.Of(r.Name, r.CreatedBy, r.ConformancePack)
+			ids[r.Name] = id
+			key := id.Key()
+			agg := b.rules[key]
 			if agg == nil {
-				agg = &ruleAgg{RuleSummary: RuleSummary{BaseName: bn}, packs: map[string]bool{}}
-				b.rules[bn] = agg
+				agg = newRuleAgg(id)
+				b.rules[key] = agg
 			}
 			agg.Source = cmp.Or(agg.Source, r.Source)
 			agg.Identifier = cmp.Or(agg.Identifier, r.Identifier)
+			agg.names[r.Name] = true
 			if r.ConformancePack != "" {
-				agg.packs[r.ConformancePack] = true
+				agg.packs[ruleid.PackName(r.ConformancePack)] = true
 			}
+			if r.ProactiveOnly() {
+				// No detective result exists: left out of every compliance
+				// figure, listed on the Rules sheet as proactive only
+				// unless another deployment of it is detective.
+				continue
+			}
+			agg.detective = true
 			if r.EvaluationError != nil {
 				agg.EvaluationErrors++
 			}
-			st := perRule[bn]
+			st := perRule[key]
 			e := evaluation(r.Compliance)
 			acc.Evaluations.add(e)
 			agg.Evaluations.add(e)
 			st.compliant = st.compliant || e.Compliant > 0
 			st.nonCompliant = st.nonCompliant || e.NonCompliant > 0
-			perRule[bn] = st
+			perRule[key] = st
 		}
 		cov.rules = len(reg.Rules)
 
@@ -417,10 +442,13 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 			if k > 0 && r.Rule == res[k-1].Rule && r.Type == res[k-1].Type && r.ID == res[k-1].ID {
 				continue // the same resource twice: count it once
 			}
-			bn := cmp.Or(base[r.Rule], r.Rule)
+			id, ok := ids[r.Rule]
+			if !ok { // a resource of a rule the shard does not list
+				id = ruleid.Of(r.Rule, "", "")
+			}
 			row = resourceRow{
 				AccountID: acc.ID, AccountName: acc.Name, Region: reg.Region,
-				Rule: r.Rule, BaseName: bn, Type: r.Type, ID: r.ID, Name: r.Name,
+				Rule: r.Rule, BaseName: id.Base, Type: r.Type, ID: r.ID, Name: r.Name,
 				Annotation: r.Annotation, RecordedAt: r.RecordedAt, Tags: r.Tags,
 			}
 			h := row.key()
@@ -432,11 +460,13 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 				return err
 			}
 			cov.resources++
-			if agg := b.rules[bn]; agg != nil {
-				agg.Resources++
-			} else {
-				b.rules[bn] = &ruleAgg{RuleSummary: RuleSummary{BaseName: bn, Resources: 1}, packs: map[string]bool{}}
+			agg := b.rules[id.Key()]
+			if agg == nil {
+				agg = newRuleAgg(id)
+				agg.names[r.Rule] = true
+				b.rules[id.Key()] = agg
 			}
+			agg.Resources++
 		}
 		acc.Resources += cov.resources
 		b.coverage = append(b.coverage, cov)
@@ -447,8 +477,8 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 				reason: "the shard has no result for this region"})
 		}
 	}
-	for bn, st := range perRule {
-		agg := b.rules[bn]
+	for key, st := range perRule {
+		agg := b.rules[key]
 		if st.nonCompliant {
 			agg.AccountsNonCompliant++
 		} else if st.compliant {
@@ -487,6 +517,8 @@ func regionStatus(s run.RegionStatus) string {
 		return "region disabled"
 	case run.RegionAccessDenied:
 		return "access denied"
+	case run.RegionBlockedBySCP:
+		return "blocked by SCP"
 	}
 	return string(s)
 }
@@ -640,8 +672,13 @@ func (b *builder) summary() *Summary {
 		agg := b.rules[name]
 		r := agg.RuleSummary
 		r.ConformancePacks = slices.Sorted(maps.Keys(agg.packs))
+		r.DeployedNames = len(agg.names)
+		r.ProactiveOnly = !agg.detective
 		rules = append(rules, r)
 	}
+	slices.SortFunc(rules, func(a, b RuleSummary) int {
+		return cmp.Or(strings.Compare(a.BaseName, b.BaseName), strings.Compare(a.Manager, b.Manager))
+	})
 	ous := make([]OUSummary, 0, len(b.ous))
 	for _, p := range slices.Sorted(maps.Keys(b.ous)) {
 		ous = append(ous, *b.ous[p])

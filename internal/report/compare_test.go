@@ -129,7 +129,7 @@ func TestWeekOverWeek(t *testing.T) {
 		got := map[string][2]string{}
 		for i, r := range rows(t, f, SheetRules)[1:] {
 			n := strconv.Itoa(i + 2)
-			got[r[0]] = [2]string{rawCell(t, f, SheetRules, "N"+n), rawCell(t, f, SheetRules, "O"+n)}
+			got[r[0]] = [2]string{rawCell(t, f, SheetRules, "Q"+n), rawCell(t, f, SheetRules, "R"+n)}
 		}
 		want := map[string][2]string{
 			"s3-versioning": {"0", "1"},   // a, b, c → a, c, d; 4 → 5 resources

@@ -80,8 +80,8 @@ func newMixedRun(runID string) mixedRun {
 					packRule("ec2-imdsv2-check", "ops-pack", run.NonCompliant),
 				},
 					resource("s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-333"),
-					resource("ec2-imdsv2-check-ops-pack", "AWS::EC2::Instance", "i-0002"),
-					resource("ec2-imdsv2-check-ops-pack", "AWS::EC2::Instance", "i-0001"),
+					resource("ec2-imdsv2-check-conformance-pack-a1b2c3d4e", "AWS::EC2::Instance", "i-0002"),
+					resource("ec2-imdsv2-check-conformance-pack-a1b2c3d4e", "AWS::EC2::Instance", "i-0001"),
 				),
 				run.Region{Region: "us-east-1", Status: run.RegionAccessDenied, Reason: "config:DescribeConfigRules denied"},
 			),
@@ -114,7 +114,7 @@ func (m mixedRun) put(t *testing.T, c *s3.Client, runID string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	putObject(t, c, run.ShardKey(runID, "777777777777"), strings.Replace(string(b), `"schemaVersion":1`, `"schemaVersion":2`, 1))
+	putObject(t, c, run.ShardKey(runID, "777777777777"), strings.Replace(string(b), fmt.Sprintf(`"schemaVersion":%d`, run.SchemaVersion), `"schemaVersion":99`, 1))
 }
 
 func TestHandleMixedRun(t *testing.T) {
@@ -225,7 +225,7 @@ func TestHandleMixedRun(t *testing.T) {
 
 	t.Run("rules", func(t *testing.T) {
 		r := rows(t, f, SheetRules)
-		wantHeader := []string{"Rule", "Source", "Identifier", "Conformance packs", "Accounts non-compliant", "Accounts compliant",
+		wantHeader := []string{"Rule", "Managed by", "Security Hub control", "Deployed names", "Source", "Identifier", "Conformance packs", "Accounts non-compliant", "Accounts compliant",
 			"Evaluations compliant", "Evaluations non-compliant", "Evaluations not applicable", "Evaluations insufficient data",
 			"Evaluation errors", "Non-compliant resources", "Compliance", "Accounts non-compliant change", "Resources change"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
@@ -233,17 +233,17 @@ func TestHandleMixedRun(t *testing.T) {
 		}
 		got := map[string][]string{}
 		for _, row := range r[1:] {
-			got[row[0]] = row[:12]
+			got[row[0]] = row[:15]
 		}
 		want := map[string][]string{
 			// Non-compliant in all three scanned accounts.
-			"s3-bucket-versioning-enabled": {"s3-bucket-versioning-enabled", "AWS", "ID_s3-bucket-versioning-enabled", "", "3", "0", "0", "3", "0", "0", "0", "4"},
-			// Compared by base name: the pack's suffix is gone.
-			"ec2-imdsv2-check": {"ec2-imdsv2-check", "AWS", "ID_ec2-imdsv2-check", "ops-pack", "1", "0", "0", "1", "0", "0", "0", "2"},
+			"s3-bucket-versioning-enabled": {"s3-bucket-versioning-enabled", "Customer", "", "1", "AWS", "ID_s3-bucket-versioning-enabled", "", "3", "0", "0", "3", "0", "0", "0", "4"},
+			// Grouped by identity: the pack's suffix is gone, the pack manages it.
+			"ec2-imdsv2-check": {"ec2-imdsv2-check", "Conformance pack", "", "1", "AWS", "ID_ec2-imdsv2-check", "ops-pack", "1", "0", "0", "1", "0", "0", "0", "2"},
 			// Compliant in all three, in both of amber's regions.
-			"rule-00": {"rule-00", "AWS", "ID_rule-00", "", "0", "3", "4", "0", "0", "0", "0", "0"},
+			"rule-00": {"rule-00", "Customer", "", "1", "AWS", "ID_rule-00", "", "0", "3", "4", "0", "0", "0", "0", "0"},
 			// Compliant in one account, insufficient data in another.
-			"rule-05": {"rule-05", "AWS", "ID_rule-05", "", "0", "1", "1", "0", "0", "1", "0", "0"},
+			"rule-05": {"rule-05", "Customer", "", "1", "AWS", "ID_rule-05", "", "0", "1", "1", "0", "0", "1", "0", "0"},
 		}
 		for name, w := range want {
 			if diff := cmp.Diff(w, got[name]); diff != "" {
@@ -268,8 +268,8 @@ func TestHandleMixedRun(t *testing.T) {
 			{"111111111111", "payments-prod", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "logs-111"},
 			{"222222222222", "search-dev", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-222-a"},
 			{"222222222222", "search-dev", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-222-z"},
-			{"333333333333", "legacy", "eu-west-1", "ec2-imdsv2-check-ops-pack", "AWS::EC2::Instance", "i-0001"},
-			{"333333333333", "legacy", "eu-west-1", "ec2-imdsv2-check-ops-pack", "AWS::EC2::Instance", "i-0002"},
+			{"333333333333", "legacy", "eu-west-1", "ec2-imdsv2-check-conformance-pack-a1b2c3d4e", "AWS::EC2::Instance", "i-0001"},
+			{"333333333333", "legacy", "eu-west-1", "ec2-imdsv2-check-conformance-pack-a1b2c3d4e", "AWS::EC2::Instance", "i-0002"},
 			{"333333333333", "legacy", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-333"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -338,7 +338,7 @@ func TestHandleMixedRun(t *testing.T) {
 				t.Errorf("Coverage %s = %q, want not scanned", k, got[k])
 			}
 		}
-		if !strings.Contains(got["777777777777 eu-west-1"], "schemaVersion 2") {
+		if !strings.Contains(got["777777777777 eu-west-1"], "schemaVersion 99") {
 			t.Errorf("Coverage of the unknown schema = %q, want the version named", got["777777777777 eu-west-1"])
 		}
 		if len(got) != len(m.accounts)*len(regions) {

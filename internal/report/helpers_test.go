@@ -28,8 +28,11 @@ func rule(name string, c run.Compliance) run.Rule {
 	return run.Rule{Name: name, BaseName: name, Source: "AWS", Identifier: "ID_" + name, Compliance: c}
 }
 
+// packRule is base deployed by conformance pack pack, named as AWS names a
+// pack's rules: the base name, "-conformance-pack-" and nine random
+// characters (Config's "Conformance pack sample templates" guide).
 func packRule(base, pack string, c run.Compliance) run.Rule {
-	return run.Rule{Name: base + "-" + pack, BaseName: base, ConformancePack: pack, Source: "AWS", Identifier: "ID_" + base, Compliance: c}
+	return run.Rule{Name: base + "-conformance-pack-a1b2c3d4e", BaseName: base, ConformancePack: pack, Source: "AWS", Identifier: "ID_" + base, Compliance: c}
 }
 
 func resource(rule, typ, id string) run.Resource {

@@ -115,7 +115,7 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 		rows                  int
 	}{
 		SheetAccounts:  {"Account ID", "A2", "A1:P8", 8},
-		SheetRules:     {"Rule", "A2", "A1:O12", 12},
+		SheetRules:     {"Rule", "A2", "A1:R12", 12},
 		SheetResources: {"Account ID", "A2", "A1:K7", 7},
 		SheetResolved:  {"Account ID", "A2", "A1:J2", 2},
 		SheetCoverage:  {"Account ID", "A6", "A5:I19", 19},

@@ -4,12 +4,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/config-report/config-report/internal/ruleid"
 )
 
 // SummaryVersion is the version of the summary.json document this package
-// writes and the only one it compares against.
-const SummaryVersion = 1
+// writes.
+//
+// Version 2 groups Rules by rule identity (base name and manager, package
+// ruleid) instead of by base name alone. Version 1 summaries, written by
+// earlier builds, are still read as the previous run: their rules are
+// matched by the identity their base name implies, then by base name.
+const SummaryVersion = 2
+
+// minSummaryVersion is the oldest summary version this package reads.
+const minSummaryVersion = 1
 
 // ErrUnknownSummary is returned (wrapped) when a summary.json has a schema
 // version this package does not read.
@@ -34,7 +45,7 @@ type Summary struct {
 	Comparison *Comparison `json:"comparison,omitempty"`
 	// Accounts holds one entry per account of the run's manifests, by ID.
 	Accounts []AccountSummary `json:"accounts"`
-	// Rules holds one entry per rule base name, by name.
+	// Rules holds one entry per rule identity, by manager and base name.
 	Rules []RuleSummary `json:"rules"`
 	// OUs holds one entry per OU path, by path.
 	OUs []OUSummary `json:"ous"`
@@ -163,10 +174,26 @@ type AccountSummary struct {
 	Resources int `json:"resources"`
 }
 
-// RuleSummary is one rule's figures across accounts and regions, by base name.
+// RuleSummary is one rule identity's figures across accounts and regions:
+// the same check under every deployed name (package ruleid).
 type RuleSummary struct {
-	// BaseName is the rule's name without a conformance pack's suffix.
+	// BaseName is the rule's name without what its deployer added (a
+	// conformance pack's suffix, Security Hub's and organization rules'
+	// prefixes and suffixes, Control Tower's prefix).
 	BaseName string `json:"baseName"`
+	// Manager says who deploys the rule: customer, conformance-pack,
+	// organization, security-hub or control-tower. Summaries of version 1
+	// have none; their rules were grouped by base name alone.
+	Manager string `json:"manager,omitempty"`
+	// ControlID is the Security Hub control ID of a Security Hub rule, where
+	// known.
+	ControlID string `json:"controlId,omitempty"`
+	// DeployedNames is how many deployed names the identity had in the run
+	// (one per account and region for Security Hub's rules).
+	DeployedNames int `json:"deployedNames,omitempty"`
+	// ProactiveOnly says the rule is evaluated only proactively: it has no
+	// detective result and is left out of every compliance figure.
+	ProactiveOnly bool `json:"proactiveOnly,omitempty"`
 	// Source is the rule's owner (AWS, CUSTOM_LAMBDA, CUSTOM_POLICY).
 	Source string `json:"source,omitempty"`
 	// Identifier is the managed rule identifier or the custom rule's function.
@@ -211,9 +238,9 @@ func DecodeSummary(key string, data []byte) (*Summary, error) {
 	if head.SchemaVersion == nil {
 		return nil, fmt.Errorf("decode summary %s: no schemaVersion", key)
 	}
-	if *head.SchemaVersion != SummaryVersion {
-		return nil, fmt.Errorf("decode summary %s: schemaVersion %d, this build reads %d: %w",
-			key, *head.SchemaVersion, SummaryVersion, ErrUnknownSummary)
+	if v := *head.SchemaVersion; v < minSummaryVersion || v > SummaryVersion {
+		return nil, fmt.Errorf("decode summary %s: schemaVersion %d, this build reads %d to %d: %w",
+			key, v, minSummaryVersion, SummaryVersion, ErrUnknownSummary)
 	}
 	var s Summary
 	if err := json.Unmarshal(data, &s); err != nil {
@@ -234,11 +261,66 @@ func (s *Summary) accountIndex() map[string]*AccountSummary {
 	return m
 }
 
-// ruleIndex maps rule base names to their entries.
-func (s *Summary) ruleIndex() map[string]*RuleSummary {
-	m := make(map[string]*RuleSummary, len(s.Rules))
-	for i := range s.Rules {
-		m[s.Rules[i].BaseName] = &s.Rules[i]
+// identity returns the rule identity of an entry. Entries of version 1
+// summaries carry only a base name, which for Security Hub and organization
+// rules was the deployed name: their identity is what that name implies.
+func (r *RuleSummary) identity() ruleid.Identity {
+	if r.Manager == "" {
+		return ruleid.Of(r.BaseName, "", "")
 	}
-	return m
+	return ruleid.Identity{Base: r.BaseName, Manager: ruleid.Manager(r.Manager), ControlID: r.ControlID}
+}
+
+// ruleIndex finds a rule identity's entry in a previous run's summary.
+type ruleIndex struct {
+	byKey map[string]*RuleSummary
+	// byBase is for version 1 summaries only, which grouped a pack's rule
+	// with the customer's rule of the same base name: an identity not found
+	// by key is looked up by base name there.
+	byBase map[string]*RuleSummary
+}
+
+// ruleIndex indexes the summary's rules. Several version 1 entries that
+// come to one identity (a Security Hub rule's per-account names) cannot be
+// told apart or added up honestly: such an identity has no previous entry.
+func (s *Summary) ruleIndex() ruleIndex {
+	ix := ruleIndex{byKey: make(map[string]*RuleSummary, len(s.Rules))}
+	legacy := s.SchemaVersion < 2
+	ambiguous := map[string]bool{}
+	if legacy {
+		ix.byBase = make(map[string]*RuleSummary, len(s.Rules))
+	}
+	for i := range s.Rules {
+		r := &s.Rules[i]
+		id := r.identity()
+		k := id.Key()
+		if _, dup := ix.byKey[k]; dup || ambiguous[k] {
+			ambiguous[k] = true
+			delete(ix.byKey, k)
+			continue
+		}
+		ix.byKey[k] = r
+		if legacy {
+			if _, dup := ix.byBase[id.Base]; dup {
+				ambiguous["base/"+id.Base] = true
+			}
+			ix.byBase[id.Base] = r
+		}
+	}
+	for k := range ambiguous {
+		if b, ok := strings.CutPrefix(k, "base/"); ok {
+			delete(ix.byBase, b)
+		}
+	}
+	return ix
+}
+
+// lookup returns the previous entry of r's identity.
+func (ix ruleIndex) lookup(r *RuleSummary) (*RuleSummary, bool) {
+	id := r.identity()
+	if p, ok := ix.byKey[id.Key()]; ok {
+		return p, true
+	}
+	p, ok := ix.byBase[id.Base]
+	return p, ok
 }

@@ -440,10 +440,21 @@ func (w *workbook) accounts() error {
 	return sw.Flush()
 }
 
+// managedBy is the Rules sheet's "Managed by": who deploys the rule, and
+// "proactive only" for a rule without detective results.
+func managedBy(r *RuleSummary) string {
+	label := r.identity().Manager.Label()
+	if r.ProactiveOnly {
+		label += " · proactive only, not in compliance"
+	}
+	return label
+}
+
 func (w *workbook) rules() error {
 	rules := w.rep.Summary.Rules
 	cols := []column{
-		{"Rule", 40}, {"Source", 14}, {"Identifier", 34}, {"Conformance packs", 30},
+		{"Rule", 40}, {"Managed by", 18}, {"Security Hub control", 12}, {"Deployed names", 10},
+		{"Source", 14}, {"Identifier", 34}, {"Conformance packs", 30},
 		{"Accounts non-compliant", 13}, {"Accounts compliant", 13},
 		{"Evaluations compliant", 12}, {"Evaluations non-compliant", 13}, {"Evaluations not applicable", 13},
 		{"Evaluations insufficient data", 13}, {"Evaluation errors", 11}, {"Non-compliant resources", 13},
@@ -455,13 +466,14 @@ func (w *workbook) rules() error {
 	}
 	for i := range rules {
 		r := &rules[i]
-		prev, hasPrev := w.b.prevRule[r.BaseName]
+		prev, hasPrev := w.b.prevRule.lookup(r)
 		var pa, pr int
 		if hasPrev {
 			pa, pr = prev.AccountsNonCompliant, prev.Resources
 		}
 		cells := []any{
-			w.str(r.BaseName), w.str(r.Source), w.str(r.Identifier), w.str(strings.Join(r.ConformancePacks, ", ")),
+			w.str(r.BaseName), w.str(managedBy(r)), w.str(r.ControlID), w.num(r.DeployedNames),
+			w.str(r.Source), w.str(r.Identifier), w.str(strings.Join(r.ConformancePacks, ", ")),
 			w.num(r.AccountsNonCompliant), w.num(r.AccountsCompliant),
 			w.num(r.Compliant), w.num(r.NonCompliant), w.num(r.NotApplicable), w.num(r.InsufficientData),
 			w.num(r.EvaluationErrors), w.num(r.Resources), w.compliance(r.Evaluations, false),
@@ -918,10 +930,10 @@ func (w *workbook) summary() error {
 		if r.AccountsNonCompliant == 0 || n == 10 {
 			break
 		}
-		set(at("A", row), r.BaseName, s.text)
+		set(at("A", row), r.identity().String(), s.text)
 		set(at("B", row), r.AccountsNonCompliant, s.count)
 		set(at("C", row), r.Resources, s.count)
-		p, ok := w.b.prevRule[r.BaseName]
+		p, ok := w.b.prevRule.lookup(&r)
 		w.setChange(at("D", row), r.AccountsNonCompliant, p.accountsNonCompliant(), ok, "new rule")
 		row++
 		n++
