@@ -25,10 +25,13 @@ type accountTruth struct {
 //   - an account is scanned when its read role exists, trusts the scanner
 //     role (or the hub account) and asks for no external ID, and is
 //     unreachable otherwise;
-//   - a region has rule results when Config is enabled there (a recorder
-//     exists, running or not);
-//   - every rule of such a region is one evaluation of its compliance; the
-//     non-compliant resources are those of its NON_COMPLIANT rules.
+//   - a region has rule results when Config is enabled there (a customer
+//     managed recorder exists, running or not, or there are rules) and no
+//     SCP denies it (the management account is never subject to SCPs);
+//   - every rule of such a region but a proactive-only one is one
+//     evaluation of its compliance; the non-compliant resources are those
+//     of its NON_COMPLIANT rules;
+//   - the rules are counted once per check (base name) and manager.
 //
 // It does not model denied actions or disabled regions: checkOrg makes sure
 // the organization has none.
@@ -70,12 +73,21 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 		at := accountTruth{Status: report.StatusScanned}
 		for _, region := range org.Regions {
 			rc := a.RegionConfig(region)
-			if rc.Recorder == nil {
+			// A region is read where it has a customer managed recorder or
+			// rules (Security Hub's, with only its service-linked recorder),
+			// unless an SCP denies it; the management account is never
+			// subject to SCPs.
+			if rc.Recorder == nil && len(rc.Rules) == 0 ||
+				id != org.ManagementAccountID && slices.Contains(a.SCPDeniedRegions, region) {
 				continue
 			}
 			at.RegionsScanned++
 			for _, r := range rc.Rules {
-				rules[r.BaseName] = true
+				// One rule per check and manager, as the simulator deployed it.
+				rules[string(r.Manager)+"/"+r.BaseName] = true
+				if r.ProactiveOnly() {
+					continue // no detective result: in no figure
+				}
 				switch r.Compliance {
 				case orgsim.Compliant:
 					at.Evaluations.Compliant++
@@ -128,7 +140,7 @@ func checkOrg(t *testing.T, org *orgsim.Org) {
 			continue
 		}
 		for _, region := range org.Regions {
-			if a.RegionConfig(region).Recorder == nil {
+			if rc := a.RegionConfig(region); rc.Recorder == nil && len(rc.Rules) == 0 {
 				configOff++
 			}
 		}

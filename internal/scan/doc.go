@@ -5,9 +5,9 @@
 // cached and reused for every region), scans the regions in parallel, and
 // in each region makes only the calls it needs:
 //
-//	DescribeConfigurationRecorders          1; no recorder: config-not-enabled, stop
-//	DescribeConfigurationRecorderStatus     1
-//	DescribeConfigRules                     one per page (Config's page size)
+//	DescribeConfigurationRecorderStatus     1: the customer managed recorder
+//	DescribeConfigRules                     one per page (Config's page size), always;
+//	                                        no recorder and no rules: config-not-enabled
 //	DescribeComplianceByConfigRule          one per page, when there are rules
 //	DescribeConfigRuleEvaluationStatus      one per 50 rules, when there are rules
 //	DescribeConformancePacks                one per 20 packs, when a rule carries a pack's suffix
@@ -19,12 +19,13 @@
 // the SDK's standard retryer (NewRetryer), never by this package.
 //
 // Outcomes: a read role that cannot be assumed makes the account
-// unreachable; a region without a recorder, a disabled region and a denied
-// Config call are recorded in the region; in all these cases the scan
-// succeeds. Changes to Config while the region is read are not failures
-// either: a recorder deleted between its listing and its status
-// (NoSuchConfigurationRecorderException) leaves the region
-// config-not-enabled, and a rule deleted after the rules were listed
+// unreachable; a region without a recorder or rules, a disabled region, a
+// Config call denied by the read role and one denied by a service control
+// policy (blocked-by-scp) are recorded in the region; in all these cases the
+// scan succeeds. A region with rules but only service-linked recorders
+// (Security Hub's) is scanned. The actions are package access's ReadRole,
+// which the CDK stacks also grant. Changes to Config while the region is
+// read are not failures either: a rule deleted after the rules were listed
 // (NoSuchConfigRuleException from its details, e.g. a conformance pack
 // update) is logged and left out of the region with its resources, as the
 // account now is. Throttling or server errors that outlast the retries, and a
@@ -39,7 +40,6 @@
 // sts:ExternalId required when READ_EXTERNAL_ID is set, and these actions
 // on "*" (all read-only):
 //
-//	config:DescribeConfigurationRecorders
 //	config:DescribeConfigurationRecorderStatus
 //	config:DescribeConfigRules
 //	config:DescribeComplianceByConfigRule

@@ -27,7 +27,6 @@ const DefaultReadRoleName = "system-config-report-generator-read-role"
 // client serves every account and region: the scanner passes the account's
 // credentials and the region with each call.
 type ConfigAPI interface {
-	DescribeConfigurationRecorders(ctx context.Context, in *configservice.DescribeConfigurationRecordersInput, optFns ...func(*configservice.Options)) (*configservice.DescribeConfigurationRecordersOutput, error)
 	DescribeConfigurationRecorderStatus(ctx context.Context, in *configservice.DescribeConfigurationRecorderStatusInput, optFns ...func(*configservice.Options)) (*configservice.DescribeConfigurationRecorderStatusOutput, error)
 	BatchGetResourceConfig(ctx context.Context, in *configservice.BatchGetResourceConfigInput, optFns ...func(*configservice.Options)) (*configservice.BatchGetResourceConfigOutput, error)
 	configservice.DescribeConfigRulesAPIClient
