@@ -87,14 +87,38 @@
 // a rule-level value. ComplianceContributorCount counts non-compliant
 // resources up to 100 (CapExceeded above).
 //
-// BatchGetResourceConfig returns an item for each requested resource that has
-// a configuration item (Resource.InConfig) and omits the others, with
-// unprocessedResourceKeys empty. BaseConfigurationItem has no tags member; as
-// in Config's real items, tags travel in the item's JSON: for AWS::S3::Bucket
-// in supplementaryConfiguration["BucketTaggingConfiguration"]
-// ({"tagSets":[{"tags":{"k":"v"}}]}), for every other type in configuration's
-// "tags" list ([{"key":"k","value":"v"}]). resourceName is set when Config
-// knows a name.
+// Security Hub CSPM's rules are named securityhub-<rule>-<8 hex digits>,
+// a suffix per account and region, CreatedBy securityhub.amazonaws.com
+// (Security Hub user guide, on the service-linked rules it creates).
+// Organization rules are OrgConfigRule-<rule>-<suffix>, CreatedBy
+// config-multiaccountsetup.amazonaws.com (configservice's doc comments);
+// organization conformance packs are OrgConformsPack-<pack>-<suffix>. AWS
+// documents the prefixes, not how the suffixes are drawn: these draw them
+// per account and region. Control Tower's detective controls are
+// AWSControlTower_<control>. Some rules are proactive only (EvaluationModes
+// PROACTIVE): DescribeConfigRules lists them, the compliance calls return
+// nothing for them. Generate plans all of these; Spec says how many.
+//
+// Recorders: DescribeConfigurationRecorders and ...Status without arguments
+// return the customer managed recorder only; a service-linked recorder
+// (Security Hub's, ServicePrincipal set) is returned only when asked for by
+// ServicePrincipal or ARN (configservice's doc comments on both inputs). A
+// region may have rules and only a service-linked recorder.
+//
+// Roles and SCPs: the read and organization roles allow only their Actions
+// (default: package access's lists), and an account under Spec.SCPTarget
+// gets AccessDeniedException "... with an explicit deny in a service
+// control policy" for every regional call in SCPDeniedRegions, except in
+// the management account, which SCPs never restrict (Organizations user
+// guide, "Service control policies").
+//
+// BatchGetResourceConfig returns an item for each requested resource that
+// has a configuration item (Resource.InConfig) and omits the others, with
+// unprocessedResourceKeys empty; it refuses a resource type outside the
+// SDK's ResourceType enum with ValidationException. Its items carry no
+// tags: BaseConfigurationItem has no tags member (a resource's tags are
+// only in the full item's configuration, which this API does not promise).
+// resourceName is set when Config knows a name.
 //
 // Recorder lastStatus uses the values of Config's API model (Pending,
 // Success, Failure).
