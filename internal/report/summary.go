@@ -261,6 +261,11 @@ func (s *Summary) accountIndex() map[string]*AccountSummary {
 	return m
 }
 
+// Label is the rule as a reader names it: its base name and, unless it is
+// the customer's own, who deploys it ("iam-root-access-key-check (Security
+// Hub IAM.4)").
+func (r *RuleSummary) Label() string { return r.identity().String() }
+
 // identity returns the rule identity of an entry. Entries of version 1
 // summaries carry only a base name, which for Security Hub and organization
 // rules was the deployed name: their identity is what that name implies.
