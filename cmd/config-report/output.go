@@ -121,11 +121,11 @@ func printHeadline(w io.Writer, s *report.Summary, files [][2]string) {
 	var worst []string
 	for _, r := range rules[:min(3, len(rules))] {
 		if r.Resources > 0 {
-			worst = append(worst, fmt.Sprintf("%s (%s)", r.Label(), num(r.Resources)))
+			worst = append(worst, fmt.Sprintf("%s: %s", r.Label(), num(r.Resources)))
 		}
 	}
 	if len(worst) > 0 {
-		p.line("worst rules", "%s", strings.Join(worst, ", "))
+		p.line("worst rules", "%s", strings.Join(worst, "; "))
 	}
 	fmt.Fprintln(w)
 	for _, f := range files {

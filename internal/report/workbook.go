@@ -234,6 +234,17 @@ func (w *workbook) table(name string, cols []column, preamble [][]any, rows int)
 	if err := w.printLayout(name, headerRow); err != nil {
 		return nil, 0, err
 	}
+	// The stream writer writes the sheet's <dimension> when it is created,
+	// and excelize's default is "A1". Readers that trust it (openpyxl with
+	// read_only=True) would then see one cell, so state the used range now.
+	width := len(cols)
+	for _, r := range preamble {
+		width = max(width, len(r))
+	}
+	used, _ := excelize.CoordinatesToCellName(width, headerRow+rows)
+	if err := w.f.SetSheetDimension(name, "A1:"+used); err != nil {
+		return nil, 0, err
+	}
 	sw, err := w.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, 0, err
@@ -1021,7 +1032,23 @@ func (w *workbook) summary() error {
 			return err
 		}
 	}
-	return nil
+	return setUsedRange(f, sh)
+}
+
+// setUsedRange states the used range of a sheet written cell by cell:
+// excelize leaves its <dimension> at "A1", which readers that trust it
+// (openpyxl with read_only=True) take as the whole sheet.
+func setUsedRange(f *excelize.File, sheet string) error {
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		return err
+	}
+	width := 1
+	for _, r := range rows {
+		width = max(width, len(r))
+	}
+	used, _ := excelize.CoordinatesToCellName(width, max(1, len(rows)))
+	return f.SetSheetDimension(sheet, "A1:"+used)
 }
 
 func (w *workbook) setChange(cell string, cur, prev int, hasPrev bool, missing string) {
