@@ -59,6 +59,7 @@ def trimmed(ws):
         rows.append([v.isoformat() if hasattr(v, "isoformat") else v for v in r])
     return rows
 ro = openpyxl.load_workbook(sys.argv[1], read_only=True)
+out["createdModified"] = [wb.properties.created.isoformat(), wb.properties.modified.isoformat()]
 out["readOnlyDiffers"] = [ws.title for ws in wb.worksheets if trimmed(ws) != trimmed(ro[ws.title])]
 print(json.dumps(out))
 `
@@ -115,9 +116,13 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 		Summary         map[string]any   `json:"summary"`
 		ComplianceTotal float64          `json:"complianceTotal"`
 		ReadOnlyDiffers []string         `json:"readOnlyDiffers"`
+		CreatedModified []string         `json:"createdModified"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("decode %s: %v", out, err)
+	}
+	if cm := got.CreatedModified; len(cm) != 2 || cm[0] != cm[1] {
+		t.Errorf("document created and modified = %q, want the same time (the build's)", cm)
 	}
 	if len(got.ReadOnlyDiffers) > 0 {
 		t.Errorf("openpyxl with read_only=True reads other cells than without in %q: a sheet's <dimension> is wrong", got.ReadOnlyDiffers)

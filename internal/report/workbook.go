@@ -200,11 +200,15 @@ func writeWorkbook(ctx context.Context, b *builder, rep *Report, resolvedPath st
 			return fmt.Errorf("workbook sheet %s: %w", st.name, err)
 		}
 	}
+	// Modified must be set too: excelize's template says 2006.
+	written := b.opts.Now().UTC().Format(time.RFC3339)
 	if err := f.SetDocProps(&excelize.DocProperties{
-		Title:   "AWS Config compliance " + b.in.RunID,
-		Subject: "AWS Config compliance of every account and region, environment " + b.opts.Environment,
-		Creator: "config-report",
-		Created: b.opts.Now().UTC().Format(time.RFC3339),
+		Title:          "AWS Config compliance " + b.in.RunID,
+		Subject:        "AWS Config compliance of every account and region, environment " + b.opts.Environment,
+		Creator:        "config-report",
+		LastModifiedBy: "config-report",
+		Created:        written,
+		Modified:       written,
 	}); err != nil {
 		return fmt.Errorf("workbook properties: %w", err)
 	}
