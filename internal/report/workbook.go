@@ -460,7 +460,7 @@ func (w *workbook) accounts() error {
 func managedBy(r *RuleSummary) string {
 	label := r.identity().Manager.Label()
 	if r.ProactiveOnly {
-		label += " · proactive only, not in compliance"
+		label += " · proactive only"
 	}
 	return label
 }
@@ -468,7 +468,7 @@ func managedBy(r *RuleSummary) string {
 func (w *workbook) rules() error {
 	rules := w.rep.Summary.Rules
 	cols := []column{
-		{"Rule", 40}, {"Managed by", 18}, {"Security Hub control", 12}, {"Deployed names", 10},
+		{"Rule", 40}, {"Managed by", 26}, {"Security Hub control", 17}, {"Deployed names", 10},
 		{"Source", 14}, {"Identifier", 34}, {"Conformance packs", 30},
 		{"Accounts non-compliant", 13}, {"Accounts compliant", 13},
 		{"Evaluations compliant", 12}, {"Evaluations non-compliant", 13}, {"Evaluations not applicable", 13},
@@ -837,6 +837,17 @@ func (w *workbook) summary() error {
 		compared = prev.RunID
 	}
 	orgText := w.organizationText()
+	complianceText := ComplianceDefinition
+	proactive := 0
+	for i := range sum.Rules {
+		if sum.Rules[i].ProactiveOnly {
+			proactive++
+		}
+	}
+	if proactive > 0 {
+		complianceText += fmt.Sprintf(" %d %s evaluated only proactively (marked \"proactive only\" on the Rules sheet): "+
+			"they have no detective results and count in no figure.", proactive, plural(proactive, "rule is", "rules are"))
+	}
 	info := []struct {
 		label string
 		value any
@@ -848,7 +859,7 @@ func (w *workbook) summary() error {
 		{"Regions", strings.Join(sum.Regions, ", "), 0},
 		{"Organization", orgText, max(2, (utf8.RuneCountInString(orgText)+99)/100)},
 		{"Compared with", compared, 0},
-		{"Compliance", ComplianceDefinition, 3},
+		{"Compliance", complianceText, max(3, (utf8.RuneCountInString(complianceText)+99)/100)},
 	}
 	row := 3
 	for _, kv := range info {
