@@ -822,7 +822,7 @@ func (w *workbook) summary() error {
 		}
 	}
 	at := func(col string, row int) string { return col + strconv.Itoa(row) }
-	for col, width := range map[string]float64{"A": 42, "B": 28, "C": 28, "D": 22, "E": 22, "F": 22} {
+	for col, width := range map[string]float64{"A": 64, "B": 28, "C": 28, "D": 22, "E": 22, "F": 22} {
 		if err := f.SetColWidth(sh, col, col, width); err != nil {
 			return err
 		}
