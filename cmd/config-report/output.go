@@ -97,8 +97,18 @@ func readSummary(out, runID string) (*report.Summary, error) {
 func printHeadline(w io.Writer, s *report.Summary, files [][2]string) {
 	t := s.Totals
 	p := newPrinter(w)
-	p.line("accounts", "%s in the run: %s scanned, %s unreachable, %s not scanned",
-		num(t.Accounts), num(t.Scanned), num(t.Unreachable), num(t.NotScanned))
+	partial := ""
+	if t.Partial > 0 {
+		partial = fmt.Sprintf(" (%s partially)", num(t.Partial))
+	}
+	p.line("accounts", "%s in the run: %s scanned%s, %s with no data, %s unreachable, %s not scanned",
+		num(t.Accounts), num(t.Scanned), partial, num(t.NoData), num(t.Unreachable), num(t.NotScanned))
+	if c := t.Coverage; c != nil {
+		share, _ := c.Share()
+		p.line("coverage", "%.1f%% of %s account-regions have rule results (Config off %s, denied %s, blocked by SCP %s, region disabled %s, unreachable %s, not scanned %s)",
+			100*share, num(c.AccountRegions), num(c.ConfigNotEnabled), num(c.AccessDenied), num(c.BlockedBySCP),
+			num(c.RegionDisabled), num(c.Unreachable), num(c.NotScanned))
+	}
 	if pct, ok := t.Evaluations.Compliance(); ok {
 		p.line("compliance", "%.1f%% of %s rule evaluations (%s compliant, %s non-compliant, %s insufficient data)",
 			100*pct, num(t.Compliant+t.NonCompliant), num(t.Compliant), num(t.NonCompliant), num(t.InsufficientData))

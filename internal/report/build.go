@@ -25,10 +25,23 @@ const MaxSheetRows = 1_048_576
 
 // Account statuses as they appear in the summary and the workbook.
 const (
-	StatusScanned     = "scanned"
+	// StatusScanned: rule results were read in every configured region
+	// where the organization lets Config run (a region blocked by an SCP or
+	// not enabled for the account is not a gap of the scan).
+	StatusScanned = "scanned"
+	// StatusPartial: rule results were read in some regions, and others
+	// returned none because Config is off, a call was denied or the region
+	// was not scanned. Its figures cover the regions read.
+	StatusPartial = "partially scanned"
+	// StatusNoData: the read role was assumed but no region returned rule
+	// results. Its figures are blank, not zero: nobody looked.
+	StatusNoData      = "no data"
 	StatusUnreachable = "unreachable"
 	StatusNotScanned  = "not scanned"
 )
+
+// hasResults reports whether an account status carries rule results.
+func hasResults(status string) bool { return status == StatusScanned || status == StatusPartial }
 
 // Options configure how a report is built.
 type Options struct {
@@ -362,9 +375,14 @@ func (b *builder) count(acc *AccountSummary) {
 	}
 	ou.Accounts++
 	switch acc.Status {
-	case StatusScanned:
+	case StatusScanned, StatusPartial:
 		b.totals.Scanned++
 		ou.Scanned++
+		if acc.Status == StatusPartial {
+			b.totals.Partial++
+		}
+	case StatusNoData:
+		b.totals.NoData++
 	case StatusUnreachable:
 		b.totals.Unreachable++
 	default:
@@ -381,6 +399,7 @@ type ruleState struct{ compliant, nonCompliant bool }
 
 func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Shard) error {
 	idx := len(b.accounts)
+	covStart := len(b.coverage)
 	regions := slices.Clone(sh.Regions)
 	slices.SortFunc(regions, func(x, y run.Region) int { return strings.Compare(x.Region, y.Region) })
 	seen := make(map[string]bool, len(regions))
@@ -477,6 +496,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 				reason: "the shard has no result for this region"})
 		}
 	}
+	acc.Status, acc.Reason = accountStatus(b.coverage[covStart:])
 	for key, st := range perRule {
 		agg := b.rules[key]
 		if st.nonCompliant {
@@ -488,6 +508,90 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 	b.accounts = append(b.accounts, acc)
 	b.count(&b.accounts[idx])
 	return nil
+}
+
+// coverageTotals counts the Coverage rows by status.
+func (b *builder) coverageTotals() *CoverageTotals {
+	c := &CoverageTotals{AccountRegions: len(b.coverage)}
+	for _, r := range b.coverage {
+		switch r.status {
+		case coverageScanned:
+			c.WithResults++
+		case coverageRecorderOff:
+			c.WithResults++
+			c.RecorderStopped++
+		case coverageConfigNotEnabled:
+			c.ConfigNotEnabled++
+		case coverageAccessDenied:
+			c.AccessDenied++
+		case coverageBlockedBySCP:
+			c.BlockedBySCP++
+		case coverageRegionDisabled:
+			c.RegionDisabled++
+		case StatusUnreachable:
+			c.Unreachable++
+		default: // StatusNotScanned, and statuses of shards newer than this build
+			c.NotScanned++
+		}
+	}
+	return c
+}
+
+// Coverage statuses of an account-region, as the Coverage sheet words them:
+// those of regionStatus, and the account's status where it has no region
+// results at all.
+const (
+	coverageScanned          = "scanned"
+	coverageRecorderOff      = "recorder off"
+	coverageConfigNotEnabled = "Config not enabled"
+	coverageRegionDisabled   = "region disabled"
+	coverageAccessDenied     = "access denied"
+	coverageBlockedBySCP     = "blocked by SCP"
+)
+
+// accountStatus is the status of an account whose read role was assumed,
+// from its Coverage rows (one per region), and the reason when it is not
+// simply scanned: "access denied in eu-central-1, us-east-1; Config not
+// enabled in ap-southeast-2". Regions an SCP blocks or that are not enabled
+// for the account are the organization's choice, not gaps of the scan, and
+// are named only when no region has results.
+func accountStatus(rows []coverageRow) (status, reason string) {
+	withResults := 0
+	byStatus := map[string][]string{}
+	var order []string
+	gap := false
+	for _, c := range rows {
+		if c.status == coverageScanned || c.status == coverageRecorderOff {
+			withResults++
+			continue
+		}
+		if _, ok := byStatus[c.status]; !ok {
+			order = append(order, c.status)
+		}
+		byStatus[c.status] = append(byStatus[c.status], c.region)
+		if c.status != coverageBlockedBySCP && c.status != coverageRegionDisabled {
+			gap = true
+		}
+	}
+	if withResults > 0 && !gap {
+		return StatusScanned, ""
+	}
+	parts := make([]string, 0, len(order))
+	for _, st := range order {
+		if withResults > 0 && (st == coverageBlockedBySCP || st == coverageRegionDisabled) {
+			continue
+		}
+		regions := byStatus[st]
+		slices.Sort(regions)
+		parts = append(parts, st+" in "+strings.Join(regions, ", "))
+	}
+	if withResults == 0 {
+		if len(parts) == 0 {
+			return StatusNoData, "no region was configured"
+		}
+		return StatusNoData, "no rule results: " + strings.Join(parts, "; ")
+	}
+	return StatusPartial, "no rule results: " + strings.Join(parts, "; ")
 }
 
 func evaluation(c run.Compliance) Evaluations {
@@ -508,17 +612,17 @@ func evaluation(c run.Compliance) Evaluations {
 func regionStatus(s run.RegionStatus) string {
 	switch s {
 	case run.RegionScanned:
-		return "scanned"
+		return coverageScanned
 	case run.RegionRecorderStopped:
-		return "recorder off"
+		return coverageRecorderOff
 	case run.RegionConfigNotEnabled:
-		return "Config not enabled"
+		return coverageConfigNotEnabled
 	case run.RegionDisabled:
-		return "region disabled"
+		return coverageRegionDisabled
 	case run.RegionAccessDenied:
-		return "access denied"
+		return coverageAccessDenied
 	case run.RegionBlockedBySCP:
-		return "blocked by SCP"
+		return coverageBlockedBySCP
 	}
 	return string(s)
 }
@@ -685,6 +789,7 @@ func (b *builder) summary() *Summary {
 	}
 	t := b.totals
 	t.Rules = len(rules)
+	t.Coverage = b.coverageTotals()
 	if o := b.in.Organization; o != nil {
 		t.Organization = &OrganizationTotals{
 			Accounts:        o.Accounts,

@@ -145,9 +145,10 @@
 // output as one line of CloudWatch's embedded metric format, so CloudWatch
 // Logs turns them into metrics with no API call: namespace ConfigReport,
 // dimension Environment (ENVIRONMENT), metrics AccountsInRun,
-// AccountsScanned, AccountsUnreachable, AccountsNotScanned and
-// NonCompliantResources (Count) and CompliancePercent (Percent, 0–100, left
-// out when there are no evaluations), with the run ID as the property RunId.
+// AccountsScanned, AccountsUnreachable, AccountsNotScanned, AccountsNoData
+// and NonCompliantResources (Count), CompliancePercent (Percent, 0–100, left
+// out when there are no evaluations) and CoveragePercent (the share of
+// account-regions with rule results), with the run ID as the property RunId.
 // An alarm on AccountsUnreachable catches what no single account shows: a
 // fault on the hub's side (the scanner role unable to assume any read role)
 // makes every account unreachable. A build that is retried writes the line

@@ -200,6 +200,9 @@ func emailMessage(rep *Report, from string, to []string, links emailLinks) (mail
 	if n := sum.Totals.NotScanned; n > 0 {
 		subject += ", " + plural(n, "account", "accounts") + " not scanned"
 	}
+	if n := sum.Totals.NoData; n > 0 {
+		subject += ", " + plural(n, "account", "accounts") + " with no data"
+	}
 	return mail.Message{From: from, To: to, Subject: subject, HTML: html.String()}, nil
 }
 

@@ -197,9 +197,10 @@ func TestHandleMixedRun(t *testing.T) {
 			name, id, status, fill, owner, team string
 			reason                              string
 		}{
-			{name: "90% is green", id: "111111111111", status: StatusScanned, fill: FillGreen, owner: "alice", team: "payments"},
+			{name: "90% is green", id: "111111111111", status: StatusPartial, fill: FillGreen, owner: "alice", team: "payments",
+				reason: "no rule results: Config not enabled in us-east-1"},
 			{name: "5 of 6 is amber", id: "222222222222", status: StatusScanned, fill: FillAmber, owner: "bob"},
-			{name: "1 of 3 is red", id: "333333333333", status: StatusScanned, fill: FillRed},
+			{name: "1 of 3 is red", id: "333333333333", status: StatusPartial, fill: FillRed, reason: "no rule results: access denied in us-east-1"},
 			{name: "unreachable", id: "444444444444", status: StatusUnreachable, reason: "AssumeRole: AccessDenied"},
 			{name: "missing shard", id: "555555555555", status: StatusNotScanned, reason: "no shard"},
 			{name: "malformed shard", id: "666666666666", status: StatusNotScanned, reason: "unreadable shard"},
@@ -360,7 +361,12 @@ func TestHandleMixedRun(t *testing.T) {
 			"Accounts not active (suspended, closing, closed)": {"2", "—", firstRunText},
 			"Accounts excluded by configuration":               {"1", "—", firstRunText},
 			"Accounts in this run":                             {"7", "—", firstRunText},
-			"Accounts scanned":                                 {"3", "—", firstRunText},
+			"Accounts scanned (rule results read)":             {"3", "—", firstRunText},
+			"  of which partially scanned":                     {"2", "—", firstRunText},
+			"Coverage: account-regions with rule results":      {"28.6%", "—", firstRunText}, // 4 of 14
+			"Account-regions in this run (accounts × regions)": {"14", "—", firstRunText},
+			"  access denied to the read role":                 {"1", "—", firstRunText},
+			"  not scanned":                                    {"6", "—", firstRunText},
 			"Accounts unreachable":                             {"1", "—", firstRunText},
 			"Accounts not scanned":                             {"3", "—", firstRunText},
 			"Overall compliance":                               {"78.9%", "—", firstRunText}, // 15 of 19
@@ -393,8 +399,11 @@ func TestHandleMixedRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantTotals := Totals{Accounts: 7, Scanned: 3, Unreachable: 1, NotScanned: 3,
+		// 7 accounts × 2 regions = 14 account-regions.
+		wantTotals := Totals{Accounts: 7, Scanned: 3, Partial: 2, Unreachable: 1, NotScanned: 3,
 			Evaluations: Evaluations{Compliant: 15, NonCompliant: 4, NotApplicable: 1, InsufficientData: 1}, Rules: 11, Resources: 6,
+			Coverage: &CoverageTotals{AccountRegions: 14, WithResults: 4, RecorderStopped: 1, ConfigNotEnabled: 1, AccessDenied: 1,
+				Unreachable: 2, NotScanned: 6},
 			Organization: &OrganizationTotals{Accounts: 10, Inactive: 2, InactiveByState: map[string]int{"SUSPENDED": 1, "CLOSED": 1}, Excluded: 1, Untagged: 1}}
 		if diff := cmp.Diff(wantTotals, s.Totals); diff != "" {
 			t.Errorf("totals (-want +got):\n%s", diff)

@@ -16,13 +16,16 @@ const (
 	MetricsDimension = "Environment"
 )
 
-// The metrics of the EMF line, all in the unit Count but CompliancePercent,
-// in Percent (0–100), which is left out of a run without evaluations.
+// The metrics of the EMF line, all in the unit Count but CompliancePercent
+// and CoveragePercent, in Percent (0–100): the first is left out of a run
+// without evaluations, the second of a run without account-regions.
 const (
 	MetricAccountsInRun         = "AccountsInRun"
 	MetricAccountsScanned       = "AccountsScanned"
 	MetricAccountsUnreachable   = "AccountsUnreachable"
 	MetricAccountsNotScanned    = "AccountsNotScanned"
+	MetricAccountsNoData        = "AccountsNoData"
+	MetricCoveragePercent       = "CoveragePercent"
 	MetricNonCompliantResources = "NonCompliantResources"
 	MetricCompliancePercent     = "CompliancePercent"
 )
@@ -60,10 +63,14 @@ func writeMetrics(w io.Writer, s *Summary) error {
 		{MetricAccountsScanned, "Count", float64(t.Scanned)},
 		{MetricAccountsUnreachable, "Count", float64(t.Unreachable)},
 		{MetricAccountsNotScanned, "Count", float64(t.NotScanned)},
+		{MetricAccountsNoData, "Count", float64(t.NoData)},
 		{MetricNonCompliantResources, "Count", float64(t.Resources)},
 	}
 	if c, ok := t.Compliance(); ok {
 		values = append(values, metric{MetricCompliancePercent, "Percent", math.Round(c*10000) / 100})
+	}
+	if c, ok := t.Coverage.Share(); ok {
+		values = append(values, metric{MetricCoveragePercent, "Percent", math.Round(c*10000) / 100})
 	}
 	dir := emfDirective{Namespace: MetricsNamespace, Dimensions: [][]string{{MetricsDimension}}}
 	line := map[string]any{

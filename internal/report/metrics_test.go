@@ -42,8 +42,9 @@ func TestMetricsLine(t *testing.T) {
 			put:  func(t *testing.T, c *s3.Client) { newMixedRun(run1).put(t, c, run1) },
 			want: map[string]any{
 				"Environment": "test", "RunId": run1,
-				"AccountsInRun": 7.0, "AccountsScanned": 3.0, "AccountsUnreachable": 1.0, "AccountsNotScanned": 3.0,
+				"AccountsInRun": 7.0, "AccountsScanned": 3.0, "AccountsUnreachable": 1.0, "AccountsNotScanned": 3.0, "AccountsNoData": 0.0,
 				"NonCompliantResources": 6.0, "CompliancePercent": 78.95, // 15 of 19
+				"CoveragePercent": 28.57, // 4 of 14 account-regions
 			},
 		},
 		{
@@ -54,8 +55,8 @@ func TestMetricsLine(t *testing.T) {
 			},
 			want: map[string]any{
 				"Environment": "test", "RunId": run1,
-				"AccountsInRun": 1.0, "AccountsScanned": 0.0, "AccountsUnreachable": 1.0, "AccountsNotScanned": 0.0,
-				"NonCompliantResources": 0.0,
+				"AccountsInRun": 1.0, "AccountsScanned": 0.0, "AccountsUnreachable": 1.0, "AccountsNotScanned": 0.0, "AccountsNoData": 0.0,
+				"NonCompliantResources": 0.0, "CoveragePercent": 0.0,
 			},
 		},
 	}
@@ -109,7 +110,7 @@ func TestMetricsLine(t *testing.T) {
 					continue
 				}
 				unit := "Count"
-				if name == "CompliancePercent" {
+				if name == "CompliancePercent" || name == "CoveragePercent" {
 					unit = "Percent"
 				}
 				declared = append(declared, emfMetric{Name: name, Unit: unit})

@@ -157,7 +157,7 @@ func TestFindPrevious(t *testing.T) {
 			warnings: []string{
 				"previous summary skipped: it has no organization totals (a run of only some accounts, or one built before they were recorded) [key reports/2026-11-18T1000Z-oneacct/summary.json]",
 				"previous summary skipped: another environment [key reports/2026-11-17T0900Z-staging/summary.json environment staging want_environment prod]",
-				"previous summary skipped [key reports/2026-11-16T0900Z-future/summary.json error decode summary reports/2026-11-16T0900Z-future/summary.json: schemaVersion 99, this build reads 1 to 2: unknown summary schema version]",
+				"previous summary skipped [key reports/2026-11-16T0900Z-future/summary.json error decode summary reports/2026-11-16T0900Z-future/summary.json: schemaVersion 99, this build reads 1 to 3: unknown summary schema version]",
 			},
 		},
 		{name: "nothing before it", runID: "2026-11-09T0900Z-old", environment: "prod"},

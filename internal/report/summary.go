@@ -17,7 +17,18 @@ import (
 // ruleid) instead of by base name alone. Version 1 summaries, written by
 // earlier builds, are still read as the previous run: their rules are
 // matched by the identity their base name implies, then by base name.
-const SummaryVersion = 2
+//
+// Version 3 counts an account as scanned only where some region returned
+// rule results (Totals.Scanned; accounts whose every region returned none
+// are Totals.NoData, status "no data"), marks partially scanned accounts,
+// and adds Totals.Coverage. Earlier summaries counted those accounts as
+// scanned: the Summary does not compare "Accounts scanned" across the
+// change, and shows their coverage as not recorded.
+const SummaryVersion = 3
+
+// scannedMeaningVersion is the first summary version whose Totals.Scanned
+// leaves out accounts without rule results.
+const scannedMeaningVersion = 3
 
 // minSummaryVersion is the oldest summary version this package reads.
 const minSummaryVersion = 1
@@ -89,8 +100,16 @@ type Totals struct {
 	// Accounts is the number of accounts in the run's manifests: the
 	// accounts of this run, scanned or not.
 	Accounts int `json:"accounts"`
-	// Scanned is the number of accounts whose read role was assumed.
+	// Scanned is the number of accounts with rule results in some region
+	// (Partial of them not in every region that should have them). Before
+	// version 3: every account whose read role was assumed.
 	Scanned int `json:"scanned"`
+	// Partial is the number of scanned accounts with rule results in some
+	// regions only (status "partially scanned"). Since version 3.
+	Partial int `json:"partial,omitempty"`
+	// NoData is the number of accounts whose read role was assumed but no
+	// region returned rule results (status "no data"). Since version 3.
+	NoData int `json:"noData,omitempty"`
 	// Unreachable is the number of accounts whose read role could not be assumed.
 	Unreachable int `json:"unreachable"`
 	// NotScanned is the number of accounts without a usable shard.
@@ -101,6 +120,9 @@ type Totals struct {
 	Rules int `json:"rules"`
 	// Resources is the number of non-compliant resources.
 	Resources int `json:"resources"`
+	// Coverage counts the run's account-regions (accounts × configured
+	// regions) by what the scan found there. Absent before version 3.
+	Coverage *CoverageTotals `json:"coverage,omitempty"`
 	// Organization counts the organization's accounts as ListAccounts
 	// listed them for the run (runs/<runId>/organization.json); absent when
 	// the run has no such record, and in summaries written before it existed.
@@ -125,6 +147,45 @@ type OrganizationTotals struct {
 	// Untagged is the number of the run's accounts whose tags ListAccounts
 	// could not read before its deadline; absent when zero.
 	Untagged int `json:"untagged,omitempty"`
+}
+
+// CoverageTotals count a run's account-regions by what the scan found.
+// WithResults + ConfigNotEnabled + AccessDenied + BlockedBySCP +
+// RegionDisabled + Unreachable + NotScanned = AccountRegions.
+type CoverageTotals struct {
+	// AccountRegions is the run's accounts × its configured regions.
+	AccountRegions int `json:"accountRegions"`
+	// WithResults is the account-regions whose rule results were read.
+	WithResults int `json:"withResults"`
+	// RecorderStopped is those of WithResults whose configuration recorder
+	// is not recording: their results may be stale.
+	RecorderStopped int `json:"recorderStopped"`
+	// ConfigNotEnabled is the account-regions without a recorder or rules.
+	ConfigNotEnabled int `json:"configNotEnabled"`
+	// AccessDenied is the account-regions where the read role was denied a
+	// Config call.
+	AccessDenied int `json:"accessDenied"`
+	// BlockedBySCP is the account-regions where a service control policy
+	// denies Config calls.
+	BlockedBySCP int `json:"blockedBySCP"`
+	// RegionDisabled is the account-regions of opt-in regions the account
+	// has not enabled.
+	RegionDisabled int `json:"regionDisabled"`
+	// Unreachable is the account-regions of accounts whose read role could
+	// not be assumed.
+	Unreachable int `json:"unreachable"`
+	// NotScanned is the account-regions without a result: the account has
+	// no usable shard, or its shard has nothing for the region.
+	NotScanned int `json:"notScanned"`
+}
+
+// Share returns WithResults ÷ AccountRegions, and false when the run has
+// no account-regions.
+func (c *CoverageTotals) Share() (float64, bool) {
+	if c == nil || c.AccountRegions == 0 {
+		return 0, false
+	}
+	return float64(c.WithResults) / float64(c.AccountRegions), true
 }
 
 // Comparison is what changed since the previous run. New + Persisting is
@@ -160,11 +221,13 @@ type AccountSummary struct {
 	OUPath string `json:"ouPath"`
 	// Tags are the account tags the lister read.
 	Tags map[string]string `json:"tags,omitempty"`
-	// Status is "scanned" (StatusScanned), "unreachable" (StatusUnreachable)
-	// or "not scanned" (StatusNotScanned): the words the workbook's Status
-	// column shows.
+	// Status is "scanned" (StatusScanned), "partially scanned"
+	// (StatusPartial), "no data" (StatusNoData), "unreachable"
+	// (StatusUnreachable) or "not scanned" (StatusNotScanned): the words
+	// the workbook's Status column shows. Summaries before version 3 say
+	// "scanned" for accounts of the two new statuses.
 	Status string `json:"status"`
-	// Reason explains an unreachable or not scanned account.
+	// Reason explains an account that is not simply scanned.
 	Reason string `json:"reason,omitempty"`
 	// RegionsScanned is the number of regions with rule results.
 	RegionsScanned int `json:"regionsScanned"`

@@ -351,10 +351,10 @@ func (w *workbook) accountDelta(a, prev *AccountSummary) (note string, ok bool) 
 		return firstRunText, false
 	case prev == nil:
 		return "new account", false
-	case a.Status != StatusScanned:
+	case !hasResults(a.Status):
 		return "", false
-	case prev.Status != StatusScanned:
-		return "not scanned last run", false
+	case !hasResults(prev.Status):
+		return "no results last run", false
 	}
 	return "", true
 }
@@ -440,7 +440,7 @@ func (w *workbook) accounts() error {
 			cells = append(cells, w.str(tagValue(a.Tags, k)))
 		}
 		cells = append(cells, w.str(a.Status), w.str(a.Reason))
-		if a.Status == StatusScanned {
+		if hasResults(a.Status) {
 			cells = append(cells, w.num(a.RegionsScanned),
 				w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),
 				w.num(a.Resources), w.compliance(a.Evaluations, true), compChange, resChange)
@@ -732,17 +732,57 @@ func figures(cur, prev *Summary) []figure {
 		}
 		return f
 	}
+	// Figures since version 3: runs before it did not record them, and
+	// counted accounts without rule results as scanned.
+	since3 := func(label string, c int, p func(*Summary) int, pol polarity) figure {
+		f := count(label, c, p, pol)
+		if prev != nil && prev.SchemaVersion < scannedMeaningVersion {
+			f.PrevDef, f.PrevMissing = false, notRecordedText
+		}
+		return f
+	}
+	cov := func(label string, v func(*CoverageTotals) int, pol polarity) figure {
+		f := figure{Label: label, Polarity: pol, Missing: unavailableText}
+		if c := cur.Totals.Coverage; c != nil {
+			f.Cur, f.Defined = float64(v(c)), true
+		}
+		if prev != nil {
+			f.HasPrev, f.PrevMissing = true, notRecordedText
+			if c := prev.Totals.Coverage; c != nil {
+				f.Prev, f.PrevDef = float64(v(c)), true
+			}
+		}
+		return f
+	}
+	share := figure{Label: "Coverage: account-regions with rule results", Pct: true, Polarity: upGood}
+	share.Cur, share.Defined = cur.Totals.Coverage.Share()
+	if prev != nil {
+		share.HasPrev, share.PrevMissing = true, notRecordedText
+		share.Prev, share.PrevDef = prev.Totals.Coverage.Share()
+	}
 	t := cur.Totals
 	return []figure{
 		org("Accounts in the organization", func(o *OrganizationTotals) int { return o.Accounts }),
 		org("Accounts not active (suspended, closing, closed)", func(o *OrganizationTotals) int { return o.Inactive }),
 		org("Accounts excluded by configuration", func(o *OrganizationTotals) int { return o.Excluded }),
 		count("Accounts in this run", t.Accounts, func(s *Summary) int { return s.Totals.Accounts }, neutral),
-		count("Accounts scanned", t.Scanned, func(s *Summary) int { return s.Totals.Scanned }, upGood),
+		since3("Accounts scanned (rule results read)", t.Scanned, func(s *Summary) int { return s.Totals.Scanned }, upGood),
+		since3("  of which partially scanned", t.Partial, func(s *Summary) int { return s.Totals.Partial }, upBad),
+		since3("Accounts with no data (role assumed, no rule results)", t.NoData, func(s *Summary) int { return s.Totals.NoData }, upBad),
 		count("Accounts unreachable", t.Unreachable, func(s *Summary) int { return s.Totals.Unreachable }, upBad),
 		count("Accounts not scanned", t.NotScanned, func(s *Summary) int { return s.Totals.NotScanned }, upBad),
 		count("Regions", len(cur.Regions), func(s *Summary) int { return len(s.Regions) }, neutral),
 		comp,
+		share,
+		cov("Account-regions in this run (accounts × regions)", func(c *CoverageTotals) int { return c.AccountRegions }, neutral),
+		cov("  with rule results", func(c *CoverageTotals) int { return c.WithResults }, upGood),
+		cov("    of which the recorder is off (results may be stale)", func(c *CoverageTotals) int { return c.RecorderStopped }, upBad),
+		cov("  Config not enabled", func(c *CoverageTotals) int { return c.ConfigNotEnabled }, upBad),
+		cov("  access denied to the read role", func(c *CoverageTotals) int { return c.AccessDenied }, upBad),
+		cov("  blocked by a service control policy", func(c *CoverageTotals) int { return c.BlockedBySCP }, neutral),
+		cov("  region not enabled for the account", func(c *CoverageTotals) int { return c.RegionDisabled }, neutral),
+		cov("  account unreachable", func(c *CoverageTotals) int { return c.Unreachable }, upBad),
+		cov("  not scanned", func(c *CoverageTotals) int { return c.NotScanned }, upBad),
 		count("Rule evaluations compliant", t.Compliant, func(s *Summary) int { return s.Totals.Compliant }, upGood),
 		count("Rule evaluations non-compliant", t.NonCompliant, func(s *Summary) int { return s.Totals.NonCompliant }, upBad),
 		count("Rule evaluations not applicable", t.NotApplicable, func(s *Summary) int { return s.Totals.NotApplicable }, neutral),

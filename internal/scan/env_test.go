@@ -295,6 +295,11 @@ func (e *env) minimumCalls(a *orgsim.Account, region string) map[string]int {
 	}
 	if e.cfg.ResolveResourceDetails && len(keys) > 0 {
 		want[access.ConfigBatchGetResourceConfig] = pages(len(keys), batchGetKeys)
+		if role, ok := a.Role(e.cfg.ReadRoleName); ok && !slices.Contains(role.Actions, access.ConfigBatchGetResourceConfig) && !slices.Contains(role.Actions, "*") {
+			// Denied: the batches run concurrently and the first denial
+			// stops those not yet sent, so only one call is certain.
+			want[access.ConfigBatchGetResourceConfig] = 1
+		}
 	}
 	return want
 }
