@@ -22,12 +22,17 @@ type accountTruth struct {
 // truth is what the report of a complete run must say, computed from the
 // simulator's model with rules of its own, never from the scanner's code:
 //
-//   - an account is scanned when its read role exists, trusts the scanner
-//     role (or the hub account) and asks for no external ID, and is
-//     unreachable otherwise;
+//   - an account is reachable when its read role exists, trusts the
+//     scanner role (or the hub account) and asks for no external ID, and is
+//     unreachable otherwise (each of its regions counts as unreachable);
 //   - a region has rule results when Config is enabled there (a customer
 //     managed recorder exists, running or not, or there are rules) and no
-//     SCP denies it (the management account is never subject to SCPs);
+//     SCP denies it (the management account is never subject to SCPs); a
+//     stopped customer managed recorder still has results;
+//   - a reachable account is scanned when some region has results and no
+//     region has Config off (an SCP-blocked region is not a gap), partially
+//     scanned when some region has results and another has Config off, and
+//     has no data when no region has results;
 //   - every rule of such a region but a proactive-only one is one
 //     evaluation of its compliance; the non-compliant resources are those
 //     of its NON_COMPLIANT rules;
@@ -50,6 +55,8 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 	tr := truth{Accounts: make(map[string]accountTruth, len(accountIDs))}
 	rules := map[string]bool{}
 	tr.Totals.Accounts = len(accountIDs)
+	cov := &report.CoverageTotals{AccountRegions: len(accountIDs) * len(org.Regions)}
+	tr.Totals.Coverage = cov
 	tr.Totals.Organization = &report.OrganizationTotals{Accounts: len(org.Accounts)}
 	for _, a := range org.Accounts {
 		if a.State == orgsim.StateActive {
@@ -66,20 +73,30 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 		role, ok := a.Role(org.Spec.ReadRoleName)
 		if !ok || role.ExternalID != "" || (!slices.Contains(role.Trusted, scanner) && !slices.Contains(role.Trusted, hubRoot)) {
 			tr.Totals.Unreachable++
+			cov.Unreachable += len(org.Regions)
 			tr.Accounts[id] = accountTruth{Status: report.StatusUnreachable}
 			continue
 		}
-		tr.Totals.Scanned++
-		at := accountTruth{Status: report.StatusScanned}
+		at := accountTruth{}
+		configOff := 0
 		for _, region := range org.Regions {
 			rc := a.RegionConfig(region)
 			// A region is read where it has a customer managed recorder or
 			// rules (Security Hub's, with only its service-linked recorder),
 			// unless an SCP denies it; the management account is never
 			// subject to SCPs.
-			if rc.Recorder == nil && len(rc.Rules) == 0 ||
-				id != org.ManagementAccountID && slices.Contains(a.SCPDeniedRegions, region) {
+			switch {
+			case id != org.ManagementAccountID && slices.Contains(a.SCPDeniedRegions, region):
+				cov.BlockedBySCP++
 				continue
+			case rc.Recorder == nil && len(rc.Rules) == 0:
+				cov.ConfigNotEnabled++
+				configOff++
+				continue
+			}
+			cov.WithResults++
+			if rc.Recorder != nil && !rc.Recorder.Recording {
+				cov.RecorderStopped++
 			}
 			at.RegionsScanned++
 			for _, r := range rc.Rules {
@@ -100,6 +117,18 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 					at.Evaluations.InsufficientData++
 				}
 			}
+		}
+		switch {
+		case at.RegionsScanned == 0:
+			at.Status = report.StatusNoData
+			tr.Totals.NoData++
+		case configOff > 0:
+			at.Status = report.StatusPartial
+			tr.Totals.Scanned++
+			tr.Totals.Partial++
+		default:
+			at.Status = report.StatusScanned
+			tr.Totals.Scanned++
 		}
 		tr.Accounts[id] = at
 		tr.Totals.Compliant += at.Evaluations.Compliant
