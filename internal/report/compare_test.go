@@ -100,7 +100,7 @@ func TestWeekOverWeek(t *testing.T) {
 		got := map[string][2]string{}
 		for i, r := range rows(t, f, SheetAccounts)[1:] {
 			n := strconv.Itoa(i + 2)
-			got[r[0]] = [2]string{rawCell(t, f, SheetAccounts, "O"+n), rawCell(t, f, SheetAccounts, "P"+n)}
+			got[r[0]] = [2]string{rawCell(t, f, SheetAccounts, "P"+n), rawCell(t, f, SheetAccounts, "Q"+n)}
 		}
 		want := map[string][2]string{
 			"111111111111": {"33.33", "-1"}, // 1/3 → 2/3 compliant; 3 → 2 resources
@@ -111,16 +111,16 @@ func TestWeekOverWeek(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("account changes (-want +got):\n%s", diff)
 		}
-		if got := numFmt(t, f, SheetAccounts, "P2"); got != fmtDelta {
+		if got := numFmt(t, f, SheetAccounts, "Q2"); got != fmtDelta {
 			t.Errorf("resources change format = %q, want %q", got, fmtDelta)
 		}
-		if got := fontColor(t, f, SheetAccounts, "P2"); got != FontGood {
+		if got := fontColor(t, f, SheetAccounts, "Q2"); got != FontGood {
 			t.Errorf("fewer resources shown in %q, want %q", got, FontGood)
 		}
-		if got := fontColor(t, f, SheetAccounts, "P4"); got != FontBad {
+		if got := fontColor(t, f, SheetAccounts, "Q4"); got != FontBad {
 			t.Errorf("more resources shown in %q, want %q", got, FontBad)
 		}
-		if got := numFmt(t, f, SheetAccounts, "O2"); got != fmtDeltaPP {
+		if got := numFmt(t, f, SheetAccounts, "P2"); got != fmtDeltaPP {
 			t.Errorf("compliance change format = %q, want %q", got, fmtDeltaPP)
 		}
 	})

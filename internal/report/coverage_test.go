@@ -78,9 +78,9 @@ func TestAccountsNobodyLookedAt(t *testing.T) {
 	}
 	want := map[string][2]string{
 		coverageFull.ID:   {StatusScanned, ""},
-		coverageDenied.ID: {StatusNoData, "no rule results: access denied in eu-west-1, us-east-1"},
+		coverageDenied.ID: {StatusNoData, "access denied in eu-west-1, us-east-1. " + whatToDo(coverageAccessDenied, "")},
 		coverageSCP.ID:    {StatusScanned, ""},
-		coverageOff.ID:    {StatusPartial, "no rule results: Config not enabled in us-east-1"},
+		coverageOff.ID:    {StatusPartial, "Config not enabled in us-east-1. " + whatToDo(coverageConfigNotEnabled, "")},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Accounts status and reason (-want +got):\n%s", diff)

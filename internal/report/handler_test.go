@@ -152,8 +152,8 @@ func TestHandleMixedRun(t *testing.T) {
 
 	t.Run("accounts", func(t *testing.T) {
 		r := rows(t, f, SheetAccounts)
-		wantHeader := []string{"Account ID", "Account name", "OU path", "Owner", "Team", "Status", "Reason", "Regions scanned",
-			"Rules compliant", "Rules non-compliant", "Rules not applicable", "Rules insufficient data",
+		wantHeader := []string{"Account ID", "Account name", "OU path", "Owner", "Team", "Status", "Reason", "Detail (as recorded)", "Regions scanned",
+			"Evaluations compliant", "Evaluations non-compliant", "Evaluations not applicable", "Evaluations insufficient data",
 			"Non-compliant resources", "Compliance", "Compliance change", "Resources change"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
 			t.Fatalf("Accounts header (-want +got):\n%s", diff)
@@ -179,17 +179,17 @@ func TestHandleMixedRun(t *testing.T) {
 			}
 			n := strconv.Itoa(byID[sh.Account.ID])
 			cnt := sh.Counts()
-			for col, want := range map[string]int{"H": cnt.Regions, "I": cnt.Compliant, "J": cnt.NonCompliant, "K": cnt.NotApplicable, "L": cnt.InsufficientData, "M": cnt.Resources} {
+			for col, want := range map[string]int{"I": cnt.Regions, "J": cnt.Compliant, "K": cnt.NonCompliant, "L": cnt.NotApplicable, "M": cnt.InsufficientData, "N": cnt.Resources} {
 				if got := rawCell(t, f, SheetAccounts, col+n); got != strconv.Itoa(want) {
 					t.Errorf("Accounts!%s%s (%s, %s) = %q, want %d", col, n, sh.Account.ID, r[0][col[0]-'A'], got, want)
 				}
 			}
 			wantPct := float64(cnt.Compliant) / float64(cnt.Compliant+cnt.NonCompliant)
-			got, _ := strconv.ParseFloat(rawCell(t, f, SheetAccounts, "N"+n), 64)
+			got, _ := strconv.ParseFloat(rawCell(t, f, SheetAccounts, "O"+n), 64)
 			if fmt.Sprintf("%.6f", got) != fmt.Sprintf("%.6f", wantPct) {
 				t.Errorf("compliance of %s = %v, want %v", sh.Account.ID, got, wantPct)
 			}
-			if got := cell(t, f, SheetAccounts, "O"+n); got != firstRunText {
+			if got := cell(t, f, SheetAccounts, "P"+n); got != firstRunText {
 				t.Errorf("compliance change of %s on a first run = %q, want %q", sh.Account.ID, got, firstRunText)
 			}
 		}
@@ -198,9 +198,9 @@ func TestHandleMixedRun(t *testing.T) {
 			reason                              string
 		}{
 			{name: "90% is green", id: "111111111111", status: StatusPartial, fill: FillGreen, owner: "alice", team: "payments",
-				reason: "no rule results: Config not enabled in us-east-1"},
+				reason: "Config not enabled in us-east-1"},
 			{name: "5 of 6 is amber", id: "222222222222", status: StatusScanned, fill: FillAmber, owner: "bob"},
-			{name: "1 of 3 is red", id: "333333333333", status: StatusPartial, fill: FillRed, reason: "no rule results: access denied in us-east-1"},
+			{name: "1 of 3 is red", id: "333333333333", status: StatusPartial, fill: FillRed, reason: "access denied in us-east-1"},
 			{name: "unreachable", id: "444444444444", status: StatusUnreachable, reason: "AssumeRole: AccessDenied"},
 			{name: "missing shard", id: "555555555555", status: StatusNotScanned, reason: "no shard"},
 			{name: "malformed shard", id: "666666666666", status: StatusNotScanned, reason: "unreadable shard"},
@@ -211,10 +211,14 @@ func TestHandleMixedRun(t *testing.T) {
 				if got := cell(t, f, SheetAccounts, "F"+n); got != tc.status {
 					t.Errorf("status = %q, want %q", got, tc.status)
 				}
-				if got := cell(t, f, SheetAccounts, "G"+n); !strings.Contains(got, tc.reason) {
-					t.Errorf("reason = %q, want it to contain %q", got, tc.reason)
+				// The reason says what to do; the detail keeps the error.
+				if got := cell(t, f, SheetAccounts, "G"+n) + " | " + cell(t, f, SheetAccounts, "H"+n); !strings.Contains(got, tc.reason) {
+					t.Errorf("reason | detail = %q, want it to contain %q", got, tc.reason)
 				}
-				if got := fill(t, f, SheetAccounts, "N"+n); got != tc.fill {
+				if tc.status != StatusScanned && cell(t, f, SheetAccounts, "G"+n) == "" {
+					t.Errorf("%s account without a reason", tc.status)
+				}
+				if got := fill(t, f, SheetAccounts, "O"+n); got != tc.fill {
 					t.Errorf("compliance fill = %q, want %q", got, tc.fill)
 				}
 				if got := cell(t, f, SheetAccounts, "D"+n) + "/" + cell(t, f, SheetAccounts, "E"+n); got != tc.owner+"/"+tc.team {
@@ -309,13 +313,16 @@ func TestHandleMixedRun(t *testing.T) {
 			t.Errorf("re-run input on the Coverage sheet (-want +got):\n%s", diff)
 		}
 		header := r[4]
-		if diff := cmp.Diff([]string{"Account ID", "Account name", "OU path", "Region", "Status", "Reason", "Recorder", "Rules", "Non-compliant resources"}, header); diff != "" {
+		if diff := cmp.Diff([]string{"Account ID", "Account name", "OU path", "Region", "Status", "Reason", "Detail (as recorded)", "Recorder", "Rules", "Non-compliant resources"}, header); diff != "" {
 			t.Fatalf("Coverage header (-want +got):\n%s", diff)
 		}
 		got := map[string]string{}
 		for _, row := range r[5:] {
-			row = append(row, make([]string, 9)...)
-			got[row[0]+" "+row[3]] = row[4] + ": " + row[5]
+			row = append(row, make([]string, 10)...)
+			got[row[0]+" "+row[3]] = row[4] + ": " + row[6]
+			if (row[4] == "scanned") != (row[5] == "") {
+				t.Errorf("Coverage %s %s: status %q with reason %q; a reason for every status but scanned", row[0], row[3], row[4], row[5])
+			}
 		}
 		want := map[string]string{
 			"111111111111 eu-west-1": "scanned: ",

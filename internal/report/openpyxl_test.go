@@ -134,11 +134,11 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 		first, freeze, filter string
 		rows                  int
 	}{
-		SheetAccounts:  {"Account ID", "A2", "A1:P8", 8},
+		SheetAccounts:  {"Account ID", "A2", "A1:Q8", 8},
 		SheetRules:     {"Rule", "A2", "A1:R12", 12},
 		SheetResources: {"Account ID", "A2", "A1:K7", 7},
 		SheetResolved:  {"Account ID", "A2", "A1:J2", 2},
-		SheetCoverage:  {"Account ID", "A6", "A5:I19", 19},
+		SheetCoverage:  {"Account ID", "A6", "A5:J19", 19},
 	}
 	for name, w := range wantTables {
 		g := got.Tables[name]

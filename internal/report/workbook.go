@@ -417,9 +417,9 @@ func (w *workbook) accounts() error {
 		cols = append(cols, column{strings.ToUpper(k[:1]) + k[1:], 18})
 	}
 	cols = append(cols,
-		column{"Status", 13}, column{"Reason", 40}, column{"Regions scanned", 10},
-		column{"Rules compliant", 11}, column{"Rules non-compliant", 11}, column{"Rules not applicable", 11},
-		column{"Rules insufficient data", 12}, column{"Non-compliant resources", 13}, column{"Compliance", 12},
+		column{"Status", 13}, column{"Reason", 50}, column{"Detail (as recorded)", 40}, column{"Regions scanned", 10},
+		column{"Evaluations compliant", 12}, column{"Evaluations non-compliant", 13}, column{"Evaluations not applicable", 13},
+		column{"Evaluations insufficient data", 13}, column{"Non-compliant resources", 13}, column{"Compliance", 12},
 		column{"Compliance change", 13}, column{"Resources change", 13})
 	sw, row, err := w.table(SheetAccounts, cols, nil, len(w.b.accounts))
 	if err != nil {
@@ -439,7 +439,11 @@ func (w *workbook) accounts() error {
 		for _, k := range keys {
 			cells = append(cells, w.str(tagValue(a.Tags, k)))
 		}
-		cells = append(cells, w.str(a.Status), w.str(a.Reason))
+		detail := ""
+		if a.Status == StatusUnreachable || a.Status == StatusNotScanned {
+			detail = a.Reason // partly read accounts: the Coverage sheet has each region's
+		}
+		cells = append(cells, w.str(a.Status), w.str(accountWhatToDo(a)), w.str(detail))
 		if hasResults(a.Status) {
 			cells = append(cells, w.num(a.RegionsScanned),
 				w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),
@@ -627,7 +631,7 @@ func (w *workbook) split(ctx context.Context, base string, cols []column, path s
 func (w *workbook) coverage() error {
 	cols := []column{
 		{"Account ID", 15}, {"Account name", 28}, {"OU path", 30}, {"Region", 15}, {"Status", 18},
-		{"Reason", 60}, {"Recorder", 30}, {"Rules", 9}, {"Non-compliant resources", 13},
+		{"Reason", 60}, {"Detail (as recorded)", 50}, {"Recorder", 30}, {"Rules", 9}, {"Non-compliant resources", 13},
 	}
 	var preamble [][]any
 	if rr := w.rep.Rerun; rr != nil {
@@ -657,10 +661,10 @@ func (w *workbook) coverage() error {
 	}
 	for _, c := range w.b.coverage {
 		a := &w.b.accounts[c.account]
-		cells := []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath), w.str(c.region), w.str(c.status), w.str(c.reason),
-			w.str(c.recorder), w.num(c.rules), w.num(c.resources)}
-		if c.status == StatusUnreachable || c.status == StatusNotScanned {
-			cells[7], cells[8] = nil, nil
+		cells := []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath), w.str(c.region), w.str(c.status), w.str(whatToDo(c.status, c.reason)),
+			w.str(c.reason), w.str(c.recorder), w.num(c.rules), w.num(c.resources)}
+		if c.status != coverageScanned && c.status != coverageRecorderOff {
+			cells[8], cells[9] = nil, nil // no rule results: blank, not zero
 		}
 		if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
 			return err
