@@ -417,9 +417,13 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 			b.checked[acc.ID+"/"+reg.Region] = true
 		}
 		ids := make(map[string]ruleid.Identity, len(reg.Rules))
+		packs := make(map[string]string)
 		for _, r := range reg.Rules {
 			id := ruleid.Of(r.Name, r.CreatedBy, r.ConformancePack)
 			ids[r.Name] = id
+			if r.ConformancePack != "" {
+				packs[r.Name] = ruleid.PackName(r.ConformancePack)
+			}
 			key := id.Key()
 			agg := b.rules[key]
 			if agg == nil {
@@ -467,7 +471,8 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 			}
 			row = resourceRow{
 				AccountID: acc.ID, AccountName: acc.Name, Region: reg.Region,
-				Rule: r.Rule, BaseName: id.Base, Type: r.Type, ID: r.ID, Name: r.Name,
+				Rule: r.Rule, BaseName: id.Base, ManagedBy: id.Manager.Label(), Control: id.ControlID, Pack: packs[r.Rule],
+				Type: r.Type, ID: r.ID, Name: r.Name,
 				Annotation: r.Annotation, RecordedAt: r.RecordedAt, Tags: r.Tags,
 			}
 			h := row.key()

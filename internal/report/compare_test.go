@@ -72,7 +72,7 @@ func TestWeekOverWeek(t *testing.T) {
 	t.Run("new since last run", func(t *testing.T) {
 		got := map[string]string{}
 		for _, r := range rows(t, f, SheetResources)[1:] {
-			got[r[5]] = r[9]
+			got[r[9]] = r[13]
 		}
 		want := map[string]string{"x1": "no", "x3": "yes", "c1": "no", "c2": "yes", "d1": "yes"}
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -84,7 +84,7 @@ func TestWeekOverWeek(t *testing.T) {
 		r := rows(t, f, SheetResolved)
 		var got [][]string
 		for _, row := range r[1:] {
-			got = append(got, []string{row[0], row[3], row[5], row[9]})
+			got = append(got, []string{row[0], row[3], row[9], row[13]})
 		}
 		want := [][]string{
 			{"111111111111", "ec2-imdsv2", "i-1", "resolved"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -91,12 +92,12 @@ func TestCSVInjection(t *testing.T) {
 	}
 	var cells [][]string
 	for _, row := range r[1:] {
-		cells = append(cells, []string{row[1], row[5], row[6], row[7]})
+		cells = append(cells, []string{row[1], row[9], row[10], row[11]})
 	}
 	if diff := cmp.Diff(wantCells, cells); diff != "" {
 		t.Errorf("workbook resource cells (-want +got):\n%s", diff)
 	}
-	for _, ref := range []string{"B2", "F3", "G3", "H3"} {
+	for _, ref := range []string{"B2", "J3", "K3", "L3"} {
 		if formula, err := f.GetCellFormula(SheetResources, ref); err != nil || formula != "" {
 			t.Errorf("%s!%s has formula %q (%v), want text", SheetResources, ref, formula, err)
 		}
@@ -113,7 +114,31 @@ func TestCSVInjection(t *testing.T) {
 	}
 	f2 := openWorkbook(t, download(t, c, run.WorkbookKey(run2)))
 	resolved := rows(t, f2, SheetResolved)
-	if len(resolved) != 2 || resolved[1][5] != "=1+1" || resolved[1][7] != evil.Annotation || resolved[1][9] != "resolved" {
+	if len(resolved) != 2 || resolved[1][9] != "=1+1" || resolved[1][11] != evil.Annotation || resolved[1][13] != "resolved" {
 		t.Errorf("Resolved sheet = %q, want the resource =1+1 resolved with its annotation", resolved)
+	}
+}
+
+// TestReadCSVWithoutIdentity: a previous run's CSV written before the rule
+// identity columns reads with the identity its deployed names imply.
+func TestReadCSVWithoutIdentity(t *testing.T) {
+	old := "account_id,account_name,region,rule,rule_base_name,resource_type,resource_id,resource_name,annotation,recorded_at,new_since_previous_run,resource_tags\n" +
+		"111111111111,a,eu-west-1,securityhub-iam-root-access-key-check-0a1b2c3d,securityhub-iam-root-access-key-check-0a1b2c3d,AWS::::Account,111111111111,,,,,\n" +
+		"111111111111,a,eu-west-1,s3-bucket-versioning-enabled,s3-bucket-versioning-enabled,AWS::S3::Bucket,b,,,,,\n"
+	rr, err := newResourceReader(strings.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	var r resourceRow
+	for rr.next(&r) == nil {
+		got = append(got, []string{r.Rule, r.BaseName, r.ManagedBy, r.Control})
+	}
+	want := [][]string{
+		{"securityhub-iam-root-access-key-check-0a1b2c3d", "iam-root-access-key-check", "Security Hub", "IAM.4"},
+		{"s3-bucket-versioning-enabled", "s3-bucket-versioning-enabled", "Customer", ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 }

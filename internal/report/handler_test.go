@@ -259,14 +259,22 @@ func TestHandleMixedRun(t *testing.T) {
 
 	t.Run("resources", func(t *testing.T) {
 		r := rows(t, f, SheetResources)
-		wantHeader := []string{"Account ID", "Account name", "Region", "Rule", "Resource type", "Resource ID", "Resource name",
-			"Annotation", "Recorded at (UTC)", "New since last run", "Link"}
+		wantHeader := []string{"Account ID", "Account name", "Region", "Rule", "Managed by", "Security Hub control", "Conformance pack",
+			"Deployed rule name", "Resource type", "Resource ID", "Resource name", "Annotation", "Recorded at (UTC)", "New since last run", "Link"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
 			t.Fatalf("resources header (-want +got):\n%s", diff)
 		}
 		var got [][]string
 		for _, row := range r[1:] {
-			got = append(got, row[:6])
+			got = append(got, []string{row[0], row[1], row[2], row[7], row[8], row[9]})
+			// The rule as the Rules sheet names it, beside the deployed name.
+			if strings.HasPrefix(row[7], "ec2-imdsv2-check-conformance-pack-") {
+				if id := strings.Join(row[3:7], "|"); id != "ec2-imdsv2-check|Conformance pack||ops-pack" {
+					t.Errorf("rule identity of %s = %q, want ec2-imdsv2-check|Conformance pack||ops-pack", row[7], id)
+				}
+			} else if row[3] != row[7] || row[4] != "Customer" {
+				t.Errorf("customer rule %s shown as %q managed by %q", row[7], row[3], row[4])
+			}
 		}
 		// Ordered by account, region, rule, resource type and ID.
 		want := [][]string{
@@ -280,13 +288,13 @@ func TestHandleMixedRun(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("resource rows (-want +got):\n%s", diff)
 		}
-		if got := cell(t, f, SheetResources, "I2"); got != "2026-11-30 08:05:00" {
+		if got := cell(t, f, SheetResources, "M2"); got != "2026-11-30 08:05:00" {
 			t.Errorf("recorded at = %q, want 2026-11-30 08:05:00", got)
 		}
-		if got := cell(t, f, SheetResources, "J2"); got != firstRunText {
+		if got := cell(t, f, SheetResources, "N2"); got != firstRunText {
 			t.Errorf("new since last run on a first run = %q, want %q", got, firstRunText)
 		}
-		formula, err := f.GetCellFormula(SheetResources, "K2")
+		formula, err := f.GetCellFormula(SheetResources, "O2")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -71,6 +71,18 @@ func TestRuleIdentity(t *testing.T) {
 		t.Errorf("Rules sheet (-want +got):\n%s", diff)
 	}
 
+	// The resource sheet names the rule as the Rules sheet does, whatever
+	// its deployed name, so the worst rule can be filtered on it.
+	res := rows(t, f, SheetResources)
+	for _, row := range res[1:] {
+		row = append(row, make([]string, len(res[0]))...)
+		if strings.HasPrefix(row[col(t, res[0], "Deployed rule name")], "securityhub-") {
+			if got := row[col(t, res[0], "Rule")] + "|" + row[col(t, res[0], "Managed by")] + "|" + row[col(t, res[0], "Security Hub control")]; got != "iam-root-access-key-check|Security Hub|IAM.4" {
+				t.Errorf("resource row %q names its rule %q, want iam-root-access-key-check|Security Hub|IAM.4", row[:4], got)
+			}
+		}
+	}
+
 	var top []string
 	sum := rows(t, f, SheetSummary)
 	for i, row := range sum {

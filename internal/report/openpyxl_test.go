@@ -40,9 +40,9 @@ out["compliance"] = {
     if acc.cell(row=r, column=comp).value is not None
 }
 res = wb["Non-compliant resources"]
-out["link"] = res["K2"].value
-out["recorded"] = res["I2"].value.isoformat()
-out["recordedFormat"] = res["I2"].number_format
+out["link"] = res["O2"].value
+out["recorded"] = res["M2"].value.isoformat()
+out["recordedFormat"] = res["M2"].number_format
 summary = {}
 for row in wb["Summary"].iter_rows(values_only=True):
     if row[0] and row[1] is not None:
@@ -136,8 +136,8 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 	}{
 		SheetAccounts:  {"Account ID", "A2", "A1:Q8", 8},
 		SheetRules:     {"Rule", "A2", "A1:R12", 12},
-		SheetResources: {"Account ID", "A2", "A1:K7", 7},
-		SheetResolved:  {"Account ID", "A2", "A1:J2", 2},
+		SheetResources: {"Account ID", "A2", "A1:O7", 7},
+		SheetResolved:  {"Account ID", "A2", "A1:N2", 2},
 		SheetCoverage:  {"Account ID", "A6", "A5:J19", 19},
 	}
 	for name, w := range wantTables {

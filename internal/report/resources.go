@@ -8,12 +8,20 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/config-report/config-report/internal/ruleid"
 )
 
 // csvHeader is the header of noncompliant-resources.csv, one row per
 // account, region, rule and resource, in that order.
+// rule is the rule's deployed name; rule_base_name, rule_managed_by and
+// security_hub_control are its identity (package ruleid), the names the
+// workbook's Rules and Summary sheets use; conformance_pack is the pack that
+// deployed it, if any. Readers find columns by name: CSVs written before the
+// identity columns existed still read.
 var csvHeader = []string{
 	"account_id", "account_name", "region", "rule", "rule_base_name",
+	"rule_managed_by", "security_hub_control", "conformance_pack",
 	"resource_type", "resource_id", "resource_name", "annotation",
 	"recorded_at", "new_since_previous_run", "resource_tags",
 }
@@ -25,6 +33,9 @@ const (
 	colRegion
 	colRule
 	colBaseName
+	colManagedBy
+	colControl
+	colPack
 	colType
 	colID
 	colName
@@ -84,7 +95,10 @@ func restore(v string, col int) string {
 // resourceRow is one non-compliant resource as written to the CSV.
 type resourceRow struct {
 	AccountID, AccountName, Region, Rule, BaseName string
-	Type, ID, Name, Annotation                     string
+	// ManagedBy, Control and Pack are the rule's manager (its label),
+	// Security Hub control and conformance pack.
+	ManagedBy, Control, Pack   string
+	Type, ID, Name, Annotation string
 	RecordedAt                                     time.Time
 	// New is "true", "false", or "" on a first run.
 	New  string
@@ -117,6 +131,9 @@ func (rw *resourceWriter) write(r *resourceRow) error {
 	rec[colRegion] = r.Region
 	rec[colRule] = r.Rule
 	rec[colBaseName] = r.BaseName
+	rec[colManagedBy] = r.ManagedBy
+	rec[colControl] = r.Control
+	rec[colPack] = r.Pack
 	rec[colType] = r.Type
 	rec[colID] = r.ID
 	rec[colName] = r.Name
@@ -202,11 +219,21 @@ func (rr *resourceReader) next(r *resourceRow) error {
 		Region:      field(colRegion),
 		Rule:        field(colRule),
 		BaseName:    field(colBaseName),
+		ManagedBy:   field(colManagedBy),
+		Control:     field(colControl),
+		Pack:        field(colPack),
 		Type:        field(colType),
 		ID:          field(colID),
 		Name:        field(colName),
 		Annotation:  field(colAnnotation),
 		New:         field(colNew),
+	}
+	if r.ManagedBy == "" {
+		// A CSV from before the identity columns: the identity the
+		// deployed name implies (its rule_base_name stripped only a
+		// conformance pack's suffix).
+		id := ruleid.Of(r.Rule, "", "")
+		r.BaseName, r.ManagedBy, r.Control = id.Base, id.Manager.Label(), id.ControlID
 	}
 	if t := field(colRecordedAt); t != "" {
 		if at, err := time.Parse(time.RFC3339, t); err == nil {

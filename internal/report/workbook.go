@@ -507,8 +507,11 @@ func (w *workbook) rules() error {
 	return sw.Flush()
 }
 
+// The resource sheets name a rule as the Rules sheet does (base name,
+// manager, control, pack) and keep the deployed name in a column of its own.
 var resourceColumns = []column{
-	{"Account ID", 15}, {"Account name", 24}, {"Region", 14}, {"Rule", 36}, {"Resource type", 28},
+	{"Account ID", 15}, {"Account name", 24}, {"Region", 14}, {"Rule", 36}, {"Managed by", 18},
+	{"Security Hub control", 12}, {"Conformance pack", 24}, {"Deployed rule name", 40}, {"Resource type", 28},
 	{"Resource ID", 40}, {"Resource name", 28}, {"Annotation", 50}, {"Recorded at (UTC)", 21},
 	{"New since last run", 11}, {"Link", 18},
 }
@@ -527,7 +530,8 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 			isNew = "no"
 		}
 		return []any{
-			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(r.Rule), w.str(r.Type),
+			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
+			w.str(r.Control), w.str(r.Pack), w.str(r.Rule), w.str(r.Type),
 			w.str(r.ID), w.str(r.Name), w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew),
 			excelize.Cell{StyleID: w.s.link, Formula: hyperlinkFormula(consoleURL(r.Region, r.Type, r.ID), "Open in AWS Config"), Value: "Open in AWS Config"},
 		}
@@ -535,7 +539,8 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 }
 
 var resolvedColumns = []column{
-	{"Account ID", 15}, {"Account name", 24}, {"Region", 14}, {"Rule", 36}, {"Resource type", 28},
+	{"Account ID", 15}, {"Account name", 24}, {"Region", 14}, {"Rule", 36}, {"Managed by", 18},
+	{"Security Hub control", 12}, {"Conformance pack", 24}, {"Deployed rule name", 40}, {"Resource type", 28},
 	{"Resource ID", 40}, {"Resource name", 28}, {"Last annotation", 50}, {"Last recorded at (UTC)", 22},
 	{"Status", 30},
 }
@@ -553,7 +558,8 @@ func (w *workbook) resolved(ctx context.Context, spool string) error {
 	}
 	return w.split(ctx, SheetResolved, resolvedColumns, spool, w.b.resolvedRows, empty, func(r *resourceRow) []any {
 		return []any{
-			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(r.Rule), w.str(r.Type),
+			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
+			w.str(r.Control), w.str(r.Pack), w.str(r.Rule), w.str(r.Type),
 			w.str(r.ID), w.str(r.Name), w.str(r.Annotation), w.when(r.RecordedAt), w.str(r.New),
 		}
 	})
