@@ -17,6 +17,7 @@ type accountTruth struct {
 	RegionsScanned int
 	Evaluations    report.Evaluations
 	Resources      int
+	Findings       int
 }
 
 // truth is what the report of a complete run must say, computed from the
@@ -35,7 +36,9 @@ type accountTruth struct {
 //     has no data when no region has results;
 //   - every rule of such a region but a proactive-only one is one
 //     evaluation of its compliance; the non-compliant resources are those
-//     of its NON_COMPLIANT rules;
+//     of its NON_COMPLIANT rules, counted once per account (a global type's
+//     once whatever region reports it), and a finding is such a resource
+//     under one rule (manager and base name);
 //   - the rules are counted once per check (base name) and manager.
 //
 // It does not model denied actions or disabled regions: checkOrg makes sure
@@ -79,6 +82,7 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 		}
 		at := accountTruth{}
 		configOff := 0
+		resources, findings := map[string]bool{}, map[string]bool{}
 		for _, region := range org.Regions {
 			rc := a.RegionConfig(region)
 			// A region is read where it has a customer managed recorder or
@@ -110,7 +114,15 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 					at.Evaluations.Compliant++
 				case orgsim.NonCompliant:
 					at.Evaluations.NonCompliant++
-					at.Resources += len(r.NonCompliant)
+					for _, res := range r.NonCompliant {
+						where := region
+						if report.GlobalType(res.Type) {
+							where = ""
+						}
+						key := where + "|" + res.Type + "|" + res.ID
+						resources[key] = true
+						findings[string(r.Manager)+"/"+r.BaseName+"|"+key] = true
+					}
 				case orgsim.NotApplicable:
 					at.Evaluations.NotApplicable++
 				case orgsim.InsufficientData:
@@ -118,6 +130,7 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 				}
 			}
 		}
+		at.Resources, at.Findings = len(resources), len(findings)
 		switch {
 		case at.RegionsScanned == 0:
 			at.Status = report.StatusNoData
@@ -136,6 +149,7 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 		tr.Totals.NotApplicable += at.Evaluations.NotApplicable
 		tr.Totals.InsufficientData += at.Evaluations.InsufficientData
 		tr.Totals.Resources += at.Resources
+		tr.Totals.Findings += at.Findings
 	}
 	tr.Totals.Rules = len(rules)
 	return tr
@@ -145,7 +159,7 @@ func groundTruth(org *orgsim.Org, accountIDs []string) truth {
 func reported(s *report.Summary) truth {
 	tr := truth{Totals: s.Totals, Accounts: make(map[string]accountTruth, len(s.Accounts))}
 	for _, a := range s.Accounts {
-		tr.Accounts[a.ID] = accountTruth{Status: a.Status, RegionsScanned: a.RegionsScanned, Evaluations: a.Evaluations, Resources: a.Resources}
+		tr.Accounts[a.ID] = accountTruth{Status: a.Status, RegionsScanned: a.RegionsScanned, Evaluations: a.Evaluations, Resources: a.Resources, Findings: a.Findings}
 	}
 	return tr
 }

@@ -18,18 +18,21 @@ import (
 // groundTruth is what a complete scan of the simulated organization must
 // report, computed from the simulator's model rather than through it.
 type groundTruth struct {
-	accounts, unreachable, resources int
+	accounts, unreachable, resources, findings int
 }
 
 // truthOf returns the ground truth of o for the scanner's role names: an
 // account is unreachable when its read role is missing, does not trust the
 // scanner role or requires an ExternalId; a Config action denied in an
-// account leaves its resources unread.
+// account leaves its resources unread. Resources are distinct per account
+// (a global type's once, whatever region reports it); a finding is a
+// resource under one rule identity (manager and base name).
 func truthOf(o *orgsim.Org) groundTruth {
 	var g groundTruth
 	scanner := o.HubRoleARN(orgsim.DefaultScannerRoleName)
 	for _, id := range o.ActiveAccounts() {
 		g.accounts++
+		resources, findings := map[string]bool{}, map[string]bool{}
 		a := o.Account(id)
 		role, ok := a.Role(orgsim.DefaultReadRoleName)
 		if !ok || !slices.Contains(role.Trusted, scanner) || role.ExternalID != "" {
@@ -50,9 +53,19 @@ func truthOf(o *orgsim.Org) groundTruth {
 				if rule.ProactiveOnly() {
 					continue
 				}
-				g.resources += len(rule.NonCompliant)
+				for _, res := range rule.NonCompliant {
+					where := region
+					if report.GlobalType(res.Type) {
+						where = ""
+					}
+					r := where + "|" + res.Type + "|" + res.ID
+					resources[r] = true
+					findings[string(rule.Manager)+"/"+rule.BaseName+"|"+r] = true
+				}
 			}
 		}
+		g.resources += len(resources)
+		g.findings += len(findings)
 	}
 	return g
 }
@@ -99,8 +112,10 @@ func checkWorkbook(t *testing.T, out, runID string, accounts, resolved int) {
 	if got := rowsWithAccount(report.SheetAccounts); got != accounts {
 		t.Errorf("%s sheet has %d account rows, want %d", report.SheetAccounts, got, accounts)
 	}
-	if got := rowsWithAccount(report.SheetResolved); got != resolved {
-		t.Errorf("%s sheet has %d resource rows, want %d", report.SheetResolved, got, resolved)
+	// A resolved finding is one row per region and deployed name that
+	// reported it.
+	if got := rowsWithAccount(report.SheetResolved); got < resolved || resolved == 0 && got != 0 {
+		t.Errorf("%s sheet has %d resource rows for %d resolved findings", report.SheetResolved, got, resolved)
 	}
 }
 
@@ -131,7 +146,7 @@ func TestDemoTwoWeeks(t *testing.T) {
 
 	truth1 := truthOf(demoOrg(spec, 1))
 	s1 := loadSummary(t, out, week1)
-	got1 := groundTruth{accounts: s1.Totals.Accounts, unreachable: s1.Totals.Unreachable, resources: s1.Totals.Resources}
+	got1 := groundTruth{accounts: s1.Totals.Accounts, unreachable: s1.Totals.Unreachable, resources: s1.Totals.Resources, findings: s1.Totals.Findings}
 	if diff := cmp.Diff(truth1, got1, cmp.AllowUnexported(groundTruth{})); diff != "" {
 		t.Errorf("week 1 totals (-simulator's ground truth +summary):\n%s", diff)
 	}
@@ -155,8 +170,8 @@ func TestDemoTwoWeeks(t *testing.T) {
 	}
 	truth2 := truthOf(demoOrg(spec, 2))
 	s2 := loadSummary(t, out, week2)
-	if s2.Totals.Resources != truth2.resources {
-		t.Errorf("week 2 resources = %d, want the simulator's %d", s2.Totals.Resources, truth2.resources)
+	if s2.Totals.Resources != truth2.resources || s2.Totals.Findings != truth2.findings {
+		t.Errorf("week 2 resources, findings = %d, %d; want the simulator's %d, %d", s2.Totals.Resources, s2.Totals.Findings, truth2.resources, truth2.findings)
 	}
 	c := s2.Comparison
 	switch {
@@ -166,9 +181,9 @@ func TestDemoTwoWeeks(t *testing.T) {
 		t.Errorf("week 2 compared with %q, want %q", c.PreviousRunID, week1)
 	case c.New == 0 || c.Resolved == 0:
 		t.Errorf("week 2 comparison = %+v, want new and resolved resources", *c)
-	case c.New+c.Persisting != s2.Totals.Resources || c.Persisting+c.Resolved+c.NotRechecked+c.Unknown != s1.Totals.Resources:
-		t.Errorf("week 2 comparison %+v does not add up to this week's %d and last week's %d resources",
-			*c, s2.Totals.Resources, s1.Totals.Resources)
+	case c.New+c.Persisting != s2.Totals.Findings || c.Persisting+c.Resolved+c.NotRechecked+c.Unknown != s1.Totals.Findings:
+		t.Errorf("week 2 comparison %+v does not add up to this week's %d and last week's %d findings",
+			*c, s2.Totals.Findings, s1.Totals.Findings)
 	}
 	checkWorkbook(t, out, week2, truth2.accounts, c.Resolved)
 }

@@ -115,19 +115,19 @@ func printHeadline(w io.Writer, s *report.Summary, files [][2]string) {
 	} else {
 		p.line("compliance", "no rule evaluation was compliant or non-compliant")
 	}
-	p.line("resources", "%s non-compliant, across %s rules", num(t.Resources), num(t.Rules))
+	p.line("resources", "%s non-compliant (distinct), %s findings (resource × rule), across %s rules", num(t.Resources), num(t.Findings), num(t.Rules))
 	if c := s.Comparison; c != nil {
 		unknown := ""
 		if c.Unknown > 0 {
 			unknown = fmt.Sprintf(", %s gone without a record to place them", num(c.Unknown))
 		}
-		p.line("since", "%s: %s new, %s resolved, %s persisting, %s not re-checked%s",
+		p.line("since", "%s: %s new findings, %s resolved, %s still open, %s not re-checked%s",
 			c.PreviousRunID, num(c.New), num(c.Resolved), num(c.Persisting), num(c.NotRechecked), unknown)
 	} else {
 		p.line("since", "first run: nothing to compare with yet")
 	}
 	rules := append([]report.RuleSummary(nil), s.Rules...)
-	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Resources > rules[j].Resources })
+	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Resources > rules[j].Resources }) // distinct resources failing each
 	var worst []string
 	for _, r := range rules[:min(3, len(rules))] {
 		if r.Resources > 0 {

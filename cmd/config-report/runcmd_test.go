@@ -92,7 +92,7 @@ func TestRunAgainstTheSimulatedOrganization(t *testing.T) {
 	first := runIDOf(t, r.stdout)
 	truth := truthOf(ws.org)
 	s := loadSummary(t, out, first)
-	got := groundTruth{accounts: s.Totals.Accounts, unreachable: s.Totals.Unreachable, resources: s.Totals.Resources}
+	got := groundTruth{accounts: s.Totals.Accounts, unreachable: s.Totals.Unreachable, resources: s.Totals.Resources, findings: s.Totals.Findings}
 	if got != truth {
 		t.Errorf("run totals = %+v, want the simulator's %+v", got, truth)
 	}

@@ -250,7 +250,8 @@ type builder struct {
 	opts Options
 	in   Input
 
-	prev        hashSet // the previous run's resources; nil on a first run
+	prev        hashSet // the previous run's findings (rows, legacyPrev); nil on a first run
+	legacyPrev  bool    // prev holds rows (ResourceHash), not findings
 	prevAccount map[string]*AccountSummary
 	prevRule    ruleIndex
 
@@ -260,9 +261,12 @@ type builder struct {
 	rules    map[string]*ruleAgg
 	ous      map[string]*OUSummary
 	totals   Totals
-	hashes   []uint64
+	rows     int       // rows of the resource sheet and the CSV
+	pairs    []keyPair // each row's finding and row hash
+	findings []uint64  // this run's findings, sorted: the summary's set
 
 	comparison   *Comparison
+	goneStatus   map[uint64]string // the previous run's findings not open now: resolved or not re-checked
 	resolvedRows int
 	resolvedNote string
 }
@@ -279,6 +283,7 @@ func newBuilder(opts Options, in Input) *builder {
 	}
 	if in.Previous != nil {
 		b.prev = in.Previous.Resources.hashes()
+		b.legacyPrev = in.Previous.Resources.legacy()
 		b.prevAccount = in.Previous.accountIndex()
 		b.prevRule = in.Previous.ruleIndex()
 	}
@@ -318,9 +323,17 @@ func (b *builder) readShards(ctx context.Context, csvPath string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", csvPath, err)
 	}
-	b.hashes = sortUnique(b.hashes)
+	b.findings = make([]uint64, len(b.pairs))
+	for i, p := range b.pairs {
+		b.findings[i] = p.finding
+	}
+	b.findings = sortUnique(b.findings)
 	return nil
 }
+
+// keyPair is one row's finding hash (FindingHash) and its own (ResourceHash),
+// by which summaries before version 3 recorded it.
+type keyPair struct{ finding, row uint64 }
 
 // add folds one account's shard (or the error reading it) into the aggregates.
 func (b *builder) add(ctx context.Context, rw *resourceWriter, a run.Account, sh *run.Shard, readErr error) error {
@@ -390,8 +403,10 @@ func (b *builder) count(acc *AccountSummary) {
 	}
 	b.totals.Evaluations.add(acc.Evaluations)
 	b.totals.Resources += acc.Resources
+	b.totals.Findings += acc.Findings
 	ou.Evaluations.add(acc.Evaluations)
 	ou.Resources += acc.Resources
+	ou.Findings += acc.Findings
 }
 
 // ruleState is how one rule base name fared in one account across regions.
@@ -404,6 +419,8 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 	slices.SortFunc(regions, func(x, y run.Region) int { return strings.Compare(x.Region, y.Region) })
 	seen := make(map[string]bool, len(regions))
 	perRule := make(map[string]ruleState)
+	accFindings := make(map[uint64]bool)
+	accResources := make(map[uint64]bool)
 	var row resourceRow
 	for ri := range regions {
 		reg := &regions[ri]
@@ -456,6 +473,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 		}
 		cov.rules = len(reg.Rules)
 
+		regResources := make(map[uint64]bool)
 		res := reg.NonCompliant
 		slices.SortFunc(res, func(x, y run.Resource) int {
 			return cmp.Or(strings.Compare(x.Rule, y.Rule), strings.Compare(x.Type, y.Type), strings.Compare(x.ID, y.ID))
@@ -473,26 +491,46 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 				AccountID: acc.ID, AccountName: acc.Name, Region: reg.Region,
 				Rule: r.Rule, BaseName: id.Base, ManagedBy: id.Manager.Label(), Control: id.ControlID, Pack: packs[r.Rule],
 				Type: r.Type, ID: r.ID, Name: r.Name,
-				Annotation: r.Annotation, RecordedAt: r.RecordedAt, Tags: r.Tags,
+				Annotation: r.Annotation, RecordedAt: r.RecordedAt, Tags: r.Tags, ruleKey: id.Key(),
 			}
-			h := row.key()
-			b.hashes = append(b.hashes, h)
+			kp := keyPair{finding: row.findingKey(), row: row.key()}
+			b.pairs = append(b.pairs, kp)
 			if !b.firstRun() {
+				// Against a summary of rows (before version 3), a row is new
+				// when its row was not there.
+				h := kp.finding
+				if b.legacyPrev {
+					h = kp.row
+				}
 				row.New = fmt.Sprint(!b.prev.has(h))
 			}
 			if err := rw.write(&row); err != nil {
 				return err
 			}
-			cov.resources++
+			b.rows++
 			agg := b.rules[id.Key()]
 			if agg == nil {
 				agg = newRuleAgg(id)
 				agg.names[r.Rule] = true
 				b.rules[id.Key()] = agg
 			}
-			agg.Resources++
+			// Distinct resources of the region and the account, and
+			// distinct findings, which are the rule's distinct resources.
+			rk := distinctResourceKey(acc.ID, reg.Region, r.Type, r.ID)
+			if !regResources[rk] {
+				regResources[rk] = true
+				cov.resources++
+			}
+			if !accResources[rk] {
+				accResources[rk] = true
+				acc.Resources++
+			}
+			if !accFindings[kp.finding] {
+				accFindings[kp.finding] = true
+				acc.Findings++
+				agg.Resources++
+			}
 		}
-		acc.Resources += cov.resources
 		b.coverage = append(b.coverage, cov)
 	}
 	for _, region := range b.opts.Regions {
@@ -665,26 +703,49 @@ func (b *builder) compare(ctx context.Context, path string) error {
 	}
 	c := &Comparison{PreviousRunID: b.in.Previous.RunID}
 	b.comparison = c
-	var gone []uint64 // in the previous run, not in this one
-	i, j := 0, 0
-	for i < len(b.hashes) || j < len(b.prev) {
-		switch {
-		case j == len(b.prev) || (i < len(b.hashes) && b.hashes[i] < b.prev[j]):
-			c.New++
-			i++
-		case i == len(b.hashes) || b.prev[j] < b.hashes[i]:
-			gone = append(gone, b.prev[j])
-			j++
-		default:
-			c.Persisting++
-			i++
-			j++
+	// gone holds the previous run's keys that match nothing now: findings,
+	// or, against a summary of rows, rows.
+	var gone []uint64
+	if b.legacyPrev {
+		// A finding persists when any of its rows was there.
+		var persisting []uint64
+		rows := make([]uint64, 0, len(b.pairs))
+		for _, p := range b.pairs {
+			rows = append(rows, p.row)
+			if b.prev.has(p.row) {
+				persisting = append(persisting, p.finding)
+			}
+		}
+		rows = sortUnique(rows)
+		c.Persisting = len(sortUnique(persisting))
+		c.New = len(b.findings) - c.Persisting
+		now := hashSet(rows)
+		for _, h := range b.prev {
+			if !now.has(h) {
+				gone = append(gone, h)
+			}
+		}
+	} else {
+		i, j := 0, 0
+		for i < len(b.findings) || j < len(b.prev) {
+			switch {
+			case j == len(b.prev) || (i < len(b.findings) && b.findings[i] < b.prev[j]):
+				c.New++
+				i++
+			case i == len(b.findings) || b.prev[j] < b.findings[i]:
+				gone = append(gone, b.prev[j])
+				j++
+			default:
+				c.Persisting++
+				i++
+				j++
+			}
 		}
 	}
 	if len(gone) == 0 {
 		return nil
 	}
-	// A resource is resolved only when its account and region were scanned
+	// A finding is resolved only when its account and regions were scanned
 	// this time, which only the previous run's CSV can tell: a hash alone
 	// cannot be placed.
 	if b.in.PreviousCSV == nil {
@@ -717,7 +778,9 @@ func (b *builder) compare(ctx context.Context, path string) error {
 		return err
 	}
 	pending := hashSet(gone)
-	found := 0
+	current := hashSet(b.findings)
+	found := make(map[uint64]bool, len(gone)) // the gone keys the CSV lists
+	rechecked := map[uint64]bool{}            // gone findings: every row's account-region scanned now
 	var row resourceRow
 	for {
 		err := rr.next(&row)
@@ -727,18 +790,22 @@ func (b *builder) compare(ctx context.Context, path string) error {
 		if err != nil {
 			return fmt.Errorf("read previous resources of run %s: %w", c.PreviousRunID, err)
 		}
-		if !pending.has(row.key()) {
+		fk, key := row.findingKey(), row.findingKey()
+		if b.legacyPrev {
+			key = row.key()
+		}
+		if !pending.has(key) {
 			continue
 		}
-		found++
-		// The New column of the spool carries the resolved status.
-		if b.checked[row.AccountID+"/"+row.Region] {
-			row.New = "resolved"
-			c.Resolved++
-		} else {
-			row.New = "not re-checked: account or region not scanned in this run"
-			c.NotRechecked++
+		found[key] = true
+		if current.has(fk) {
+			continue // a row of a finding still open under another row
 		}
+		checked := b.checked[row.AccountID+"/"+row.Region]
+		if was, ok := rechecked[fk]; ok {
+			checked = checked && was
+		}
+		rechecked[fk] = checked
 		if err := rw.write(&row); err != nil {
 			return err
 		}
@@ -750,8 +817,17 @@ func (b *builder) compare(ctx context.Context, path string) error {
 		return fmt.Errorf("spool resolved resources: %w", err)
 	}
 	b.resolvedRows = rw.rows
-	if found < len(gone) {
-		missing := len(gone) - found
+	b.goneStatus = make(map[uint64]string, len(rechecked))
+	for fk, checked := range rechecked {
+		if checked {
+			b.goneStatus[fk] = resolvedText
+			c.Resolved++
+		} else {
+			b.goneStatus[fk] = notRecheckedText
+			c.NotRechecked++
+		}
+	}
+	if missing := len(gone) - len(found); missing > 0 {
 		c.Unknown += missing
 		why := "that run's CSV does not list them"
 		if missing == 1 {
@@ -762,7 +838,13 @@ func (b *builder) compare(ctx context.Context, path string) error {
 	return f.Close()
 }
 
-// unknownNote explains resources of the previous run that are not in this
+// The Resolved sheet's status of a finding of the previous run.
+const (
+	resolvedText     = "resolved"
+	notRecheckedText = "not re-checked: account or region not scanned in this run"
+)
+
+// unknownNote explains findings of the previous run that are not in this
 // one but cannot be placed in an account and region, and so are counted as
 // unknown rather than resolved.
 func unknownNote(n int, previousRunID, why string) string {
@@ -770,8 +852,8 @@ func unknownNote(n int, previousRunID, why string) string {
 	if n == 1 {
 		is, their, were = "is", "its", "it was"
 	}
-	return fmt.Sprintf("%s of run %s %s not non-compliant in this run, but %s, so %s account and region are unknown and whether %s re-checked cannot be said: counted as unknown, not resolved.",
-		plural(n, "resource", "resources"), previousRunID, is, why, their, were)
+	return fmt.Sprintf("%s of run %s %s not open in this run, but %s, so %s account and region are unknown and whether %s re-checked cannot be said: counted as unknown, not resolved.",
+		plural(n, "finding", "findings"), previousRunID, is, why, their, were)
 }
 
 // summary assembles summary.json.
@@ -818,6 +900,6 @@ func (b *builder) summary() *Summary {
 		Accounts:      b.accounts,
 		Rules:         rules,
 		OUs:           ous,
-		Resources:     newResourceSet(b.hashes),
+		Resources:     newResourceSet(b.findings),
 	}
 }

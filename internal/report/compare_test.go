@@ -100,7 +100,7 @@ func TestWeekOverWeek(t *testing.T) {
 		got := map[string][2]string{}
 		for i, r := range rows(t, f, SheetAccounts)[1:] {
 			n := strconv.Itoa(i + 2)
-			got[r[0]] = [2]string{rawCell(t, f, SheetAccounts, "P"+n), rawCell(t, f, SheetAccounts, "Q"+n)}
+			got[r[0]] = [2]string{rawCell(t, f, SheetAccounts, "Q"+n), rawCell(t, f, SheetAccounts, "R"+n)}
 		}
 		want := map[string][2]string{
 			"111111111111": {"33.33", "-1"}, // 1/3 → 2/3 compliant; 3 → 2 resources
@@ -111,16 +111,16 @@ func TestWeekOverWeek(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("account changes (-want +got):\n%s", diff)
 		}
-		if got := numFmt(t, f, SheetAccounts, "Q2"); got != fmtDelta {
+		if got := numFmt(t, f, SheetAccounts, "R2"); got != fmtDelta {
 			t.Errorf("resources change format = %q, want %q", got, fmtDelta)
 		}
-		if got := fontColor(t, f, SheetAccounts, "Q2"); got != FontGood {
+		if got := fontColor(t, f, SheetAccounts, "R2"); got != FontGood {
 			t.Errorf("fewer resources shown in %q, want %q", got, FontGood)
 		}
-		if got := fontColor(t, f, SheetAccounts, "Q4"); got != FontBad {
+		if got := fontColor(t, f, SheetAccounts, "R4"); got != FontBad {
 			t.Errorf("more resources shown in %q, want %q", got, FontBad)
 		}
-		if got := numFmt(t, f, SheetAccounts, "P2"); got != fmtDeltaPP {
+		if got := numFmt(t, f, SheetAccounts, "Q2"); got != fmtDeltaPP {
 			t.Errorf("compliance change format = %q, want %q", got, fmtDeltaPP)
 		}
 	})
@@ -153,15 +153,15 @@ func TestWeekOverWeek(t *testing.T) {
 			}
 		}
 		for label, want := range map[string][]string{
-			"Compared with":                                      {run1},
-			"Accounts in this run":                               {"4", "3", "1"},
-			"Accounts in the organization":                       {"4", "3", "1"},
-			"Accounts not scanned":                               {"1", "0", "1"},
-			"Non-compliant resources":                            {"5", "5", "0"},
-			"New non-compliant resources":                        {"3"},
-			"Resolved since the previous run":                    {"2"},
-			"Still non-compliant since the previous run":         {"2"},
-			"Not re-checked (account or region not scanned now)": {"1"},
+			"Compared with":                                               {run1},
+			"Accounts in this run":                                        {"4", "3", "1"},
+			"Accounts in the organization":                                {"4", "3", "1"},
+			"Accounts not scanned":                                        {"1", "0", "1"},
+			"Non-compliant resources (distinct)":                          {"5", "5", "0"},
+			"New findings":                                                {"3"},
+			"Findings resolved since the previous run":                    {"2"},
+			"Findings still open since the previous run":                  {"2"},
+			"Findings not re-checked (account or region not scanned now)": {"1"},
 		} {
 			if diff := cmp.Diff(want, figures[label]); diff != "" {
 				t.Errorf("Summary %q (-want +got):\n%s", label, diff)
@@ -201,7 +201,7 @@ func TestUnplacedResources(t *testing.T) {
 				}
 			},
 			want: Comparison{PreviousRunID: run1, Persisting: 1, Unknown: 3},
-			note: "3 resources of run " + run1 + " are not non-compliant in this run, but that run's CSV is missing (get s3://" + runtest.Bucket + "/" + run.CSVKey(run1) +
+			note: "3 findings of run " + run1 + " are not open in this run, but that run's CSV is missing (get s3://" + runtest.Bucket + "/" + run.CSVKey(run1) +
 				": not found), so their account and region are unknown and whether they were re-checked cannot be said: counted as unknown, not resolved.",
 		},
 		{
@@ -216,7 +216,7 @@ func TestUnplacedResources(t *testing.T) {
 				putObject(t, c, run.CSVKey(run1), strings.Join(kept, ""))
 			},
 			want: Comparison{PreviousRunID: run1, Persisting: 1, Resolved: 1, NotRechecked: 1, Unknown: 1},
-			note: "1 resource of run " + run1 + " is not non-compliant in this run, but that run's CSV does not list it, so its account and region are unknown and whether it was re-checked cannot be said: counted as unknown, not resolved.",
+			note: "1 finding of run " + run1 + " is not open in this run, but that run's CSV does not list it, so its account and region are unknown and whether it was re-checked cannot be said: counted as unknown, not resolved.",
 		},
 	}
 	for _, tt := range tests {
@@ -250,10 +250,10 @@ func TestUnplacedResources(t *testing.T) {
 
 			f := openWorkbook(t, download(t, c, run.WorkbookKey(run2)))
 			figures := summaryFigures(t, f)
-			if got := figures["Unknown (not in the previous run's CSV)"]; len(got) == 0 || got[0] != strconv.Itoa(tt.want.Unknown) {
+			if got := figures["Findings unknown (not in the previous run's CSV)"]; len(got) == 0 || got[0] != strconv.Itoa(tt.want.Unknown) {
 				t.Errorf("Summary shows unknown %q, want %d", got, tt.want.Unknown)
 			}
-			if got := figures["Resolved since the previous run"]; len(got) == 0 || got[0] != strconv.Itoa(tt.want.Resolved) {
+			if got := figures["Findings resolved since the previous run"]; len(got) == 0 || got[0] != strconv.Itoa(tt.want.Resolved) {
 				t.Errorf("Summary shows resolved %q, want %d", got, tt.want.Resolved)
 			}
 			if tt.note != "" {

@@ -154,7 +154,7 @@ func TestHandleMixedRun(t *testing.T) {
 		r := rows(t, f, SheetAccounts)
 		wantHeader := []string{"Account ID", "Account name", "OU path", "Owner", "Team", "Status", "Reason", "Detail (as recorded)", "Regions scanned",
 			"Evaluations compliant", "Evaluations non-compliant", "Evaluations not applicable", "Evaluations insufficient data",
-			"Non-compliant resources", "Compliance", "Compliance change", "Resources change"}
+			"Non-compliant resources", "Findings (resource × rule)", "Compliance", "Compliance change", "Resources change"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
 			t.Fatalf("Accounts header (-want +got):\n%s", diff)
 		}
@@ -185,11 +185,11 @@ func TestHandleMixedRun(t *testing.T) {
 				}
 			}
 			wantPct := float64(cnt.Compliant) / float64(cnt.Compliant+cnt.NonCompliant)
-			got, _ := strconv.ParseFloat(rawCell(t, f, SheetAccounts, "O"+n), 64)
+			got, _ := strconv.ParseFloat(rawCell(t, f, SheetAccounts, "P"+n), 64)
 			if fmt.Sprintf("%.6f", got) != fmt.Sprintf("%.6f", wantPct) {
 				t.Errorf("compliance of %s = %v, want %v", sh.Account.ID, got, wantPct)
 			}
-			if got := cell(t, f, SheetAccounts, "P"+n); got != firstRunText {
+			if got := cell(t, f, SheetAccounts, "Q"+n); got != firstRunText {
 				t.Errorf("compliance change of %s on a first run = %q, want %q", sh.Account.ID, got, firstRunText)
 			}
 		}
@@ -218,7 +218,7 @@ func TestHandleMixedRun(t *testing.T) {
 				if tc.status != StatusScanned && cell(t, f, SheetAccounts, "G"+n) == "" {
 					t.Errorf("%s account without a reason", tc.status)
 				}
-				if got := fill(t, f, SheetAccounts, "O"+n); got != tc.fill {
+				if got := fill(t, f, SheetAccounts, "P"+n); got != tc.fill {
 					t.Errorf("compliance fill = %q, want %q", got, tc.fill)
 				}
 				if got := cell(t, f, SheetAccounts, "D"+n) + "/" + cell(t, f, SheetAccounts, "E"+n); got != tc.owner+"/"+tc.team {
@@ -386,7 +386,7 @@ func TestHandleMixedRun(t *testing.T) {
 			"Accounts not scanned":                             {"3", "—", firstRunText},
 			"Overall compliance":                               {"78.9%", "—", firstRunText}, // 15 of 19
 			"Rule evaluations non-compliant":                   {"4", "—", firstRunText},
-			"Non-compliant resources":                          {"6", "—", firstRunText},
+			"Non-compliant resources (distinct)":               {"6", "—", firstRunText},
 		} {
 			if diff := cmp.Diff(want, figures[label]); diff != "" {
 				t.Errorf("Summary %q (-want +got):\n%s", label, diff)
@@ -416,7 +416,7 @@ func TestHandleMixedRun(t *testing.T) {
 		}
 		// 7 accounts × 2 regions = 14 account-regions.
 		wantTotals := Totals{Accounts: 7, Scanned: 3, Partial: 2, Unreachable: 1, NotScanned: 3,
-			Evaluations: Evaluations{Compliant: 15, NonCompliant: 4, NotApplicable: 1, InsufficientData: 1}, Rules: 11, Resources: 6,
+			Evaluations: Evaluations{Compliant: 15, NonCompliant: 4, NotApplicable: 1, InsufficientData: 1}, Rules: 11, Resources: 6, Findings: 6,
 			Coverage: &CoverageTotals{AccountRegions: 14, WithResults: 4, RecorderStopped: 1, ConfigNotEnabled: 1, AccessDenied: 1,
 				Unreachable: 2, NotScanned: 6},
 			Organization: &OrganizationTotals{Accounts: 10, Inactive: 2, InactiveByState: map[string]int{"SUSPENDED": 1, "CLOSED": 1}, Excluded: 1, Untagged: 1}}

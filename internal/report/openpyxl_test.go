@@ -47,7 +47,7 @@ summary = {}
 for row in wb["Summary"].iter_rows(values_only=True):
     if row[0] and row[1] is not None:
         summary[row[0]] = row[1]
-out["summary"] = {k: summary[k] for k in ("Run", "Environment", "Accounts in the organization", "Accounts in this run", "Non-compliant resources")}
+out["summary"] = {k: summary[k] for k in ("Run", "Environment", "Accounts in the organization", "Accounts in this run", "Non-compliant resources (distinct)")}
 out["complianceTotal"] = round(summary["Overall compliance"], 4)
 # read_only=True trusts each sheet's <dimension>: it must see the same cells.
 def trimmed(ws):
@@ -134,7 +134,7 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 		first, freeze, filter string
 		rows                  int
 	}{
-		SheetAccounts:  {"Account ID", "A2", "A1:Q8", 8},
+		SheetAccounts:  {"Account ID", "A2", "A1:R8", 8},
 		SheetRules:     {"Rule", "A2", "A1:R12", 12},
 		SheetResources: {"Account ID", "A2", "A1:O7", 7},
 		SheetResolved:  {"Account ID", "A2", "A1:N2", 2},
@@ -163,7 +163,7 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 	if got.Recorded != "2026-11-30T08:05:00" || got.RecordedFormat != fmtDate {
 		t.Errorf("recorded at = %s in %q, want 2026-11-30T08:05:00 in %q", got.Recorded, got.RecordedFormat, fmtDate)
 	}
-	wantSummary := map[string]any{"Run": run1, "Environment": "test", "Accounts in the organization": 10.0, "Accounts in this run": 7.0, "Non-compliant resources": 6.0}
+	wantSummary := map[string]any{"Run": run1, "Environment": "test", "Accounts in the organization": 10.0, "Accounts in this run": 7.0, "Non-compliant resources (distinct)": 6.0}
 	if diff := cmp.Diff(wantSummary, got.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}

@@ -17,13 +17,16 @@ import (
 // rule is the rule's deployed name; rule_base_name, rule_managed_by and
 // security_hub_control are its identity (package ruleid), the names the
 // workbook's Rules and Summary sheets use; conformance_pack is the pack that
-// deployed it, if any. Readers find columns by name: CSVs written before the
+// deployed it, if any. finding_id is the row's finding (FindingHash, 16 hex
+// digits): rows with the same one are the same resource failing the same
+// rule identity, from several regions or deployed names, so counting
+// distinct finding_id counts findings. Readers find columns by name: CSVs written before the
 // identity columns existed still read.
 var csvHeader = []string{
 	"account_id", "account_name", "region", "rule", "rule_base_name",
 	"rule_managed_by", "security_hub_control", "conformance_pack",
 	"resource_type", "resource_id", "resource_name", "annotation",
-	"recorded_at", "new_since_previous_run", "resource_tags",
+	"recorded_at", "new_since_previous_run", "resource_tags", "finding_id",
 }
 
 // Column positions in csvHeader.
@@ -43,6 +46,7 @@ const (
 	colRecordedAt
 	colNew
 	colTags
+	colFinding
 	csvColumns
 )
 
@@ -99,14 +103,24 @@ type resourceRow struct {
 	// Security Hub control and conformance pack.
 	ManagedBy, Control, Pack   string
 	Type, ID, Name, Annotation string
+	// ruleKey is the rule identity's key (ruleid.Identity.Key), set when
+	// the row is built or read back.
+	ruleKey string
 	RecordedAt                                     time.Time
 	// New is "true", "false", or "" on a first run.
 	New  string
 	Tags map[string]string
 }
 
+// key is the row's hash (ResourceHash), as summaries before version 3
+// recorded it.
 func (r *resourceRow) key() uint64 {
 	return resourceKey(r.AccountID, r.Region, r.Rule, r.Type, r.ID)
+}
+
+// findingKey is the hash of the row's finding (FindingHash).
+func (r *resourceRow) findingKey() uint64 {
+	return findingKey(r.AccountID, r.Region, r.ruleKey, r.Type, r.ID)
 }
 
 // resourceWriter writes resource rows as CSV.
@@ -151,6 +165,7 @@ func (rw *resourceWriter) write(r *resourceRow) error {
 		}
 		rec[colTags] = string(b)
 	}
+	rec[colFinding] = fmt.Sprintf("%016x", r.findingKey())
 	for i, v := range rec {
 		rec[i] = neutralize(v, i)
 	}
@@ -228,12 +243,14 @@ func (rr *resourceReader) next(r *resourceRow) error {
 		Annotation:  field(colAnnotation),
 		New:         field(colNew),
 	}
-	if r.ManagedBy == "" {
+	if m, ok := ruleid.ManagerOfLabel(r.ManagedBy); ok && r.BaseName != "" {
+		r.ruleKey = ruleid.Identity{Base: r.BaseName, Manager: m}.Key()
+	} else {
 		// A CSV from before the identity columns: the identity the
 		// deployed name implies (its rule_base_name stripped only a
 		// conformance pack's suffix).
 		id := ruleid.Of(r.Rule, "", "")
-		r.BaseName, r.ManagedBy, r.Control = id.Base, id.Manager.Label(), id.ControlID
+		r.BaseName, r.ManagedBy, r.Control, r.ruleKey = id.Base, id.Manager.Label(), id.ControlID, id.Key()
 	}
 	if t := field(colRecordedAt); t != "" {
 		if at, err := time.Parse(time.RFC3339, t); err == nil {

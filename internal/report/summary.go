@@ -21,9 +21,12 @@ import (
 // Version 3 counts an account as scanned only where some region returned
 // rule results (Totals.Scanned; accounts whose every region returned none
 // are Totals.NoData, status "no data"), marks partially scanned accounts,
-// and adds Totals.Coverage. Earlier summaries counted those accounts as
-// scanned: the Summary does not compare "Accounts scanned" across the
-// change, and shows their coverage as not recorded.
+// and adds Totals.Coverage. It counts distinct resources and findings
+// (a resource under one rule identity) where earlier versions counted rows
+// of the resource sheet, and its Resources set holds findings
+// (FindingHash). Earlier summaries are still read: the Summary does not
+// compare the figures whose meaning changed, and the comparison matches
+// their rows (ResourceHash) with this run's.
 const SummaryVersion = 3
 
 // scannedMeaningVersion is the first summary version whose Totals.Scanned
@@ -116,10 +119,15 @@ type Totals struct {
 	NotScanned int `json:"notScanned"`
 	// Evaluations counts rule evaluations by state.
 	Evaluations
-	// Rules is the number of distinct rule base names evaluated.
+	// Rules is the number of rule identities evaluated.
 	Rules int `json:"rules"`
-	// Resources is the number of non-compliant resources.
+	// Resources is the number of distinct non-compliant resources (a
+	// resource failing three rules, or reported from four regions when it is
+	// global, is one). Before version 3: rows of the resource sheet.
 	Resources int `json:"resources"`
+	// Findings is the number of distinct findings: a non-compliant resource
+	// under one rule identity (FindingHash). Since version 3.
+	Findings int `json:"findings,omitempty"`
 	// Coverage counts the run's account-regions (accounts × configured
 	// regions) by what the scan found there. Absent before version 3.
 	Coverage *CoverageTotals `json:"coverage,omitempty"`
@@ -188,23 +196,27 @@ func (c *CoverageTotals) Share() (float64, bool) {
 	return float64(c.WithResults) / float64(c.AccountRegions), true
 }
 
-// Comparison is what changed since the previous run. New + Persisting is
-// this run's non-compliant resources; Persisting + Resolved + NotRechecked +
-// Unknown is the previous run's.
+// Comparison is what changed since the previous run, in findings (a
+// non-compliant resource under one rule identity). New + Persisting is this
+// run's findings; Persisting + Resolved + NotRechecked + Unknown is the
+// previous run's. Against a summary before version 3, which recorded rows,
+// this run's findings are matched by their rows, and Unknown counts the
+// previous run's rows that cannot be placed.
 type Comparison struct {
 	// PreviousRunID is the run compared against.
 	PreviousRunID string `json:"previousRunId"`
-	// New counts resources non-compliant now and not in the previous run.
+	// New counts findings open now and not in the previous run.
 	New int `json:"new"`
-	// Persisting counts resources non-compliant in both runs.
+	// Persisting counts findings open in both runs.
 	Persisting int `json:"persisting"`
-	// Resolved counts resources non-compliant in the previous run, not now,
-	// in an account and region that was scanned this time.
+	// Resolved counts findings of the previous run, not open now, every
+	// account and region of which was scanned this time.
 	Resolved int `json:"resolved"`
-	// NotRechecked counts resources of the previous run whose account or
-	// region was not scanned this time, so whether they are fixed is unknown.
+	// NotRechecked counts findings of the previous run, not open now, in an
+	// account or region that was not scanned this time, so whether they are
+	// fixed is unknown.
 	NotRechecked int `json:"notRechecked"`
-	// Unknown counts resources of the previous run, not non-compliant now,
+	// Unknown counts findings of the previous run, not open now,
 	// whose account and region cannot be told because the previous run's CSV
 	// is missing or does not list them: neither resolved nor known to be not
 	// re-checked.
@@ -233,8 +245,12 @@ type AccountSummary struct {
 	RegionsScanned int `json:"regionsScanned"`
 	// Evaluations counts the account's rule evaluations by state.
 	Evaluations
-	// Resources is the number of the account's non-compliant resources.
+	// Resources is the number of the account's distinct non-compliant
+	// resources (before version 3: its rows on the resource sheet).
 	Resources int `json:"resources"`
+	// Findings is the number of the account's findings (resource × rule
+	// identity). Since version 3.
+	Findings int `json:"findings,omitempty"`
 }
 
 // RuleSummary is one rule identity's figures across accounts and regions:
@@ -271,7 +287,9 @@ type RuleSummary struct {
 	Evaluations
 	// EvaluationErrors counts evaluations that reported an error.
 	EvaluationErrors int `json:"evaluationErrors"`
-	// Resources is the number of resources the rule found non-compliant.
+	// Resources is the number of distinct resources the rule identity found
+	// non-compliant: its findings (before version 3: its rows on the
+	// resource sheet).
 	Resources int `json:"resources"`
 }
 
@@ -285,8 +303,11 @@ type OUSummary struct {
 	Scanned int `json:"scanned"`
 	// Evaluations counts the OU's rule evaluations by state.
 	Evaluations
-	// Resources is the number of the OU's non-compliant resources.
+	// Resources is the number of the OU's distinct non-compliant resources
+	// (before version 3: rows).
 	Resources int `json:"resources"`
+	// Findings is the number of the OU's findings. Since version 3.
+	Findings int `json:"findings,omitempty"`
 }
 
 // DecodeSummary decodes a summary.json document read from key. A schema

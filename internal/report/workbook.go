@@ -343,6 +343,25 @@ func (w *workbook) change(cur, prev int, hasPrev bool, p polarity, missing strin
 	return excelize.Cell{StyleID: w.s.change(float64(cur-prev), p, false), Value: cur - prev}
 }
 
+// countedByRowsText replaces a change in resources against a summary that
+// counted rows, not distinct resources.
+const countedByRowsText = "not comparable: counted by rows last run"
+
+// prevCountsRows reports whether the previous run's summary (before version
+// 3) counted resources by rows of the resource sheet.
+func (b *builder) prevCountsRows() bool {
+	return b.in.Previous != nil && b.in.Previous.SchemaVersion < scannedMeaningVersion
+}
+
+// resourceChange is change for a count of distinct resources: not compared
+// with a summary that counted rows.
+func (w *workbook) resourceChange(cur, prev int, hasPrev bool, missing string) any {
+	if hasPrev && w.b.prevCountsRows() {
+		return w.str(countedByRowsText)
+	}
+	return w.change(cur, prev, hasPrev, upBad, missing)
+}
+
 // accountDelta says whether an account's figures compare with the previous
 // run's (both scanned), and when not, what to show instead ("" for nothing).
 func (w *workbook) accountDelta(a, prev *AccountSummary) (note string, ok bool) {
@@ -419,8 +438,8 @@ func (w *workbook) accounts() error {
 	cols = append(cols,
 		column{"Status", 13}, column{"Reason", 50}, column{"Detail (as recorded)", 40}, column{"Regions scanned", 10},
 		column{"Evaluations compliant", 12}, column{"Evaluations non-compliant", 13}, column{"Evaluations not applicable", 13},
-		column{"Evaluations insufficient data", 13}, column{"Non-compliant resources", 13}, column{"Compliance", 12},
-		column{"Compliance change", 13}, column{"Resources change", 13})
+		column{"Evaluations insufficient data", 13}, column{"Non-compliant resources", 13}, column{"Findings (resource × rule)", 13},
+		column{"Compliance", 12}, column{"Compliance change", 13}, column{"Resources change", 13})
 	sw, row, err := w.table(SheetAccounts, cols, nil, len(w.b.accounts))
 	if err != nil {
 		return err
@@ -431,7 +450,7 @@ func (w *workbook) accounts() error {
 		var compChange, resChange any
 		if note, ok := w.accountDelta(a, prev); ok {
 			compChange = w.complianceChange(a.Evaluations, prev.Evaluations, true, "")
-			resChange = w.change(a.Resources, prev.Resources, true, upBad, "")
+			resChange = w.resourceChange(a.Resources, prev.Resources, true, "")
 		} else if note != "" {
 			compChange, resChange = w.str(note), w.str(note)
 		}
@@ -447,9 +466,9 @@ func (w *workbook) accounts() error {
 		if hasResults(a.Status) {
 			cells = append(cells, w.num(a.RegionsScanned),
 				w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),
-				w.num(a.Resources), w.compliance(a.Evaluations, true), compChange, resChange)
+				w.num(a.Resources), w.num(a.Findings), w.compliance(a.Evaluations, true), compChange, resChange)
 		} else { // no figures: blank, not zeros
-			cells = append(cells, nil, nil, nil, nil, nil, nil, nil, compChange, resChange)
+			cells = append(cells, nil, nil, nil, nil, nil, nil, nil, nil, compChange, resChange)
 		}
 		if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
 			return err
@@ -497,7 +516,7 @@ func (w *workbook) rules() error {
 			w.num(r.Compliant), w.num(r.NonCompliant), w.num(r.NotApplicable), w.num(r.InsufficientData),
 			w.num(r.EvaluationErrors), w.num(r.Resources), w.compliance(r.Evaluations, false),
 			w.change(r.AccountsNonCompliant, pa, hasPrev, upBad, "new rule"),
-			w.change(r.Resources, pr, hasPrev, upBad, "new rule"),
+			w.resourceChange(r.Resources, pr, hasPrev, "new rule"),
 		}
 		if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
 			return err
@@ -518,7 +537,7 @@ var resourceColumns = []column{
 
 // resources streams the CSV spool into the Non-compliant resources sheets.
 func (w *workbook) resources(ctx context.Context, csvPath string) error {
-	total := w.b.totals.Resources
+	total := w.b.rows
 	return w.split(ctx, SheetResources, resourceColumns, csvPath, total, "No non-compliant resources.", func(r *resourceRow) []any {
 		isNew := r.New
 		switch {
@@ -560,7 +579,7 @@ func (w *workbook) resolved(ctx context.Context, spool string) error {
 		return []any{
 			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
 			w.str(r.Control), w.str(r.Pack), w.str(r.Rule), w.str(r.Type),
-			w.str(r.ID), w.str(r.Name), w.str(r.Annotation), w.when(r.RecordedAt), w.str(r.New),
+			w.str(r.ID), w.str(r.Name), w.str(r.Annotation), w.when(r.RecordedAt), w.str(w.b.goneStatus[r.findingKey()]),
 		}
 	})
 }
@@ -742,8 +761,9 @@ func figures(cur, prev *Summary) []figure {
 		}
 		return f
 	}
-	// Figures since version 3: runs before it did not record them, and
-	// counted accounts without rule results as scanned.
+	// Figures since version 3: runs before it did not record them, counted
+	// accounts without rule results as scanned, and counted resources by
+	// rows (one per region and deployed rule).
 	since3 := func(label string, c int, p func(*Summary) int, pol polarity) figure {
 		f := count(label, c, p, pol)
 		if prev != nil && prev.SchemaVersion < scannedMeaningVersion {
@@ -798,7 +818,8 @@ func figures(cur, prev *Summary) []figure {
 		count("Rule evaluations not applicable", t.NotApplicable, func(s *Summary) int { return s.Totals.NotApplicable }, neutral),
 		count("Rule evaluations with insufficient data", t.InsufficientData, func(s *Summary) int { return s.Totals.InsufficientData }, upBad),
 		count("Rules", t.Rules, func(s *Summary) int { return s.Totals.Rules }, neutral),
-		count("Non-compliant resources", t.Resources, func(s *Summary) int { return s.Totals.Resources }, upBad),
+		since3("Non-compliant resources (distinct)", t.Resources, func(s *Summary) int { return s.Totals.Resources }, upBad),
+		since3("Findings (non-compliant resource × rule)", t.Findings, func(s *Summary) int { return s.Totals.Findings }, upBad),
 	}
 }
 
@@ -973,11 +994,11 @@ func (w *workbook) summary() error {
 			label string
 			n     int
 		}{
-			{"New non-compliant resources", c.New},
-			{"Still non-compliant since the previous run", c.Persisting},
-			{"Resolved since the previous run", c.Resolved},
-			{"Not re-checked (account or region not scanned now)", c.NotRechecked},
-			{"Unknown (not in the previous run's CSV)", c.Unknown},
+			{"New findings", c.New},
+			{"Findings still open since the previous run", c.Persisting},
+			{"Findings resolved since the previous run", c.Resolved},
+			{"Findings not re-checked (account or region not scanned now)", c.NotRechecked},
+			{"Findings unknown (not in the previous run's CSV)", c.Unknown},
 		} {
 			set(at("A", row), kv.label, s.text)
 			set(at("B", row), kv.n, s.count)
@@ -988,7 +1009,7 @@ func (w *workbook) summary() error {
 			row++
 		}
 	} else {
-		set(at("A", row), "New and resolved resources are shown from the second run on.", s.note)
+		set(at("A", row), "New and resolved findings are shown from the second run on.", s.note)
 		row++
 	}
 
@@ -1037,8 +1058,10 @@ func (w *workbook) summary() error {
 		set(at("B", row), a.Name, s.text)
 		set(at("C", row), a.OUPath, s.text)
 		set(at("D", row), a.Resources, s.count)
-		if note, ok := w.accountDelta(&a, w.b.prevAccount[a.ID]); ok {
+		if note, ok := w.accountDelta(&a, w.b.prevAccount[a.ID]); ok && !w.b.prevCountsRows() {
 			w.setChange(at("E", row), a.Resources, w.b.prevAccount[a.ID].Resources, true, "")
+		} else if ok {
+			set(at("E", row), countedByRowsText, s.text)
 		} else {
 			set(at("E", row), note, s.text)
 		}

@@ -58,6 +58,19 @@ func (m Manager) Label() string {
 	return "Customer"
 }
 
+// Managers lists every manager, for parsing.
+var Managers = []Manager{Customer, ConformancePack, Organization, SecurityHub, ControlTower}
+
+// ManagerOfLabel returns the manager whose Label is label.
+func ManagerOfLabel(label string) (Manager, bool) {
+	for _, m := range Managers {
+		if m.Label() == label {
+			return m, true
+		}
+	}
+	return "", false
+}
+
 // Service principals AWS Config reports in a rule's CreatedBy.
 const (
 	// CreatedByConformancePack is the CreatedBy of a conformance pack's rules

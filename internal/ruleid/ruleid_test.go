@@ -72,3 +72,21 @@ func TestPackName(t *testing.T) {
 		}
 	}
 }
+
+// TestManagerOfLabel: every manager's label parses back to it; no other does.
+func TestManagerOfLabel(t *testing.T) {
+	labels := map[string]bool{}
+	for _, m := range Managers {
+		got, ok := ManagerOfLabel(m.Label())
+		if !ok || got != m {
+			t.Errorf("ManagerOfLabel(%q) = %q, %v; want %q", m.Label(), got, ok, m)
+		}
+		labels[m.Label()] = true
+	}
+	if len(labels) != len(Managers) {
+		t.Errorf("%d labels for %d managers: two share one", len(labels), len(Managers))
+	}
+	if _, ok := ManagerOfLabel("customer"); ok {
+		t.Error(`ManagerOfLabel("customer") parsed a code, not a label`)
+	}
+}
