@@ -79,8 +79,8 @@ func TestDistinctResourcesAndFindings(t *testing.T) {
 		byRule[r.Label()] = r.Resources
 	}
 	wantRules := map[string]int{
-		"iam-root-access-key-check (Security Hub IAM.4)":   1,
-		"s3-bucket-versioning-enabled":                     1,
+		"iam-root-access-key-check (Security Hub IAM.4)":  1,
+		"s3-bucket-versioning-enabled":                    1,
 		"s3-bucket-versioning-enabled (Conformance pack)": 1,
 	}
 	if diff := cmp.Diff(wantRules, byRule); diff != "" {

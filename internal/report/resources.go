@@ -105,8 +105,8 @@ type resourceRow struct {
 	Type, ID, Name, Annotation string
 	// ruleKey is the rule identity's key (ruleid.Identity.Key), set when
 	// the row is built or read back.
-	ruleKey string
-	RecordedAt                                     time.Time
+	ruleKey    string
+	RecordedAt time.Time
 	// New is "true", "false", or "" on a first run.
 	New  string
 	Tags map[string]string
