@@ -101,7 +101,7 @@ func TestRuleIdentity(t *testing.T) {
 			complianceText = row[1]
 		}
 	}
-	if !strings.Contains(complianceText, "1 rule is evaluated only proactively") {
+	if !strings.Contains(complianceText, "blank. 1 rule is evaluated only proactively") {
 		t.Errorf("Summary's compliance definition = %q, want it to say one rule is proactive only and counts in no figure", complianceText)
 	}
 	if len(top) == 0 || top[0] != "iam-root-access-key-check (Security Hub IAM.4)" {

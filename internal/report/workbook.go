@@ -916,8 +916,8 @@ func (w *workbook) summary() error {
 		}
 	}
 	if proactive > 0 {
-		complianceText += fmt.Sprintf(" %d %s evaluated only proactively (marked \"proactive only\" on the Rules sheet): "+
-			"they have no detective results and count in no figure.", proactive, plural(proactive, "rule is", "rules are"))
+		complianceText += " " + plural(proactive, "rule is", "rules are") + " evaluated only proactively (marked \"proactive only\" on the Rules sheet): " +
+			"no detective results, so in no figure."
 	}
 	info := []struct {
 		label string
