@@ -593,11 +593,13 @@ const (
 )
 
 // accountStatus is the status of an account whose read role was assumed,
-// from its Coverage rows (one per region), and the reason when it is not
-// simply scanned: "access denied in eu-central-1, us-east-1; Config not
-// enabled in ap-southeast-2". Regions an SCP blocks or that are not enabled
-// for the account are the organization's choice, not gaps of the scan, and
-// are named only when no region has results.
+// from its Coverage rows (one per region), and, when it is not simply
+// scanned, its reason: each cause with its regions and what to do, e.g.
+// "access denied in eu-central-1, us-east-1: the read role lacks a Config
+// action (the Coverage sheet names it); update the member-role StackSet".
+// Regions an SCP blocks or that are not enabled for the account are the
+// organization's choice, not gaps of the scan, and are named only when no
+// region has results.
 func accountStatus(rows []coverageRow) (status, reason string) {
 	withResults := 0
 	byStatus := map[string][]string{}
@@ -626,15 +628,15 @@ func accountStatus(rows []coverageRow) (status, reason string) {
 		}
 		regions := byStatus[st]
 		slices.Sort(regions)
-		parts = append(parts, st+" in "+strings.Join(regions, ", "))
+		parts = append(parts, st+" in "+strings.Join(regions, ", ")+": "+regionAdvice(st))
 	}
 	if withResults == 0 {
 		if len(parts) == 0 {
 			return StatusNoData, "no region was configured"
 		}
-		return StatusNoData, "no rule results: " + strings.Join(parts, "; ")
+		return StatusNoData, "no rule results anywhere; " + strings.Join(parts, "; ")
 	}
-	return StatusPartial, "no rule results: " + strings.Join(parts, "; ")
+	return StatusPartial, strings.Join(parts, "; ")
 }
 
 func evaluation(c run.Compliance) Evaluations {

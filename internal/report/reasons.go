@@ -56,18 +56,30 @@ func whatToDo(status, raw string) string {
 	return ""
 }
 
+// regionAdvice is what to do about account-regions of a coverage status,
+// without restating the cause: the Accounts sheet joins it to the cause and
+// the regions.
+func regionAdvice(status string) string {
+	switch status {
+	case coverageAccessDenied:
+		return "the read role lacks a Config action (the Coverage sheet names it); update the member-role StackSet"
+	case coverageBlockedBySCP:
+		return "an SCP denies Config there; drop the region from `regions`, or exempt the read role"
+	case coverageConfigNotEnabled:
+		return "enable AWS Config there, or drop the region from `regions`"
+	case coverageRegionDisabled:
+		return "enable the region for the account, or drop it from `regions`"
+	}
+	return "re-run the account"
+}
+
 // accountWhatToDo is the Accounts sheet's short reason for an account that
-// was partly or not at all read: its status's own advice, or, for no data
-// and partially scanned, which regions gave nothing and why (accountStatus
-// words it), with the advice of the most common cause.
+// is not simply scanned: for no data and partially scanned, the reason
+// accountStatus wrote (causes, regions and what to do); otherwise its
+// status's advice, the recorded error going to its own column.
 func accountWhatToDo(a *AccountSummary) string {
 	switch a.Status {
 	case StatusPartial, StatusNoData:
-		for _, st := range []string{coverageAccessDenied, coverageConfigNotEnabled, coverageBlockedBySCP, coverageRegionDisabled} {
-			if strings.Contains(a.Reason, st+" in ") {
-				return strings.TrimPrefix(a.Reason, "no rule results: ") + ". " + whatToDo(st, "")
-			}
-		}
 		return a.Reason
 	case StatusScanned:
 		return ""

@@ -436,7 +436,7 @@ func (w *workbook) accounts() error {
 		cols = append(cols, column{strings.ToUpper(k[:1]) + k[1:], 18})
 	}
 	cols = append(cols,
-		column{"Status", 13}, column{"Reason", 50}, column{"Detail (as recorded)", 40}, column{"Regions scanned", 10},
+		column{"Status", 17}, column{"Reason", 50}, column{"Detail (as recorded)", 40}, column{"Regions scanned", 10},
 		column{"Evaluations compliant", 12}, column{"Evaluations non-compliant", 13}, column{"Evaluations not applicable", 13},
 		column{"Evaluations insufficient data", 13}, column{"Non-compliant resources", 13}, column{"Findings (resource × rule)", 13},
 		column{"Compliance", 12}, column{"Compliance change", 13}, column{"Resources change", 13})
