@@ -765,9 +765,36 @@ func (b *builder) compare(ctx context.Context, path string) error {
 		return fmt.Errorf("read previous resources: %w", err)
 	}
 	defer rc.Close()
+	err = b.placeGone(rc, gone, path)
+	var damaged *damagedCSVError
+	if errors.As(err, &damaged) {
+		// A damaged CSV of an earlier week costs the Resolved sheet, never
+		// the report: what is new and still open does not depend on it.
+		c.Resolved, c.NotRechecked, c.Unknown = 0, 0, len(gone)
+		b.goneStatus, b.resolvedRows = nil, 0
+		b.resolvedNote = unknownNote(len(gone), c.PreviousRunID, fmt.Sprintf("that run's CSV %s cannot be read (%v); "+
+			"rebuild that run's report (start BuildReport with its runId) or delete the file to silence this", run.CSVKey(c.PreviousRunID), damaged.err))
+		b.opts.Logger.WarnContext(ctx, "previous CSV damaged: resolved findings counted as unknown",
+			"run_id", b.in.RunID, "previous_run_id", c.PreviousRunID, "key", run.CSVKey(c.PreviousRunID), "error", damaged.err.Error())
+		return nil
+	}
+	return err
+}
+
+// damagedCSVError is a previous run's CSV that cannot be parsed.
+type damagedCSVError struct{ err error }
+
+func (e *damagedCSVError) Error() string { return "damaged CSV: " + e.err.Error() }
+
+// placeGone reads the previous run's CSV for the rows of the findings (or,
+// against a summary of rows, the rows) in gone, spools them to path and
+// tells each gone finding resolved from not re-checked. A CSV that cannot
+// be parsed is a *damagedCSVError; other errors are the spool's.
+func (b *builder) placeGone(rc io.Reader, gone []uint64, path string) error {
+	c := b.comparison
 	rr, err := newResourceReader(bufio.NewReaderSize(rc, 1<<20))
 	if err != nil {
-		return fmt.Errorf("read previous resources of run %s: %w", c.PreviousRunID, err)
+		return &damagedCSVError{err}
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -790,7 +817,7 @@ func (b *builder) compare(ctx context.Context, path string) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("read previous resources of run %s: %w", c.PreviousRunID, err)
+			return &damagedCSVError{err}
 		}
 		fk, key := row.findingKey(), row.findingKey()
 		if b.legacyPrev {

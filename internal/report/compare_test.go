@@ -186,6 +186,8 @@ func TestUnplacedResources(t *testing.T) {
 		previousCSV func(t *testing.T, c *s3.Client)
 		want        Comparison
 		note        string
+		// noteHas, when set, are parts of the note, which holds a parser's error.
+		noteHas []string
 	}{
 		{
 			name:        "CSV intact",
@@ -218,6 +220,25 @@ func TestUnplacedResources(t *testing.T) {
 			want: Comparison{PreviousRunID: run1, Persisting: 1, Resolved: 1, NotRechecked: 1, Unknown: 1},
 			note: "1 finding of run " + run1 + " is not open in this run, but that run's CSV does not list it, so its account and region are unknown and whether it was re-checked cannot be said: counted as unknown, not resolved.",
 		},
+		{
+			// A malformed row half-way: the report is still built, the
+			// comparison of new and still-open findings is whole, and the
+			// Summary names the file and what to do.
+			name: "CSV damaged",
+			previousCSV: func(t *testing.T, c *s3.Client) {
+				lines := strings.SplitAfter(string(getObject(t, c, run.CSVKey(run1))), "\n")
+				lines[2] = `111111111111,"alpha,eu-west-1` + "\n"
+				putObject(t, c, run.CSVKey(run1), strings.Join(lines, ""))
+			},
+			want:    Comparison{PreviousRunID: run1, Persisting: 1, Unknown: 3},
+			noteHas: []string{"3 findings of run " + run1, run.CSVKey(run1) + " cannot be read", "rebuild that run's report", "counted as unknown, not resolved."},
+		},
+		{
+			name:        "CSV not a CSV of ours",
+			previousCSV: func(t *testing.T, c *s3.Client) { putObject(t, c, run.CSVKey(run1), "\x00\x01 not,a,report\n") },
+			want:        Comparison{PreviousRunID: run1, Persisting: 1, Unknown: 3},
+			noteHas:     []string{run.CSVKey(run1) + " cannot be read", `no column "account_id"`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,8 +265,8 @@ func TestUnplacedResources(t *testing.T) {
 				t.Errorf("comparison (-want +got):\n%s", diff)
 			}
 			c1 := sum.Comparison
-			if c1.Persisting+c1.Resolved+c1.NotRechecked+c1.Unknown != 4 || c1.New+c1.Persisting != sum.Totals.Resources {
-				t.Errorf("comparison %+v does not add up to the 4 previous and %d current resources", c1, sum.Totals.Resources)
+			if c1.Persisting+c1.Resolved+c1.NotRechecked+c1.Unknown != 4 || c1.New+c1.Persisting != sum.Totals.Findings {
+				t.Errorf("comparison %+v does not add up to the 4 previous and %d current findings", c1, sum.Totals.Findings)
 			}
 
 			f := openWorkbook(t, download(t, c, run.WorkbookKey(run2)))
@@ -255,6 +276,18 @@ func TestUnplacedResources(t *testing.T) {
 			}
 			if got := figures["Findings resolved since the previous run"]; len(got) == 0 || got[0] != strconv.Itoa(tt.want.Resolved) {
 				t.Errorf("Summary shows resolved %q, want %d", got, tt.want.Resolved)
+			}
+			if len(tt.noteHas) > 0 {
+				for _, r := range rows(t, f, SheetSummary) {
+					if len(r) > 0 && strings.Contains(r[0], "findings of run") {
+						tt.note = r[0]
+					}
+				}
+				for _, part := range tt.noteHas {
+					if !strings.Contains(tt.note, part) {
+						t.Errorf("Summary note %q lacks %q", tt.note, part)
+					}
+				}
 			}
 			if tt.note != "" {
 				found := false
