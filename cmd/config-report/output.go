@@ -121,8 +121,12 @@ func printHeadline(w io.Writer, s *report.Summary, files [][2]string) {
 		if c.Unknown > 0 {
 			unknown = fmt.Sprintf(", %s gone without a record to place them", num(c.Unknown))
 		}
-		p.line("since", "%s: %s new findings, %s resolved, %s still open, %s not re-checked%s",
-			c.PreviousRunID, num(c.New), num(c.Resolved), num(c.Persisting), num(c.NotRechecked), unknown)
+		unchecked := ""
+		if c.NotPreviouslyChecked > 0 {
+			unchecked = fmt.Sprintf(" (and %s not checked last run)", num(c.NotPreviouslyChecked))
+		}
+		p.line("since", "%s: %s new findings%s, %s resolved, %s still open, %s not re-checked%s",
+			c.PreviousRunID, num(c.New), unchecked, num(c.Resolved), num(c.Persisting), num(c.NotRechecked), unknown)
 	} else {
 		p.line("since", "first run: nothing to compare with yet")
 	}

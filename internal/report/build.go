@@ -264,6 +264,9 @@ type builder struct {
 	rows     int       // rows of the resource sheet and the CSV
 	pairs    []keyPair // each row's finding and row hash
 	findings []uint64  // this run's findings, sorted: the summary's set
+	// findingChecked says, for each of findings, whether the previous run
+	// read an account-region that reports it.
+	findingChecked []bool
 
 	comparison   *Comparison
 	goneStatus   map[uint64]string // the previous run's findings not open now: resolved or not re-checked
@@ -323,17 +326,46 @@ func (b *builder) readShards(ctx context.Context, csvPath string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", csvPath, err)
 	}
-	b.findings = make([]uint64, len(b.pairs))
+	// The findings, sorted, each with whether the previous run read any
+	// account-region that reports it.
+	slices.SortFunc(b.pairs, func(x, y keyPair) int { return cmp.Compare(x.finding, y.finding) })
 	for i, p := range b.pairs {
-		b.findings[i] = p.finding
+		if i > 0 && p.finding == b.pairs[i-1].finding {
+			b.findingChecked[len(b.findingChecked)-1] = b.findingChecked[len(b.findingChecked)-1] || p.checkedBefore
+			continue
+		}
+		b.findings = append(b.findings, p.finding)
+		b.findingChecked = append(b.findingChecked, p.checkedBefore)
 	}
-	b.findings = sortUnique(b.findings)
 	return nil
 }
 
-// keyPair is one row's finding hash (FindingHash) and its own (ResourceHash),
-// by which summaries before version 3 recorded it.
-type keyPair struct{ finding, row uint64 }
+// keyPair is one row's finding hash (FindingHash), its own (ResourceHash),
+// by which summaries before version 3 recorded it, and whether the previous
+// run read rule results from its account and region.
+type keyPair struct {
+	finding, row  uint64
+	checkedBefore bool
+}
+
+// newNotPreviouslyChecked is the CSV's new_since_previous_run for a row whose
+// finding was not in the previous run, which did not read its account and
+// region: it may be old.
+const newNotPreviouslyChecked = "not previously checked"
+
+// prevChecked reports whether the previous run read rule results from an
+// account and region. Summaries before version 3 do not list regions: an
+// account they give rule results for counts as read in every region.
+func (b *builder) prevChecked(accountID, region string) bool {
+	pa := b.prevAccount[accountID]
+	switch {
+	case pa == nil:
+		return false
+	case b.in.Previous.SchemaVersion < scannedMeaningVersion:
+		return pa.RegionsScanned > 0
+	}
+	return slices.Contains(pa.RegionsRead, region)
+}
 
 // add folds one account's shard (or the error reading it) into the aggregates.
 func (b *builder) add(ctx context.Context, rw *resourceWriter, a run.Account, sh *run.Shard, readErr error) error {
@@ -431,6 +463,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 		}
 		if reg.Status.HasData() {
 			acc.RegionsScanned++
+			acc.RegionsRead = append(acc.RegionsRead, reg.Region)
 			b.checked[acc.ID+"/"+reg.Region] = true
 		}
 		ids := make(map[string]ruleid.Identity, len(reg.Rules))
@@ -493,7 +526,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 				Type: r.Type, ID: r.ID, Name: r.Name,
 				Annotation: r.Annotation, RecordedAt: r.RecordedAt, Tags: r.Tags, ruleKey: id.Key(),
 			}
-			kp := keyPair{finding: row.findingKey(), row: row.key()}
+			kp := keyPair{finding: row.findingKey(), row: row.key(), checkedBefore: b.prevChecked(acc.ID, reg.Region)}
 			b.pairs = append(b.pairs, kp)
 			if !b.firstRun() {
 				// Against a summary of rows (before version 3), a row is new
@@ -502,7 +535,14 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 				if b.legacyPrev {
 					h = kp.row
 				}
-				row.New = fmt.Sprint(!b.prev.has(h))
+				switch {
+				case b.prev.has(h):
+					row.New = "false"
+				case kp.checkedBefore:
+					row.New = "true"
+				default:
+					row.New = newNotPreviouslyChecked
+				}
 			}
 			if err := rw.write(&row); err != nil {
 				return err
@@ -719,8 +759,17 @@ func (b *builder) compare(ctx context.Context, path string) error {
 			}
 		}
 		rows = sortUnique(rows)
-		c.Persisting = len(sortUnique(persisting))
-		c.New = len(b.findings) - c.Persisting
+		was := hashSet(sortUnique(persisting))
+		c.Persisting = len(was)
+		for i, f := range b.findings {
+			switch {
+			case was.has(f):
+			case b.findingChecked[i]:
+				c.New++
+			default:
+				c.NotPreviouslyChecked++
+			}
+		}
 		now := hashSet(rows)
 		for _, h := range b.prev {
 			if !now.has(h) {
@@ -732,7 +781,11 @@ func (b *builder) compare(ctx context.Context, path string) error {
 		for i < len(b.findings) || j < len(b.prev) {
 			switch {
 			case j == len(b.prev) || (i < len(b.findings) && b.findings[i] < b.prev[j]):
-				c.New++
+				if b.findingChecked[i] {
+					c.New++
+				} else {
+					c.NotPreviouslyChecked++
+				}
 				i++
 			case i == len(b.findings) || b.prev[j] < b.findings[i]:
 				gone = append(gone, b.prev[j])

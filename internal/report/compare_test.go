@@ -62,7 +62,9 @@ func TestWeekOverWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Comparison{PreviousRunID: run1, New: 3, Persisting: 2, Resolved: 2, NotRechecked: 1}
+	// c2 (a region run1 did not read) and d1 (an account run1 did not have)
+	// may be old: not previously checked, not new.
+	want := &Comparison{PreviousRunID: run1, New: 1, NotPreviouslyChecked: 2, Persisting: 2, Resolved: 2, NotRechecked: 1}
 	if diff := cmp.Diff(want, sum.Comparison); diff != "" {
 		t.Errorf("comparison (-want +got):\n%s", diff)
 	}
@@ -74,7 +76,7 @@ func TestWeekOverWeek(t *testing.T) {
 		for _, r := range rows(t, f, SheetResources)[1:] {
 			got[r[9]] = r[13]
 		}
-		want := map[string]string{"x1": "no", "x3": "yes", "c1": "no", "c2": "yes", "d1": "yes"}
+		want := map[string]string{"x1": "no", "x3": "yes", "c1": "no", "c2": "not checked last run", "d1": "not checked last run"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("New since last run (-want +got):\n%s", diff)
 		}
@@ -153,15 +155,16 @@ func TestWeekOverWeek(t *testing.T) {
 			}
 		}
 		for label, want := range map[string][]string{
-			"Compared with":                                               {run1},
-			"Accounts in this run":                                        {"4", "3", "1"},
-			"Accounts in the organization":                                {"4", "3", "1"},
-			"Accounts not scanned":                                        {"1", "0", "1"},
-			"Non-compliant resources (distinct)":                          {"5", "5", "0"},
-			"New findings":                                                {"3"},
-			"Findings resolved since the previous run":                    {"2"},
-			"Findings still open since the previous run":                  {"2"},
-			"Findings not re-checked (account or region not scanned now)": {"1"},
+			"Compared with":                      {run1},
+			"Accounts in this run":               {"4", "3", "1"},
+			"Accounts in the organization":       {"4", "3", "1"},
+			"Accounts not scanned":               {"1", "0", "1"},
+			"Non-compliant resources (distinct)": {"5", "5", "0"},
+			"New findings":                       {"1"},
+			"Findings not previously checked (account or region not read last run)": {"2"},
+			"Findings resolved since the previous run":                              {"2"},
+			"Findings still open since the previous run":                            {"2"},
+			"Findings not re-checked (account or region not scanned now)":           {"1"},
 		} {
 			if diff := cmp.Diff(want, figures[label]); diff != "" {
 				t.Errorf("Summary %q (-want +got):\n%s", label, diff)
@@ -265,7 +268,7 @@ func TestUnplacedResources(t *testing.T) {
 				t.Errorf("comparison (-want +got):\n%s", diff)
 			}
 			c1 := sum.Comparison
-			if c1.Persisting+c1.Resolved+c1.NotRechecked+c1.Unknown != 4 || c1.New+c1.Persisting != sum.Totals.Findings {
+			if c1.Persisting+c1.Resolved+c1.NotRechecked+c1.Unknown != 4 || c1.New+c1.NotPreviouslyChecked+c1.Persisting != sum.Totals.Findings {
 				t.Errorf("comparison %+v does not add up to the 4 previous and %d current findings", c1, sum.Totals.Findings)
 			}
 
@@ -321,5 +324,69 @@ func TestUnplacedResources(t *testing.T) {
 				t.Errorf("e-mail says %q: %v, want %v:\n%s", unknown, got, tt.want.Unknown > 0, m.HTML)
 			}
 		})
+	}
+}
+
+// TestFailedWeekDoesNotPoisonTheNext runs three weeks: all accounts scanned,
+// then three of four without a shard (throttled past retries), then all
+// again. The third week's findings in the accounts the second week did not
+// read are "not previously checked", not new; only a finding where the
+// second week did look is new.
+func TestFailedWeekDoesNotPoisonTheNext(t *testing.T) {
+	ctx := context.Background()
+	c := runtest.NewS3(t)
+	bucket := "AWS::S3::Bucket"
+	rules := []run.Rule{rule("s3-versioning", run.NonCompliant)}
+	accounts := []run.Account{
+		account("111111111111", "alpha", "Root", nil), account("222222222222", "bravo", "Root", nil),
+		account("333333333333", "charlie", "Root", nil), account("444444444444", "delta", "Root", nil),
+	}
+	week := func(runID string, scannedIdx []int, extra bool) {
+		var shards []*run.Shard
+		for _, i := range scannedIdx {
+			a := accounts[i]
+			res := []run.Resource{resource("s3-versioning", bucket, a.ID+"-b1"), resource("s3-versioning", bucket, a.ID+"-b2")}
+			if extra && i == 0 {
+				res = append(res, resource("s3-versioning", bucket, "new-one"))
+			}
+			shards = append(shards, scanned(runID, a, region("eu-west-1", rules, res...), region("us-east-1", rules)))
+		}
+		putListed(t, c, runID, accounts, shards...)
+	}
+	run3 := "2026-12-07T0900Z-cccc3333"
+	week(run1, []int{0, 1, 2, 3}, false)
+	week(run2, []int{0}, false)
+	week(run3, []int{0, 1, 2, 3}, true)
+	h := newHandler(t, c)
+	for _, id := range []string{run1, run2, run3} {
+		if _, err := h.Handle(ctx, In{RunID: id, Bucket: runtest.Bucket}); err != nil {
+			t.Fatalf("Handle(%s): %v", id, err)
+		}
+	}
+	get := func(id string) *Comparison {
+		s, err := DecodeSummary("", getObject(t, c, run.SummaryKey(id)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Comparison
+	}
+	// Week 2: alpha's two persist; the other six were not re-checked.
+	if diff := cmp.Diff(&Comparison{PreviousRunID: run1, Persisting: 2, NotRechecked: 6}, get(run2)); diff != "" {
+		t.Errorf("week 2 (-want +got):\n%s", diff)
+	}
+	// Week 3: alpha's two persist and new-one is new; the other six were
+	// not checked by week 2.
+	if diff := cmp.Diff(&Comparison{PreviousRunID: run2, New: 1, NotPreviouslyChecked: 6, Persisting: 2}, get(run3)); diff != "" {
+		t.Errorf("week 3 (-want +got):\n%s", diff)
+	}
+	f := openWorkbook(t, download(t, c, run.WorkbookKey(run3)))
+	res := rows(t, f, SheetResources)
+	id, isNew := col(t, res[0], "Resource ID"), col(t, res[0], "New since last run")
+	got := map[string]string{}
+	for _, r := range res[1:] {
+		got[r[id]] = r[isNew]
+	}
+	if got["new-one"] != "yes" || got["111111111111-b1"] != "no" || got["222222222222-b1"] != "not checked last run" {
+		t.Errorf("New since last run = %v", got)
 	}
 }

@@ -49,15 +49,19 @@
 // reason.
 //
 // The previous summary gives the per-account and per-rule figures to compare
-// with, and the set of its non-compliant resources as 64-bit hashes (see
-// ResourceSet), which tells new from persisting resources. A resource of that
-// run that is not in this one is placed by its row in that run's CSV: it is
-// "resolved" only when its account and region were scanned this time, and
-// "not re-checked" when they were not. Without its row (the CSV is gone, or
-// does not list it) a hash cannot be placed, so it is counted as "unknown",
-// never as resolved, and the Summary and the e-mail say why. New + persisting
-// is this run's resources; persisting + resolved + not re-checked + unknown
-// is that run's.
+// with, the regions it read in each account, and the set of its findings (a
+// non-compliant resource under one rule identity) as 64-bit hashes (see
+// ResourceSet), which tells new from persisting findings. A finding not in
+// that run is "new" only where that run read its account and region, and
+// "not previously checked" otherwise (a failed week does not make the next
+// one a wall of new). A finding of that run that is not in this one is
+// placed by its rows in that run's CSV: it is "resolved" only when its
+// account and regions were scanned this time, and "not re-checked" when they
+// were not. Without its rows (the CSV is gone, damaged, or does not list it)
+// a hash cannot be placed, so it is counted as "unknown", never as resolved,
+// and the Summary and the e-mail say why. New + not previously checked +
+// persisting is this run's findings; persisting + resolved + not re-checked
+// + unknown is that run's.
 //
 // # The workbook
 //

@@ -197,16 +197,21 @@ func (c *CoverageTotals) Share() (float64, bool) {
 }
 
 // Comparison is what changed since the previous run, in findings (a
-// non-compliant resource under one rule identity). New + Persisting is this
-// run's findings; Persisting + Resolved + NotRechecked + Unknown is the
-// previous run's. Against a summary before version 3, which recorded rows,
+// non-compliant resource under one rule identity). New +
+// NotPreviouslyChecked + Persisting is this run's findings; Persisting +
+// Resolved + NotRechecked + Unknown is the previous run's. Against a summary before version 3, which recorded rows,
 // this run's findings are matched by their rows, and Unknown counts the
 // previous run's rows that cannot be placed.
 type Comparison struct {
 	// PreviousRunID is the run compared against.
 	PreviousRunID string `json:"previousRunId"`
-	// New counts findings open now and not in the previous run.
+	// New counts findings open now and not in the previous run, in an
+	// account and region the previous run read rule results from.
 	New int `json:"new"`
+	// NotPreviouslyChecked counts findings open now and not in the previous
+	// run, in an account and region that run did not read (not scanned,
+	// unreachable, denied, no data): they may be old. Since version 3.
+	NotPreviouslyChecked int `json:"notPreviouslyChecked"`
 	// Persisting counts findings open in both runs.
 	Persisting int `json:"persisting"`
 	// Resolved counts findings of the previous run, not open now, every
@@ -251,6 +256,10 @@ type AccountSummary struct {
 	// Findings is the number of the account's findings (resource × rule
 	// identity). Since version 3.
 	Findings int `json:"findings,omitempty"`
+	// RegionsRead are the regions whose rule results were read, sorted: the
+	// next run's findings there can be new; elsewhere they were not
+	// previously checked. Since version 3.
+	RegionsRead []string `json:"regionsRead,omitempty"`
 }
 
 // RuleSummary is one rule identity's figures across accounts and regions:

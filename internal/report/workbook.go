@@ -547,6 +547,8 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 			isNew = "yes"
 		case isNew == "false":
 			isNew = "no"
+		case isNew == newNotPreviouslyChecked:
+			isNew = "not checked last run"
 		}
 		return []any{
 			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
@@ -995,6 +997,7 @@ func (w *workbook) summary() error {
 			n     int
 		}{
 			{"New findings", c.New},
+			{"Findings not previously checked (account or region not read last run)", c.NotPreviouslyChecked},
 			{"Findings still open since the previous run", c.Persisting},
 			{"Findings resolved since the previous run", c.Resolved},
 			{"Findings not re-checked (account or region not scanned now)", c.NotRechecked},
