@@ -304,12 +304,12 @@ func accountOf(roleARN string) string {
 	return "the organization of " + a.AccountID
 }
 
-// localExecutionName names a workstation run started at now. The run ID ends
-// with its first eight characters: the seconds and milliseconds of now, so
-// runs started within the same minute still sort by time, then three random
-// hexadecimal digits.
+// localExecutionName names a workstation run started at now, with eight
+// letters and digits, so that the run ID ends with the name itself
+// (run.NewID): the seconds and milliseconds of now, so runs started within
+// the same minute still sort by time, then three random hexadecimal digits.
 func localExecutionName(now time.Time) string {
 	var b [2]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%02d%03d%s-local", now.Second(), now.Nanosecond()/1e6, hex.EncodeToString(b[:])[:3])
+	return fmt.Sprintf("%02d%03d%s", now.Second(), now.Nanosecond()/1e6, hex.EncodeToString(b[:])[:3])
 }

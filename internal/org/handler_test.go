@@ -26,7 +26,7 @@ import (
 
 const (
 	newRunStart = "2026-11-30T09:00:00.123Z"
-	newRunExec  = "3f2a9c1b-7d4e-4c1a-9a55-0c1d2e3f4a5b"
+	newRunExec  = "3f2a9c1b" // a plain name is its own run ID suffix (run.NewID)
 	newRunID    = "2026-11-30T0900Z-3f2a9c1b"
 	rerunStart  = "2026-12-01T10:15:02.456Z"
 	rerunExec   = "rerun-failed-accounts"

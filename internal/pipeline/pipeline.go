@@ -65,8 +65,8 @@ type Input struct {
 	// empty start a new run of every active account.
 	RunID      string
 	AccountIDs []string
-	// ExecutionName names the execution; a new run's ID ends with its
-	// first eight letters and digits.
+	// ExecutionName names the execution; a new run's ID ends with it, or
+	// with its hash (run.NewID).
 	ExecutionName string
 	// StartTime is when the execution started; a new run's ID begins with it.
 	StartTime time.Time

@@ -120,7 +120,7 @@ func TestRunScansEveryAccount(t *testing.T) {
 		seen = append(seen, pr)
 	}
 	start := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	res, err := p.Run(context.Background(), pipeline.Input{ExecutionName: "3f2a9c1b-test", StartTime: start})
+	res, err := p.Run(context.Background(), pipeline.Input{ExecutionName: "3f2a9c1b", StartTime: start})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

@@ -1,9 +1,10 @@
 package run
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 )
 
@@ -11,32 +12,32 @@ import (
 // sort by the time the run started.
 const idTimeLayout = "2006-01-02T1504Z"
 
-// idSuffixLen is how many characters of the execution name end a run ID.
-const idSuffixLen = 8
-
 var idPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{4}Z-[a-z0-9]{1,8}$`)
+
+// plainName is an execution name that is its own run ID suffix.
+var plainName = regexp.MustCompile(`^[a-z0-9]{1,8}$`)
 
 // NewID returns the run ID for an execution that started at start and is
 // named executionName, e.g. "2026-11-30T0900Z-3f2a9c1b". The suffix is the
-// first eight letters and digits of the execution name, lower-cased, so two
-// executions started in the same minute still get different IDs.
+// name itself when it is one to eight lower-case letters and digits
+// ("week0001"), and otherwise the first eight hexadecimal digits of the
+// name's SHA-256. Step Functions keeps execution names unique per state
+// machine, so two executions started in the same minute get different IDs
+// even when their names share a prefix ("weekly-run-1", "weekly-run-2"),
+// which taking the name's first eight letters and digits did not.
 func NewID(start time.Time, executionName string) (string, error) {
-	var suffix strings.Builder
-	for _, r := range strings.ToLower(executionName) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			suffix.WriteRune(r)
-			if suffix.Len() == idSuffixLen {
-				break
-			}
-		}
-	}
-	if suffix.Len() == 0 {
-		return "", fmt.Errorf("new run id: execution name %q has no letters or digits", executionName)
+	if executionName == "" {
+		return "", fmt.Errorf("new run id: execution name is empty")
 	}
 	if start.IsZero() {
 		return "", fmt.Errorf("new run id: start time is zero")
 	}
-	return start.UTC().Format(idTimeLayout) + "-" + suffix.String(), nil
+	suffix := executionName
+	if !plainName.MatchString(executionName) {
+		sum := sha256.Sum256([]byte(executionName))
+		suffix = hex.EncodeToString(sum[:4])
+	}
+	return start.UTC().Format(idTimeLayout) + "-" + suffix, nil
 }
 
 // ValidateID reports whether id is a well-formed run ID, with an error that
