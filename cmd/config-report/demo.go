@@ -101,9 +101,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if _, err := bucketClient.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(demoBucket)}); err != nil {
 		return fmt.Errorf("create the simulated report bucket: %w", err)
 	}
-	prevID, err := uploadPrevious(ctx, bucketClient, demoBucket, *out, "")
+	prevID, skipped, err := uploadPrevious(ctx, bucketClient, demoBucket, *out, "", *environment)
 	if err != nil {
 		return err
+	}
+	for _, why := range skipped {
+		fmt.Fprintf(e.stderr, "%s\n", why)
 	}
 
 	p, err := pipeline.FromDeployment(pipeline.Deployment{

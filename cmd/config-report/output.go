@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,24 +53,60 @@ func localFile(out, key string) string {
 	return filepath.Join(out, filepath.FromSlash(key))
 }
 
-// uploadPrevious copies into the bucket the report of the latest run in out
-// before runID ("" for any), which BuildReport compares the new run with.
-// It returns that run's ID, or "" when there is none.
-func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, before string) (string, error) {
+// uploadPrevious puts into the bucket what BuildReport needs to compare a
+// run with the runs in out before it (all of them when before is ""): every
+// earlier summary, so that BuildReport picks the baseline by its own rules
+// (report.FindPrevious: the latest readable summary of the same environment
+// that counts the organization), and that baseline's CSV. It returns the
+// baseline's run ID, "" for none, and why each later summary was passed over.
+func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, before, environment string) (string, []string, error) {
 	ids, err := localRuns(out)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	for i := len(ids) - 1; i >= 0; i-- {
-		if before != "" && ids[i] >= before {
+	for _, id := range ids {
+		if before != "" && id >= before {
 			continue
 		}
-		if _, err := pipeline.Upload(ctx, c, out, run.ReportPrefix(ids[i]), bucket); err != nil {
-			return "", fmt.Errorf("load the previous report: %w", err)
+		if _, err := pipeline.Upload(ctx, c, out, run.SummaryKey(id), bucket); err != nil {
+			return "", nil, fmt.Errorf("load the summary of run %s: %w", id, err)
 		}
-		return ids[i], nil
 	}
-	return "", nil
+	var skipped []string
+	warn := func(msg string, args ...any) {
+		parts := []string{msg}
+		for i := 0; i+1 < len(args); i += 2 {
+			parts = append(parts, fmt.Sprintf("%v %v", args[i], args[i+1]))
+		}
+		skipped = append(skipped, strings.Join(parts, ", "))
+	}
+	upTo := before
+	if upTo == "" {
+		upTo = "\xff" // after every run ID
+	}
+	prev, err := report.FindPrevious(ctx, c, bucket, upTo, environment, warn)
+	if err != nil || prev == nil {
+		return "", skipped, err
+	}
+	if _, err := pipeline.Upload(ctx, c, out, run.CSVKey(prev.RunID), bucket); err != nil {
+		return "", nil, fmt.Errorf("load the CSV of run %s: %w", prev.RunID, err)
+	}
+	return prev.RunID, skipped, nil
+}
+
+// localEnvironment is the environment of the newest summary in out before
+// before (all when ""), for a run that has none of its own; "" for none.
+func localEnvironment(out, before string) string {
+	ids, _ := localRuns(out)
+	for _, id := range slices.Backward(ids) {
+		if before != "" && id >= before {
+			continue
+		}
+		if s, err := readSummary(out, id); err == nil && s.Environment != "" {
+			return s.Environment
+		}
+	}
+	return ""
 }
 
 // saveRun copies a run's report and working data from the bucket to out.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +64,19 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	var store pipeline.ObjectStore
 	var s3Options func(*s3.Options)
 	name := *bucket
+	envName := *environment
 	if *dir != "" {
+		// The environment: the flag's, else this run's summary's, else the
+		// newest earlier run's in the folder, so that a rebuild keeps the
+		// chain of weeks of one environment.
+		if envName == "" {
+			if s, err := readSummary(*dir, *runID); err == nil {
+				envName = s.Environment
+			}
+		}
+		if envName == "" {
+			envName = localEnvironment(*dir, *runID)
+		}
 		if !fileExists(localFile(*dir, run.ManifestKey(*runID))) {
 			return fmt.Errorf("%s holds no run %s (no %s): check --dir and --run-id", *dir, *runID, run.ManifestKey(*runID))
 		}
@@ -80,8 +93,12 @@ func runReport(ctx context.Context, e *env, args []string) error {
 				return err
 			}
 		}
-		if _, err := uploadPrevious(ctx, store, name, *dir, *runID); err != nil {
+		_, skipped, err := uploadPrevious(ctx, store, name, *dir, *runID, cmp.Or(envName, "local"))
+		if err != nil {
 			return err
+		}
+		for _, why := range skipped {
+			fmt.Fprintf(e.stderr, "%s\n", why)
 		}
 	} else {
 		var err error
@@ -91,7 +108,7 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		store = s3.NewFromConfig(cfg)
 	}
 
-	env, err := reportEnv(ctx, store, name, *runID, splitList(*regions), *environment)
+	env, err := reportEnv(ctx, store, name, *runID, splitList(*regions), envName)
 	if err != nil {
 		return err
 	}

@@ -160,3 +160,40 @@ func TestReportFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalBaselineAsBuildReportChoosesIt: the newest week's summary is
+// damaged, so the next demo compares with the week before it, as
+// BuildReport would, and says why it passed the damaged one over; a rebuild
+// of a run without a summary keeps the folder's environment instead of
+// "local", so the chain of weeks holds.
+func TestLocalBaselineAsBuildReportChoosesIt(t *testing.T) {
+	out := demoWeeks(t, 2)
+	const week1, week2, week3 = "2026-11-30T0900Z-week0001", "2026-12-07T0900Z-week0002", "2026-12-14T0900Z-week0003"
+	if err := os.WriteFile(localFile(out, run.SummaryKey(week2)), []byte(`{"schemaVersion": 3, "runId": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, nil, "demo", "--accounts", "25", "--seed", "9", "--regions", "eu-west-1,us-east-1", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("demo: status %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if s := loadSummary(t, out, week3); s.Comparison == nil || s.Comparison.PreviousRunID != week1 {
+		t.Errorf("week 3 compared with %+v, want %s (week 2's summary is damaged)", s.Comparison, week1)
+	}
+	if !strings.Contains(r.stderr, "previous summary skipped") || !strings.Contains(r.stderr, run.SummaryKey(week2)) {
+		t.Errorf("stderr does not say week 2's summary was passed over:\n%s", r.stderr)
+	}
+
+	// Week 2 without a summary, rebuilt with its regions given: the
+	// environment is the folder's ("demo"), and the baseline week 1.
+	if err := os.Remove(localFile(out, run.SummaryKey(week2))); err != nil {
+		t.Fatal(err)
+	}
+	r = runBinary(t, nil, "report", "--dir", out, "--run-id", week2, "--regions", "eu-west-1,us-east-1")
+	if r.code != 0 {
+		t.Fatalf("report: status %d, stderr:\n%s", r.code, r.stderr)
+	}
+	s := loadSummary(t, out, week2)
+	if s.Environment != "demo" || s.Comparison == nil || s.Comparison.PreviousRunID != week1 {
+		t.Errorf("rebuilt week 2: environment %q, compared with %+v; want demo and %s", s.Environment, s.Comparison, week1)
+	}
+}

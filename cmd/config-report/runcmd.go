@@ -123,8 +123,12 @@ func runRun(ctx context.Context, e *env, args []string) error {
 			o.UsePathStyle = true
 		}
 		store = s3.NewFromConfig(cfg, dep.S3Options)
-		if _, err := uploadPrevious(ctx, store, bucket, f.out, ""); err != nil {
+		_, skipped, err := uploadPrevious(ctx, store, bucket, f.out, "", f.environment)
+		if err != nil {
 			return err
+		}
+		for _, why := range skipped {
+			fmt.Fprintf(e.stderr, "%s\n", why)
 		}
 	} else {
 		store = s3.NewFromConfig(cfg)
