@@ -42,7 +42,7 @@ const (
 const (
 	DefaultScheduleExpression         = "cron(0 9 ? * MON *)"
 	DefaultMaxConcurrency             = 40
-	DefaultToleratedFailurePercentage = 5
+	DefaultToleratedFailurePercentage = statemachine.DefaultToleratedFailurePercentage
 	DefaultRunDataRetentionDays       = 90
 	DefaultReportRetentionDays        = 731
 	DefaultNoncurrentVersionDays      = 30

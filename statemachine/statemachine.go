@@ -43,6 +43,19 @@ const (
 	ToleratedFailurePercentage = "ToleratedFailurePercentage"
 )
 
+// DefaultToleratedFailurePercentage is the share of accounts, in whole
+// percent, whose scan may fail (after its retries) before the Map Run, and
+// so the execution, fails: the deployments' default (infra) and the CLI's.
+const DefaultToleratedFailurePercentage = 5
+
+// ExceedsTolerance reports whether failed of total accounts fail the Map Run:
+// ToleratedFailurePercentage is "the maximum percentage of failed items
+// before the Map Run fails" (Step Functions API Reference, UpdateMapRun and
+// DescribeMapRun), so a share above it fails and a share equal to it does not.
+func ExceedsTolerance(failed, total, tolerated int) bool {
+	return total > 0 && failed*100 > tolerated*total
+}
+
 // MaxConcurrencyLimit is the largest MaxConcurrency a Distributed Map accepts:
 // Step Functions runs at most 10,000 child executions of a Map Run at once.
 const MaxConcurrencyLimit = 10000

@@ -14,6 +14,7 @@ import (
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/pipeline"
 	"github.com/config-report/config-report/internal/scan"
+	"github.com/config-report/config-report/statemachine"
 )
 
 const demoSynopsis = `Runs the whole pipeline on a simulated AWS Organization, in-process and with
@@ -47,7 +48,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	concurrency := fs.Int("concurrency", pipeline.DefaultConcurrency, "accounts scanned at once, as the Distributed Map's MaxConcurrency")
 	out := fs.String("out", "./report", "folder the report and the run's shards are written to")
 	environment := fs.String("environment", "demo", "environment name shown in the report")
+	tolerated := fs.Int("tolerated-failure-percentage", statemachine.DefaultToleratedFailurePercentage, toleratedFlagUsage)
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := checkTolerated(*tolerated); err != nil {
 		return err
 	}
 	spec := demoOrgSpec{Seed: *seed, Accounts: *accounts, Regions: splitList(*regions), DisabledRegion: strings.TrimSpace(*disabled)}
@@ -59,7 +64,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return usagef("--accounts must be from 2 to 50000, not %d", spec.Accounts)
 	case *latency < 0:
 		return usagef("--latency must not be negative")
-	case *throttle < 0 || *throttle > 0.9:
+	case !(*throttle >= 0 && *throttle <= 0.9): // NaN too
 		return usagef("--throttle must be from 0 to 0.9, not %v", *throttle)
 	case spec.DisabledRegion != "" && !slices.Contains(spec.Regions, spec.DisabledRegion):
 		return usagef("--config-disabled-region %s is not one of --regions", spec.DisabledRegion)
@@ -150,8 +155,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "config-report demo: run %s (week %d) of a simulated organization, in %s\n\n",
 		res.List.RunID, week, time.Since(start).Round(100*time.Millisecond))
 	printHeadline(e.stdout, sum, reportFiles(*out, res.List.RunID))
+	printFailures(e.stdout, res.Failures)
 	fmt.Fprintf(e.stdout, "\nRun the demo again with the same --out for next week's report, compared with this one.\n")
-	return nil
+	return toleranceError(res, *tolerated)
 }
 
 // checkRegions reports the first region name that is not one.

@@ -15,6 +15,7 @@ import (
 	"github.com/config-report/config-report/internal/pipeline"
 	"github.com/config-report/config-report/internal/report"
 	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/statemachine"
 )
 
 // A local output folder mirrors the report bucket's layout:
@@ -92,6 +93,33 @@ func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, be
 		return "", nil, fmt.Errorf("load the CSV of run %s: %w", prev.RunID, err)
 	}
 	return prev.RunID, skipped, nil
+}
+
+// toleratedFlagUsage documents --tolerated-failure-percentage on run and demo.
+const toleratedFlagUsage = "percentage of accounts that may fail to scan (after retries) before the command fails, as the state machine's Map Run would (0 to 100)"
+
+// checkTolerated validates --tolerated-failure-percentage.
+func checkTolerated(p int) error {
+	if p < 0 || p > 100 {
+		return usagef("--tolerated-failure-percentage must be from 0 to 100, not %d", p)
+	}
+	return nil
+}
+
+// toleranceError is the error that ends a local run the deployed state
+// machine would fail at ScanAccounts, when more accounts failed to scan than
+// tolerated; nil otherwise. The report is written before it (nothing is
+// lost); it names the share and the most common cause in one line.
+func toleranceError(res *pipeline.Result, tolerated int) error {
+	failed := len(res.Failures)
+	total := failed + len(res.Scans)
+	if !statemachine.ExceedsTolerance(failed, total, tolerated) {
+		return nil
+	}
+	cause, n := pipeline.DominantCause(res.Failures)
+	return fmt.Errorf("%d of %d accounts (%.1f%%) could not be scanned, more than the tolerated %d%%: the deployed state machine would fail at ScanAccounts; "+
+		"%d of them on %s. The report lists them as not scanned; re-run them with its re-run input",
+		failed, total, 100*float64(failed)/float64(total), tolerated, n, cause)
 }
 
 // localEnvironment is the environment of the newest summary in out before

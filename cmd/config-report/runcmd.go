@@ -22,6 +22,7 @@ import (
 	"github.com/config-report/config-report/internal/pipeline"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/scan"
+	"github.com/config-report/config-report/statemachine"
 )
 
 const runSynopsis = `Runs the pipeline from your workstation against the real AWS Organization,
@@ -61,6 +62,7 @@ type runFlags struct {
 	excludeAccounts, tagKeys  string
 	tagKeysSet                bool
 	outSet                    bool
+	tolerated                 int
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
@@ -83,7 +85,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.excludeOUs, "exclude-ous", "", "comma-separated OU IDs not to scan")
 	fs.StringVar(&f.excludeAccounts, "exclude-accounts", "", "comma-separated account IDs not to scan")
 	fs.StringVar(&f.tagKeys, "tag-keys", strings.Join(org.DefaultTagKeys, ","), "comma-separated account tags copied into the report")
+	fs.IntVar(&f.tolerated, "tolerated-failure-percentage", statemachine.DefaultToleratedFailurePercentage, toleratedFlagUsage)
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := checkTolerated(f.tolerated); err != nil {
 		return err
 	}
 	f.tagKeysSet, f.outSet = fs.isSet("tag-keys"), fs.isSet("out")
@@ -194,7 +200,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "config-report run: run %s of %s, in %s\n\n", runID, accountOf(f.orgRoleARN), time.Since(start).Round(time.Second))
 	printHeadline(e.stdout, sum, files)
 	printFailures(e.stdout, res.Failures)
-	return nil
+	return toleranceError(res, f.tolerated)
 }
 
 func (f *runFlags) validate() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -205,6 +206,14 @@ func TestRunCountsTransientFailuresAndRerunsThem(t *testing.T) {
 	var te *scan.TransientError
 	if f.Account.ID != flaky || f.Attempts != 3 || !errors.As(f.Err, &te) {
 		t.Errorf("failure = %s after %d attempts: %v; want %s after 3 attempts (1 + MaxAttempts 2) with a TransientError", f.Account.ID, f.Attempts, f.Err, flaky)
+	}
+	// The cause in one line, as the CLI names it: the throttled action and
+	// the SDK's attempts.
+	if got := pipeline.Cause(f.Err); !strings.HasPrefix(got, "ThrottlingException from config:") || !strings.HasSuffix(got, fmt.Sprintf(" past %d attempts", scan.MaxAttempts)) {
+		t.Errorf("Cause = %q, want ThrottlingException from a config: action past %d attempts", got, scan.MaxAttempts)
+	}
+	if cause, n := pipeline.DominantCause(res.Failures); cause != pipeline.Cause(f.Err) || n != 1 {
+		t.Errorf("DominantCause = %q, %d", cause, n)
 	}
 	if last.Retries != 2 || last.Failed != 1 || last.Scanned != len(active)-1 {
 		t.Errorf("final progress = %+v, want 2 retries, 1 failed, %d scanned", last, len(active)-1)
