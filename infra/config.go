@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/statemachine"
 )
 
@@ -97,7 +98,6 @@ var (
 	rootOrOUPattern   = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
 	roleNamePattern   = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
 	orgIDPattern      = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // STS's: \w is ASCII letters, digits and _
 	bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	tagKeyPattern     = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$`)
 	// cronPattern accepts EventBridge Scheduler's cron(minutes hours
@@ -427,7 +427,7 @@ func (c Config) Validate() error {
 	if !roleNamePattern.MatchString(c.ReadRoleName) {
 		bad("readRoleName", "%q is not a valid IAM role name", c.ReadRoleName)
 	}
-	if c.ExternalID != "" && (len(c.ExternalID) < 2 || len(c.ExternalID) > 1224 || !externalIDPattern.MatchString(c.ExternalID)) {
+	if c.ExternalID != "" && run.ValidateExternalID(c.ExternalID) != nil {
 		bad("externalId", "must be 2 to 1224 characters of letters, digits and _+=,.@:/-")
 	}
 

@@ -50,13 +50,9 @@ type Config struct {
 }
 
 var (
-	// S3's bucket naming rules, less the rarely relevant exceptions.
-	bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	// Organizations' ID patterns for OUs and roots.
 	ouPattern   = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
 	rootPattern = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
-	// STS's pattern and length for an ExternalId.
-	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 	// IAM's pattern for a role name, path included.
 	rolePattern = regexp.MustCompile(`^role/([\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
 )
@@ -99,8 +95,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Bucket == "":
 		bad("%s: required: the name of the S3 bucket the run's manifest is written to", EnvBucket)
-	case !bucketPattern.MatchString(c.Bucket):
-		bad("%s: %q is not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)", EnvBucket, c.Bucket)
+	case run.ValidateBucket(c.Bucket) != nil:
+		bad("%s: %v", EnvBucket, run.ValidateBucket(c.Bucket))
 	}
 	switch {
 	case c.RoleARN == "":
@@ -108,8 +104,10 @@ func (c Config) Validate() error {
 	case !isRoleARN(c.RoleARN):
 		bad("%s: %q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", EnvRoleARN, c.RoleARN)
 	}
-	if c.ExternalID != "" && (len(c.ExternalID) < 2 || len(c.ExternalID) > 1224 || !externalIDPattern.MatchString(c.ExternalID)) {
-		bad("%s: not a valid STS external ID (2-1224 characters of letters, digits and _+=,.@:/-)", EnvExternalID)
+	if c.ExternalID != "" {
+		if err := run.ValidateExternalID(c.ExternalID); err != nil {
+			bad("%s: %v", EnvExternalID, err)
+		}
 	}
 	for _, id := range c.IncludeOUs {
 		if !ouPattern.MatchString(id) && !rootPattern.MatchString(id) {

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"github.com/config-report/config-report/internal/run"
 	"net/mail"
 	"reflect"
 	"regexp"
@@ -76,10 +77,13 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: REGIONS: %q is not a region name like eu-west-1", r)
 		}
 	}
-	if c.GreenPct < 0 || c.GreenPct > 100 {
+	if d, ok := run.FirstDuplicate(c.Regions); ok {
+		return fmt.Errorf("config: REGIONS lists %q twice", d)
+	}
+	if !(c.GreenPct >= 0 && c.GreenPct <= 100) { // NaN too
 		return fmt.Errorf("config: COMPLIANCE_GREEN_PCT must be a percentage from 0 to 100, got %v", c.GreenPct)
 	}
-	if c.AmberPct < 0 || c.AmberPct > 100 {
+	if !(c.AmberPct >= 0 && c.AmberPct <= 100) { // NaN too
 		return fmt.Errorf("config: COMPLIANCE_AMBER_PCT must be a percentage from 0 to 100, got %v", c.AmberPct)
 	}
 	if c.AmberPct > c.GreenPct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -121,8 +120,8 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 	if err := run.ValidateID(in.RunID); err != nil {
 		return Out{}, fmt.Errorf("build report: %w", err)
 	}
-	if in.Bucket == "" {
-		return Out{}, errors.New("build report: bucket is empty")
+	if err := run.ValidateBucket(in.Bucket); err != nil {
+		return Out{}, fmt.Errorf("build report: bucket: %w", err)
 	}
 	log = log.With("run_id", in.RunID)
 

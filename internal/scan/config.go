@@ -3,6 +3,7 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"github.com/config-report/config-report/internal/run"
 	"reflect"
 	"regexp"
 	"strings"
@@ -99,6 +100,14 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 			if !regionPattern.MatchString(r) {
 				errs = append(errs, fmt.Errorf("%s: %q is not a region name; want %s", EnvRegions, r, expects[EnvRegions]))
 			}
+		}
+	}
+	if d, ok := run.FirstDuplicate(cfg.Regions); ok && !unparsed[EnvRegions] {
+		errs = append(errs, fmt.Errorf("%s: %q is listed twice; want %s", EnvRegions, d, expects[EnvRegions]))
+	}
+	if cfg.ReadExternalID != "" {
+		if err := run.ValidateExternalID(cfg.ReadExternalID); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %v", EnvReadExternalID, err))
 		}
 	}
 	if !roleNamePattern.MatchString(cfg.ReadRoleName) {

@@ -60,6 +60,9 @@ func TestLoadConfig(t *testing.T) {
 		{name: "zero concurrency", environ: []string{"REGIONS=us-east-1", "DETAIL_CONCURRENCY=0"}, wantErr: []string{"DETAIL_CONCURRENCY: 0 is out of range"}},
 		{name: "bad bool", environ: []string{"REGIONS=us-east-1", "RESOLVE_RESOURCE_DETAILS=perhaps"}, wantErr: []string{"RESOLVE_RESOURCE_DETAILS: want true or false"}},
 		{name: "bad role", environ: []string{"REGIONS=us-east-1", "READ_ROLE_NAME=a role"}, wantErr: []string{`READ_ROLE_NAME: "a role" is not an IAM role name`}},
+		{name: "region twice", environ: []string{"REGIONS=us-east-1,eu-west-1,us-east-1"}, wantErr: []string{`REGIONS: "us-east-1" is listed twice`}},
+		{name: "bad external ID", environ: []string{"REGIONS=us-east-1", "READ_EXTERNAL_ID=has space"}, wantErr: []string{"READ_EXTERNAL_ID: not a valid STS external ID"}},
+		{name: "external ID too short", environ: []string{"REGIONS=us-east-1", "READ_EXTERNAL_ID=x"}, wantErr: []string{"READ_EXTERNAL_ID: not a valid STS external ID"}},
 		{
 			name: "every bad variable named at once",
 			environ: []string{"REGIONS=us-east-1,Europe,moon", "READ_ROLE_NAME=a role", "READ_SESSION_DURATION=5m",

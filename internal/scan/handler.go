@@ -67,8 +67,8 @@ func (in In) Validate() error {
 	if err := run.ValidateID(in.RunID); err != nil {
 		problems = append(problems, "runId: "+err.Error())
 	}
-	if strings.TrimSpace(in.Bucket) == "" {
-		problems = append(problems, "bucket is empty")
+	if err := run.ValidateBucket(in.Bucket); err != nil {
+		problems = append(problems, "bucket: "+err.Error())
 	}
 	if err := in.Account.Validate(); err != nil {
 		problems = append(problems, "account: "+err.Error())
