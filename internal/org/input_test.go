@@ -87,3 +87,25 @@ func TestRerunStamp(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseInput: any execution input is a request whose run ID and
+// account IDs are well formed, or an *InputError, never a panic.
+func FuzzParseInput(f *testing.F) {
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"runId": "2026-11-30T0900Z-abcd1234", "accountIds": ["123456789012"]}`))
+	f.Add([]byte(`{"Comment": "Insert your JSON here"}`))
+	f.Add([]byte(`{"runId": "x", "accountIds": []} trailing`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := org.ParseInput(json.RawMessage(data))
+		if err != nil {
+			var ie *org.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("ParseInput error %T %v is not an *InputError", err, err)
+			}
+			return
+		}
+		if (r.RunID == "") != (len(r.AccountIDs) == 0) {
+			t.Fatalf("request %+v: a run ID without accounts or the reverse", r)
+		}
+	})
+}

@@ -177,3 +177,37 @@ func FuzzDecodeShard(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeManifest(f *testing.F) {
+	f.Add([]byte(`[{"id":"123456789012","name":"a","email":"a@example.com","ouPath":"Root"}]`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		accounts, err := run.DecodeManifest("fuzz", data)
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz") {
+				t.Fatalf("error %q does not name the key", err)
+			}
+			return
+		}
+		for _, a := range accounts {
+			if err := run.ValidateAccountID(a.ID); err != nil {
+				t.Fatalf("decoded a manifest with a bad account ID: %v", err)
+			}
+		}
+	})
+}
+
+func FuzzDecodeOrganization(f *testing.F) {
+	f.Add([]byte(`{"schemaVersion":1,"runId":"2026-11-30T0900Z-abcd1234","listedAt":"2026-11-30T09:00:04Z","accounts":3,"active":2,"inactive":{"SUSPENDED":1}}`))
+	f.Add([]byte(`{"schemaVersion":99}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o, err := run.DecodeOrganization("fuzz", data)
+		if err != nil {
+			return
+		}
+		if o == nil {
+			t.Fatal("nil organization without an error")
+		}
+	})
+}
