@@ -55,6 +55,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := checkTolerated(*tolerated); err != nil {
 		return err
 	}
+	if err := checkOut(*out); err != nil {
+		return err
+	}
 	spec := demoOrgSpec{Seed: *seed, Accounts: *accounts, Regions: splitList(*regions), DisabledRegion: strings.TrimSpace(*disabled)}
 	if !fs.isSet("config-disabled-region") && !slices.Contains(spec.Regions, spec.DisabledRegion) {
 		spec.DisabledRegion = ""

@@ -95,6 +95,50 @@ func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, be
 	return prev.RunID, skipped, nil
 }
 
+// checkOut makes sure the output folder can be written before any work is
+// done, creating it if need be: a run must not end with nowhere to put its
+// report.
+func checkOut(out string) error {
+	if strings.TrimSpace(out) == "" {
+		return usagef("--out must name a folder, e.g. ./report")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("--out %s cannot be created: %w", out, err)
+	}
+	f, err := os.CreateTemp(out, ".write-check-")
+	if err != nil {
+		return fmt.Errorf("--out %s is not writable: %w", out, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// replaceReport puts a run's rebuilt report, downloaded under staging, in
+// the place of the one in out: the new one is complete before the old one
+// goes, and if it cannot be moved in the old one stays.
+func replaceReport(out, staging, runID string) error {
+	final := localFile(out, run.ReportPrefix(runID))
+	fresh := localFile(staging, run.ReportPrefix(runID))
+	aside := filepath.Join(staging, "previous-report")
+	hadOld := true
+	if err := os.Rename(final, aside); errors.Is(err, fs.ErrNotExist) {
+		hadOld = false
+	} else if err != nil {
+		return fmt.Errorf("replace the old report: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(fresh, final); err != nil {
+		if hadOld {
+			_ = os.Rename(aside, final)
+		}
+		return fmt.Errorf("replace the old report (it is kept): %w", err)
+	}
+	return nil
+}
+
 // toleratedFlagUsage documents --tolerated-failure-percentage on run and demo.
 const toleratedFlagUsage = "percentage of accounts that may fail to scan (after retries) before the command fails, as the state machine's Map Run would (0 to 100)"
 

@@ -134,11 +134,17 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	sumDir := *dir
 	if *dir != "" {
 		// The rebuilt report replaces the folder's whole, a stale re-run
-		// input included.
-		if err := os.RemoveAll(localFile(*dir, run.ReportPrefix(*runID))); err != nil {
-			return fmt.Errorf("replace the old report: %w", err)
+		// input included, once it is complete (staged in the same folder,
+		// so the moves are renames).
+		staging, err := os.MkdirTemp(*dir, ".rebuild-")
+		if err != nil {
+			return fmt.Errorf("stage the rebuilt report: %w", err)
 		}
-		if _, err := pipeline.Download(ctx, store, name, run.ReportPrefix(*runID), *dir); err != nil {
+		defer os.RemoveAll(staging)
+		if _, err := pipeline.Download(ctx, store, name, run.ReportPrefix(*runID), staging); err != nil {
+			return err
+		}
+		if err := replaceReport(*dir, staging, *runID); err != nil {
 			return err
 		}
 		files = reportFiles(*dir, *runID)

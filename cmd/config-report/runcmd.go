@@ -92,6 +92,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if err := checkTolerated(f.tolerated); err != nil {
 		return err
 	}
+	if f.bucket == "" || fs.isSet("out") {
+		if err := checkOut(f.out); err != nil {
+			return err
+		}
+	}
 	f.tagKeysSet, f.outSet = fs.isSet("tag-keys"), fs.isSet("out")
 	f.regions = splitList(regions)
 	if err := f.validate(); err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +64,21 @@ func TestToleratedFlagIsChecked(t *testing.T) {
 	}
 	if r := runBinary(t, nil, "demo", "--throttle", "NaN"); r.code != 2 || !strings.Contains(r.stderr, "--throttle must be from 0 to 0.9") {
 		t.Errorf("demo --throttle NaN: status %d, stderr %q; want 2 and the range", r.code, r.stderr)
+	}
+}
+
+// TestOutCheckedBeforeTheWork: an empty or unwritable --out is refused
+// before anything is scanned.
+func TestOutCheckedBeforeTheWork(t *testing.T) {
+	if r := runBinary(t, nil, "demo", "--out", ""); r.code != 2 || !strings.Contains(r.stderr, "--out must name a folder") {
+		t.Errorf(`demo --out "": status %d, stderr %q; want 2`, r.code, r.stderr)
+	}
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, nil, "demo", "--out", filepath.Join(file, "report"))
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot be created") || strings.Contains(r.stderr, "scanned ") {
+		t.Errorf("demo --out under a file: status %d, stderr %q; want 1, refused before scanning", r.code, r.stderr)
 	}
 }
