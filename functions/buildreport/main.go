@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/config-report/config-report/internal/awserr"
 	"log/slog"
 	"os"
 
@@ -20,8 +21,10 @@ import (
 func main() {
 	cfg, err := report.LoadConfig(os.LookupEnv)
 	if err != nil {
+		// Every invocation fails with errorType ConfigError and what to fix.
 		fmt.Fprintf(os.Stderr, "buildreport: %v\n", err)
-		os.Exit(1)
+		lambda.Start(awserr.ConfigFailure("BuildReport", err))
+		return
 	}
 	slog.SetDefault(lambdacontext.NewLogger())
 	awsCfg, err := config.LoadDefaultConfig(context.Background())

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/config-report/config-report/internal/awserr"
 	"log/slog"
 	"os"
 
@@ -21,8 +22,10 @@ func main() {
 	slog.SetDefault(lambdacontext.NewLogger())
 	cfg, err := org.LoadConfig(os.LookupEnv)
 	if err != nil {
+		// Every invocation fails with errorType ConfigError and what to fix.
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		lambda.Start(awserr.ConfigFailure("ListAccounts", err))
+		return
 	}
 	awsCfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
@@ -32,7 +35,8 @@ func main() {
 	h, err := org.NewHandler(cfg, org.Deps{AWS: awsCfg, STS: sts.NewFromConfig(awsCfg), S3: s3.NewFromConfig(awsCfg)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		lambda.Start(awserr.ConfigFailure("ListAccounts", err))
+		return
 	}
 	lambda.Start(h.Handle)
 }

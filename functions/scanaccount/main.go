@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/config-report/config-report/internal/awserr"
 	"log/slog"
 	"os"
 
@@ -22,8 +23,10 @@ import (
 func main() {
 	cfg, err := scan.LoadConfig(os.LookupEnv)
 	if err != nil {
+		// Every invocation fails with errorType ConfigError and what to fix.
 		fmt.Fprintf(os.Stderr, "scanaccount: %v\n", err)
-		os.Exit(1)
+		lambda.Start(awserr.ConfigFailure("ScanAccount", err))
+		return
 	}
 	slog.SetDefault(lambdacontext.NewLogger())
 	awsCfg, err := config.LoadDefaultConfig(context.Background(),

@@ -69,14 +69,9 @@ type Request struct {
 
 // InputError says what is wrong with the execution input or the accounts it
 // names. The function returns it unwrapped, so Lambda reports its type,
-// "InputError", as the error type the execution shows.
-type InputError struct {
-	// Msg says what is wrong and what is expected.
-	Msg string
-}
-
-// Error returns the message.
-func (e *InputError) Error() string { return e.Msg }
+// "InputError", as the error type the execution shows; its message is
+// bounded (awserr.MaxMessage).
+type InputError = awserr.InputError
 
 // inputForm is the shape of a valid execution input, quoted by InputError.
 const inputForm = `an execution input is {} for a new run, or {"runId": "2026-11-30T0900Z-abcd1234", "accountIds": ["123456789012"]} to scan accounts of that run again`
@@ -364,7 +359,9 @@ func (h *Handler) runAccounts(ctx context.Context, runID string) (map[string]boo
 // explain adds what to check to an error of assuming the org role, which
 // surfaces inside the first Organizations call that needs credentials.
 func (h *Handler) explain(err error) error {
-	if fromSTS(err) {
+	// The trust-policy hint is for a refused AssumeRole, not for STS being
+	// throttled or down, which a retry may get past.
+	if fromSTS(err) && !awserr.IsTransient(err) {
 		return fmt.Errorf("assume %s %s (check the role's trust policy and %s): %w", EnvRoleARN, h.cfg.RoleARN, EnvExternalID, err)
 	}
 	return err

@@ -498,6 +498,10 @@ func TestHandleTransientFailures(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Invoke() error = %q, want it to contain %q", err, tt.want)
 			}
+			// The trust-policy hint only where a role was refused.
+			if hint := strings.Contains(err.Error(), "check the role's trust policy"); hint == tt.transient {
+				t.Errorf("Invoke() error = %q: trust-policy hint %v, want it only for a refused role", err, hint)
+			}
 			_, isTransient := err.(*awserr.TransientError)
 			if name := reflect.TypeOf(err).Elem().Name(); (name == "TransientError") != tt.transient || isTransient != tt.transient {
 				t.Errorf("Invoke() error is a %T (type name %q), want a *awserr.TransientError unwrapped: %v", err, name, tt.transient)

@@ -118,10 +118,10 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 		log = slog.Default()
 	}
 	if err := run.ValidateID(in.RunID); err != nil {
-		return Out{}, fmt.Errorf("build report: %w", err)
+		return Out{}, &awserr.InputError{Msg: "build report: " + err.Error()}
 	}
 	if err := run.ValidateBucket(in.Bucket); err != nil {
-		return Out{}, fmt.Errorf("build report: bucket: %w", err)
+		return Out{}, &awserr.InputError{Msg: "build report: bucket: " + err.Error()}
 	}
 	log = log.With("run_id", in.RunID)
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -74,7 +75,7 @@ func (in In) Validate() error {
 		problems = append(problems, "account: "+err.Error())
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("invalid input: %s", strings.Join(problems, "; "))
+		return &awserr.InputError{Msg: "invalid input: " + strings.Join(problems, "; ")}
 	}
 	return nil
 }
