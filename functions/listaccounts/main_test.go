@@ -148,7 +148,10 @@ func TestFunctionWritesManifest(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &out); err != nil {
 		t.Fatalf("decode %s: %v", body, err)
 	}
-	runID := "2026-11-30T0900Z-weekly20"
+	runID, err := run.NewID(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), "weekly-2026-11-30")
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := map[string]any{
 		"runId": runID, "bucket": "reports", "manifestKey": run.ManifestKey(runID),
 		"resultPrefix": run.ResultPrefix(runID), "accountCount": float64(len(o.ActiveAccounts())),
