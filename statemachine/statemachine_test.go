@@ -2,6 +2,7 @@ package statemachine_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,6 +197,14 @@ func TestRender(t *testing.T) {
 			t.Errorf("task %s does not retry its function's TransientError: %+v", name, s.Retry)
 		}
 		for _, r := range s.Retry {
+			if slices.Equal(r.ErrorEquals, []string{"DeadlineError"}) {
+				// The scanner's DeadlineError: one retry, a bounded budget
+				// for an account too large for one invocation.
+				if r.MaxAttempts != 1 {
+					t.Errorf("task %s retries DeadlineError %d times, want once", name, r.MaxAttempts)
+				}
+				continue
+			}
 			if r.JitterStrategy != "FULL" || r.MaxDelaySeconds == 0 || r.BackoffRate <= 1 || r.MaxAttempts < 2 {
 				t.Errorf("task %s retrier %v: want exponential backoff with full jitter and a delay cap, got %+v", name, r.ErrorEquals, r)
 			}

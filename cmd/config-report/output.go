@@ -214,9 +214,13 @@ func printHeadline(w io.Writer, s *report.Summary, files [][2]string) {
 		num(t.Accounts), num(t.Scanned), partial, num(t.NoData), num(t.Unreachable), num(t.NotScanned))
 	if c := t.Coverage; c != nil {
 		share, _ := c.Share()
-		p.line("coverage", "%.1f%% of %s account-regions have rule results (Config off %s, denied %s, blocked by SCP %s, region disabled %s, unreachable %s, not scanned %s)",
+		notFinished := ""
+		if c.NotFinished > 0 {
+			notFinished = fmt.Sprintf(", not finished %s", num(c.NotFinished))
+		}
+		p.line("coverage", "%.1f%% of %s account-regions have rule results (Config off %s, denied %s, blocked by SCP %s, region disabled %s, unreachable %s%s, not scanned %s)",
 			100*share, num(c.AccountRegions), num(c.ConfigNotEnabled), num(c.AccessDenied), num(c.BlockedBySCP),
-			num(c.RegionDisabled), num(c.Unreachable), num(c.NotScanned))
+			num(c.RegionDisabled), num(c.Unreachable), notFinished, num(c.NotScanned))
 	}
 	if pct, ok := t.Evaluations.Compliance(); ok {
 		p.line("compliance", "%.1f%% of %s rule evaluations (%s compliant, %s non-compliant, %s insufficient data)",

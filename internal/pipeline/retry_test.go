@@ -17,14 +17,17 @@ func TestScanRetriersReadTheDeployedDefinition(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ScanRetriers: %v", err)
 	}
-	if len(got) == 0 || !got[0].matches("TransientError") {
-		t.Fatalf("ScanRetriers() = %+v, want the first retrier to match TransientError", got)
+	if len(got) < 2 || !got[0].matches("DeadlineError") || !got[1].matches("TransientError") {
+		t.Fatalf("ScanRetriers() = %+v, want DeadlineError's retrier, then TransientError's", got)
 	}
 	// The policy the state machine deploys; if the definition changes, this
 	// says what the in-process pipeline now does.
-	want := Retrier{ErrorEquals: []string{"TransientError"}, IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: "FULL"}
-	if diff := cmp.Diff(want, got[0]); diff != "" {
-		t.Errorf("ScanAccount's TransientError retrier (-want +got):\n%s", diff)
+	want := []Retrier{
+		{ErrorEquals: []string{"DeadlineError"}, IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 1, JitterStrategy: "FULL"},
+		{ErrorEquals: []string{"TransientError"}, IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: "FULL"},
+	}
+	if diff := cmp.Diff(want, got[:2]); diff != "" {
+		t.Errorf("ScanAccount's DeadlineError and TransientError retriers (-want +got):\n%s", diff)
 	}
 }
 

@@ -613,6 +613,8 @@ func (b *builder) coverageTotals() *CoverageTotals {
 			c.RegionDisabled++
 		case StatusUnreachable:
 			c.Unreachable++
+		case coverageNotFinished:
+			c.NotFinished++
 		default: // StatusNotScanned, and statuses of shards newer than this build
 			c.NotScanned++
 		}
@@ -630,6 +632,7 @@ const (
 	coverageRegionDisabled   = "region disabled"
 	coverageAccessDenied     = "access denied"
 	coverageBlockedBySCP     = "blocked by SCP"
+	coverageNotFinished      = "not finished"
 )
 
 // accountStatus is the status of an account whose read role was assumed,
@@ -708,6 +711,8 @@ func regionStatus(s run.RegionStatus) string {
 		return coverageAccessDenied
 	case run.RegionBlockedBySCP:
 		return coverageBlockedBySCP
+	case run.RegionNotFinished:
+		return coverageNotFinished
 	}
 	return string(s)
 }

@@ -100,7 +100,8 @@ func TestAccountsNobodyLookedAt(t *testing.T) {
 	total, _ := strconv.Atoi(figures["Account-regions in this run (accounts × regions)"])
 	sum := 0
 	for _, label := range []string{"  with rule results", "  Config not enabled", "  access denied to the read role",
-		"  blocked by a service control policy", "  region not enabled for the account", "  account unreachable", "  not scanned"} {
+		"  blocked by a service control policy", "  region not enabled for the account", "  account unreachable",
+		"  not finished (account too large for the function's timeout)", "  not scanned"} {
 		n, err := strconv.Atoi(figures[label])
 		if err != nil {
 			t.Fatalf("Summary %q = %q: %v", label, figures[label], err)
@@ -193,4 +194,36 @@ func summaryShown(t *testing.T, sum [][]string) map[string]string {
 		}
 	}
 	return m
+}
+
+// TestTooLargeToFinish: an account whose scan ran out of time keeps the
+// regions it finished; it is partially scanned, its unfinished region "not
+// finished" on Coverage and in the coverage totals, not "not scanned".
+func TestTooLargeToFinish(t *testing.T) {
+	ctx := context.Background()
+	c := runtest.NewS3(t)
+	big := account("555555555555", "big", "Root/Prod", nil)
+	putListed(t, c, run1, []run.Account{big}, scanned(run1, big,
+		region("eu-west-1", []run.Rule{rule("s3-bucket-versioning-enabled", run.NonCompliant)}, resource("s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b")),
+		run.Region{Region: "us-east-1", Status: run.RegionNotFinished, Reason: "the scan reached the function's deadline before this region was done"}))
+	if _, err := newHandler(t, c).Handle(ctx, In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := DecodeSummary(run.SummaryKey(run1), getObject(t, c, run.SummaryKey(run1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Accounts[0]
+	if a.Status != StatusPartial || !strings.Contains(a.Reason, "not finished in us-east-1") || a.Resources != 1 {
+		t.Errorf("account = %s, %q, %d resources; want partially scanned, us-east-1 not finished, eu-west-1's resource kept", a.Status, a.Reason, a.Resources)
+	}
+	if cov := s.Totals.Coverage; cov == nil || cov.NotFinished != 1 || cov.WithResults != 1 || cov.NotScanned != 0 {
+		t.Errorf("coverage = %+v, want 1 with results, 1 not finished", cov)
+	}
+	f := openWorkbook(t, download(t, c, run.WorkbookKey(run1)))
+	for _, row := range rows(t, f, SheetCoverage) {
+		if len(row) > 5 && row[0] == big.ID && row[3] == "us-east-1" && (row[4] != coverageNotFinished || !strings.Contains(row[5], "ran out of time")) {
+			t.Errorf("Coverage us-east-1 = %q, %q; want not finished and what to do", row[4], row[5])
+		}
+	}
 }

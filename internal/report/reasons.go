@@ -52,6 +52,8 @@ func whatToDo(status, raw string) string {
 		return "Opt-in region not enabled for this account: enable it, or drop it from `regions`."
 	case coverageRecorderOff:
 		return "Configuration recorder stopped: results may be stale; start the recorder."
+	case coverageNotFinished:
+		return "The scan ran out of time here twice (the account is too large for one invocation): re-run the account; if it recurs, scan fewer regions."
 	}
 	return ""
 }
@@ -69,6 +71,8 @@ func regionAdvice(status string) string {
 		return "enable AWS Config there, or drop the region from `regions`"
 	case coverageRegionDisabled:
 		return "enable the region for the account, or drop it from `regions`"
+	case coverageNotFinished:
+		return "the scan ran out of time there (the account is too large for one invocation); re-run the account"
 	}
 	return "re-run the account"
 }

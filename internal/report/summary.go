@@ -159,7 +159,7 @@ type OrganizationTotals struct {
 
 // CoverageTotals count a run's account-regions by what the scan found.
 // WithResults + ConfigNotEnabled + AccessDenied + BlockedBySCP +
-// RegionDisabled + Unreachable + NotScanned = AccountRegions.
+// RegionDisabled + Unreachable + NotFinished + NotScanned = AccountRegions.
 type CoverageTotals struct {
 	// AccountRegions is the run's accounts × its configured regions.
 	AccountRegions int `json:"accountRegions"`
@@ -182,6 +182,9 @@ type CoverageTotals struct {
 	// Unreachable is the account-regions of accounts whose read role could
 	// not be assumed.
 	Unreachable int `json:"unreachable"`
+	// NotFinished is the account-regions the scan ran out of time on: the
+	// account was too large for the function's timeout.
+	NotFinished int `json:"notFinished"`
 	// NotScanned is the account-regions without a result: the account has
 	// no usable shard, or its shard has nothing for the region.
 	NotScanned int `json:"notScanned"`

@@ -814,6 +814,7 @@ func figures(cur, prev *Summary) []figure {
 		cov("  blocked by a service control policy", func(c *CoverageTotals) int { return c.BlockedBySCP }, neutral),
 		cov("  region not enabled for the account", func(c *CoverageTotals) int { return c.RegionDisabled }, neutral),
 		cov("  account unreachable", func(c *CoverageTotals) int { return c.Unreachable }, upBad),
+		cov("  not finished (account too large for the function's timeout)", func(c *CoverageTotals) int { return c.NotFinished }, upBad),
 		cov("  not scanned", func(c *CoverageTotals) int { return c.NotScanned }, upBad),
 		count("Rule evaluations compliant", t.Compliant, func(s *Summary) int { return s.Totals.Compliant }, upGood),
 		count("Rule evaluations non-compliant", t.NonCompliant, func(s *Summary) int { return s.Totals.NonCompliant }, upBad),

@@ -87,7 +87,7 @@ func (s *Shard) Validate() error {
 			return fmt.Errorf("account %s: region %s appears twice", s.Account.ID, r.Region)
 		}
 		seen[r.Region] = true
-		if r.Status == RegionBlockedBySCP && s.SchemaVersion < 2 {
+		if r.Status == RegionBlockedBySCP && s.SchemaVersion < 2 || r.Status == RegionNotFinished && s.SchemaVersion < 3 {
 			return fmt.Errorf("account %s region %s: status %q is not in schema version %d", s.Account.ID, r.Region, r.Status, s.SchemaVersion)
 		}
 		if err := r.validate(); err != nil {
@@ -100,7 +100,7 @@ func (s *Shard) Validate() error {
 func (r *Region) validate() error {
 	switch r.Status {
 	case RegionScanned, RegionRecorderStopped:
-	case RegionConfigNotEnabled, RegionDisabled, RegionAccessDenied, RegionBlockedBySCP:
+	case RegionConfigNotEnabled, RegionDisabled, RegionAccessDenied, RegionBlockedBySCP, RegionNotFinished:
 		if len(r.Rules) > 0 || len(r.NonCompliant) > 0 {
 			return fmt.Errorf("status %q carries rule results", r.Status)
 		}

@@ -10,7 +10,10 @@ import (
 // blocked-by-SCP region status. Version 1 shards (earlier scanners) stay
 // readable: their rules' identities are computed from the deployed names
 // alone, and they never carry the new status.
-const SchemaVersion = 2
+//
+// Version 3 adds the not-finished region status: the scan ran out of time
+// before the region was done, and the shard keeps the regions that were.
+const SchemaVersion = 3
 
 // MinSchemaVersion is the oldest shard version this package reads.
 const MinSchemaVersion = 1
@@ -49,6 +52,11 @@ const (
 	// wording, with the policy's ARN where AWS names it. Not a fault of the
 	// read role. Since schema version 2.
 	RegionBlockedBySCP RegionStatus = "blocked-by-scp"
+	// RegionNotFinished means the scan reached the function's deadline
+	// before the region was done: the account is too large to scan in one
+	// invocation. The shard holds the regions that were done. Since schema
+	// version 3.
+	RegionNotFinished RegionStatus = "not-finished"
 )
 
 // HasData reports whether a region with this status carries rule results.

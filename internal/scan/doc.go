@@ -28,9 +28,11 @@
 // read are not failures either: a rule deleted after the rules were listed
 // (NoSuchConfigRuleException from its details, e.g. a conformance pack
 // update) is logged and left out of the region with its resources, as the
-// account now is. Throttling or server errors that outlast the retries, and a
-// deadline reached before the scan ends, make it return a *TransientError,
-// and the Lambda writes nothing.
+// account now is. Throttling or server errors that outlast the retries make
+// it return a *TransientError, and the Lambda writes nothing. A deadline
+// reached before the scan ends makes it return a *DeadlineError with the
+// shard of the regions done (the others not-finished), which the Lambda
+// writes, so the regions done are not lost.
 //
 // # Member-account prerequisites
 //

@@ -39,6 +39,33 @@ func (e *TransientError) Error() string {
 // Unwrap returns the underlying error.
 func (e *TransientError) Unwrap() error { return e.Err }
 
+// DeadlineError is a scan that reached the invocation's deadline with some
+// regions done and others not (with none done, the scan returns a
+// TransientError: there is nothing to keep). Handle writes the shard of the regions that were
+// (the others not-finished) and returns the error unwrapped, so that its type
+// name, "DeadlineError", is the errorType the state machine matches: it
+// retries it once (its own Retry entry), because an account too large for
+// one invocation is usually too large for the next. If the retry runs out of
+// time too, the report shows the account partially scanned, its unfinished
+// regions "not finished", instead of not scanned.
+type DeadlineError struct {
+	// AccountID is the account being scanned.
+	AccountID string
+	// Done and Regions count the regions done and configured.
+	Done, Regions int
+	// Err is what the unfinished regions failed with.
+	Err error
+}
+
+// Error says how far the scan got.
+func (e *DeadlineError) Error() string {
+	return fmt.Sprintf("scan of %s not finished before the invocation's deadline: %d of %d regions done and written, the others reported as not finished (too large for the function's timeout): %v",
+		e.AccountID, e.Done, e.Regions, e.Err)
+}
+
+// Unwrap returns what the unfinished regions failed with.
+func (e *DeadlineError) Unwrap() error { return e.Err }
+
 // errorKind is how the scanner treats a failed AWS call.
 type errorKind int
 

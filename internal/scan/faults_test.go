@@ -3,6 +3,7 @@ package scan_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -230,13 +231,6 @@ func TestTransientFailures(t *testing.T) {
 			wantAction: "s3:PutObject",
 		},
 		{
-			name:     "deadline shorter than the scan",
-			faults:   orgsim.Faults{Latency: 100 * time.Millisecond},
-			deadline: time.Second,
-			margin:   600 * time.Millisecond,
-			wantErr:  context.DeadlineExceeded,
-		},
-		{
 			name:     "deadline already inside the write margin",
 			deadline: 50 * time.Millisecond,
 			margin:   time.Second,
@@ -276,4 +270,64 @@ func TestTransientFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDeadlineKeepsTheRegionsDone: a scan that reaches the invocation's
+// deadline with some regions done (a proxy holds every AWS Config call of
+// one region until the deadline) writes the shard of those, the held region
+// not-finished, and returns a *DeadlineError, unwrapped, whose type name the
+// state machine retries once; the handler returns before the deadline. With
+// no region done, it is a TransientError and nothing is written.
+func TestDeadlineKeepsTheRegionsDone(t *testing.T) {
+	const held = "eu-west-1"
+	e := newEnvThrough(t, faultSpec(31), configProxy(t, func(w http.ResponseWriter, c configCall) bool {
+		if c.region == held {
+			time.Sleep(1500 * time.Millisecond)
+		}
+		return false
+	}))
+	id := e.member(t)
+	e.handler.WriteMargin = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 1200*time.Millisecond)
+	defer cancel()
+	_, err := e.handler.Handle(ctx, e.input(id))
+	de, ok := err.(*scan.DeadlineError)
+	if !ok {
+		t.Fatalf("Handle error = %T %v, want a *scan.DeadlineError", err, err)
+	}
+	if name := reflect.TypeOf(err).Elem().Name(); name != "DeadlineError" {
+		t.Errorf("error type name = %q, want DeadlineError", name)
+	}
+	if ctx.Err() != nil {
+		t.Errorf("the handler returned after the invocation's deadline: %v", ctx.Err())
+	}
+	s, err := run.GetShard(context.Background(), e.s3, testBucket, run.ShardKey(testRunID, id))
+	if err != nil {
+		t.Fatalf("no shard of the regions done: %v", err)
+	}
+	done := 0
+	for _, r := range s.Regions {
+		switch {
+		case r.Region == held && r.Status != run.RegionNotFinished:
+			t.Errorf("held region %s: status %s, want not-finished", r.Region, r.Status)
+		case r.Region != held && r.Status == run.RegionNotFinished:
+			t.Errorf("region %s not finished, want it done", r.Region)
+		case r.Region != held:
+			done++
+		}
+	}
+	if done == 0 || done != de.Done || len(s.Regions) != de.Regions || !strings.Contains(de.Error(), "before the invocation's deadline") {
+		t.Errorf("shard has %d regions done of %d; error %v", done, len(s.Regions), de)
+	}
+
+	// Every region held: nothing done, a TransientError, nothing written.
+	e2 := newEnvThrough(t, faultSpec(31), configProxy(t, func(http.ResponseWriter, configCall) bool {
+		time.Sleep(1500 * time.Millisecond)
+		return false
+	}))
+	e2.handler.WriteMargin = 300 * time.Millisecond
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 1200*time.Millisecond)
+	defer cancel2()
+	_, err = e2.handler.Handle(ctx2, e2.input(e2.member(t)))
+	wantTransient(t, e2, err)
 }

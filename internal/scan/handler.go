@@ -81,10 +81,12 @@ func (in In) Validate() error {
 }
 
 // Handle scans in.Account and writes its whole shard in one PutObject (a
-// re-scan replaces it). The scan must end WriteMargin before the
-// invocation's deadline; if it does not, or if a call failed transiently,
-// Handle writes nothing and returns the *TransientError itself, unwrapped,
-// so the Lambda's errorType is "TransientError" and the state machine retries.
+// re-scan replaces it). If a call failed transiently, Handle writes nothing
+// and returns the *TransientError itself, unwrapped, so the Lambda's
+// errorType is "TransientError" and the state machine retries. The scan must
+// end WriteMargin before the invocation's deadline; if it does not, Handle
+// writes the shard of the regions done (the others not-finished) and
+// returns the *DeadlineError, which the state machine retries once.
 func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	if err := in.Validate(); err != nil {
 		return Out{}, err
@@ -104,6 +106,16 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 		err = &TransientError{AccountID: in.Account.ID, Action: "scan", Err: scanCtx.Err()}
 	}
 	cancel()
+	var de *DeadlineError
+	if errors.As(err, &de) && shard != nil {
+		// The regions done are not lost: the write margin is for this.
+		if key, perr := run.PutShard(ctx, h.S3, in.Bucket, shard); perr != nil {
+			log.Warn("partial shard not written", slog.String("error", perr.Error()))
+		} else {
+			log.Warn("partial shard written", slog.String("shard_key", key), slog.Int("regions_done", de.Done))
+		}
+		return Out{}, de
+	}
 	if err != nil {
 		var te *TransientError
 		if errors.As(err, &te) {

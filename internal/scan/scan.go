@@ -167,6 +167,28 @@ func (s *Scanner) Scan(ctx context.Context, runID string, acct run.Account) (*ru
 		})
 	}
 	if err := g.Wait(); err != nil {
+		done := 0
+		for i := range results {
+			if results[i].Region != "" {
+				done++
+			}
+		}
+		// Out of time with some regions done: keep them. With none done
+		// there is nothing to keep, and the deadline may be throttling's
+		// doing: a TransientError, retried, and the account not scanned.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && done > 0 {
+			for i, region := range regions {
+				if results[i].Region != "" {
+					continue
+				}
+				results[i] = run.Region{Region: region, Status: run.RegionNotFinished,
+					Reason: "the scan reached the function's deadline before this region was done", Rules: []run.Rule{}, NonCompliant: []run.Resource{}}
+			}
+			shard.Regions = results
+			shard.ScannedAt = s.now()
+			log.Warn("account not finished before the deadline", "regions_done", done, "regions", len(regions))
+			return shard, &DeadlineError{AccountID: acct.ID, Done: done, Regions: len(regions), Err: err}
+		}
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
