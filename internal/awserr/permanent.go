@@ -3,6 +3,7 @@ package awserr
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 )
@@ -18,6 +19,48 @@ import (
 //     Fix the input and start a new execution.
 //   - ConfigError: the function's configuration (its environment, set from
 //     cdk.json) is wrong. Fix cdk.json and deploy again, then redrive.
+
+// PermanentError is any other failure a retry would meet again: a
+// permanent AWS error (a bucket that does not exist, a denied S3 write) or
+// data the function cannot use. Its message names what; fix it, then
+// redrive. It gives such failures one stable errorType instead of Go's
+// wrapper types ("wrapError", "errorString").
+type PermanentError struct {
+	// Err is the failure.
+	Err error
+}
+
+// Error returns the failure's message, bounded to MaxMessage bytes.
+func (e *PermanentError) Error() string { return Bound(e.Err.Error(), MaxMessage) }
+
+// Unwrap returns the failure.
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Boundary is what a Lambda handler returns for err: nil for nil; a
+// transient failure as a *TransientError (Mark); an *InputError or
+// *ConfigError, at the top or wrapped, as one; any other error as a
+// *PermanentError.
+func Boundary(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if m := Mark(op, err); m != err {
+		return m
+	}
+	switch e := err.(type) {
+	case *TransientError, *InputError, *ConfigError, *PermanentError:
+		return e
+	}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return &InputError{Msg: err.Error()}
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return &PermanentError{Err: err}
+}
 
 // MaxMessage bounds a permanent error's message, in bytes: Step Functions
 // keeps an execution's error cause to 32,768 characters, and a person reads

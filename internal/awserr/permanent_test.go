@@ -3,6 +3,8 @@ package awserr
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -49,5 +51,32 @@ func TestBound(t *testing.T) {
 	got := Bound(s, 64)
 	if len(got) > 64 || !utf8.ValidString(got) || !strings.Contains(got, "more bytes]") {
 		t.Errorf("Bound = %q (%d bytes), want valid UTF-8 within 64 bytes", got, len(got))
+	}
+}
+
+// TestBoundary: every error leaves a handler under a stable type name.
+func TestBoundary(t *testing.T) {
+	wrapped := fmt.Errorf("re-run: %w", &InputError{Msg: "run x does not exist"})
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&InputError{Msg: "bad"}, "InputError"},
+		{wrapped, "InputError"},
+		{&ConfigError{Function: "F", Err: errors.New("bad")}, "ConfigError"},
+		{fmt.Errorf("get: %w", context.DeadlineExceeded), "TransientError"},
+		{fmt.Errorf("put s3://b/k: %w", errors.New("NoSuchBucket")), "PermanentError"},
+		{errors.New("plain"), "PermanentError"},
+	} {
+		got := Boundary("op", tc.err)
+		if name := reflect.TypeOf(got).Elem().Name(); name != tc.want {
+			t.Errorf("Boundary(%v) is a %s, want %s", tc.err, name, tc.want)
+		}
+	}
+	if Boundary("op", nil) != nil {
+		t.Error("Boundary(nil) != nil")
+	}
+	if got := Boundary("op", wrapped).Error(); got != "re-run: run x does not exist" {
+		t.Errorf("wrapped input error message = %q, want the whole message", got)
 	}
 }

@@ -222,7 +222,7 @@ func NewHandler(cfg Config, d Deps) (*Handler, error) {
 func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	out, err := h.handle(ctx, in)
 	if err != nil {
-		return Out{}, awserr.Mark("list accounts", err)
+		return Out{}, awserr.Boundary("list accounts", err)
 	}
 	return out, nil
 }

@@ -109,7 +109,7 @@ type Handler struct {
 // step; any other error is returned as it is and fails the execution.
 func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	out, err := h.handle(ctx, in)
-	return out, awserr.Mark("run "+in.RunID, err)
+	return out, awserr.Boundary("run "+in.RunID, err)
 }
 
 func (h *Handler) handle(ctx context.Context, in In) (Out, error) {

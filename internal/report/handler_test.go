@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -427,4 +428,21 @@ func TestHandleMixedRun(t *testing.T) {
 			t.Errorf("first run: comparison %v, %d resources; want none, 6", s.Comparison, s.Resources.Count)
 		}
 	})
+}
+
+// TestPermanentFailureHasAStableType: a failure a retry would meet again (the
+// bucket does not exist) leaves the function as a *awserr.PermanentError,
+// whose type name is the errorType the execution shows, not Go's wrapper.
+func TestPermanentFailureHasAStableType(t *testing.T) {
+	c := runtest.NewS3(t)
+	_, err := newHandler(t, c).Handle(context.Background(), In{RunID: run1, Bucket: "no-such-bucket"})
+	if err == nil {
+		t.Fatal("Handle = nil, want a failure")
+	}
+	if name := reflect.TypeOf(err).Elem().Name(); name != "PermanentError" {
+		t.Errorf("Handle error is a %T (%q), want *awserr.PermanentError: %v", err, name, err)
+	}
+	if !strings.Contains(err.Error(), "no-such-bucket") {
+		t.Errorf("error %q does not name the bucket", err)
+	}
 }

@@ -124,7 +124,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 			}
 			return Out{}, te
 		}
-		return Out{}, err
+		return Out{}, &awserr.PermanentError{Err: err}
 	}
 
 	key, err := run.PutShard(ctx, h.S3, in.Bucket, shard)
@@ -132,7 +132,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 		if ctx.Err() != nil || classify(err) == kindTransient {
 			return Out{}, &TransientError{AccountID: in.Account.ID, Action: "s3:PutObject", Err: err}
 		}
-		return Out{}, fmt.Errorf("write shard of %s: %w", in.Account.ID, err)
+		return Out{}, &awserr.PermanentError{Err: fmt.Errorf("write shard of %s: %w", in.Account.ID, err)}
 	}
 	out := Out{AccountID: in.Account.ID, Status: shard.Status, ShardKey: key, Counts: shard.Counts()}
 	log.Info("shard written", slog.String("shard_key", key), slog.String("status", string(shard.Status)))
