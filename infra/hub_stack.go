@@ -224,6 +224,8 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 			Resource: jsii.String("role"), ResourceName: jsii.String(cfg.ReadRoleName),
 		})), cfg.OrganizationID),
 		allow("WriteShards", []string{"s3:PutObject"}, *bucket.ArnForObjects(jsii.String("runs/*/shards/*"))),
+		// HeadObject on the run's manifest: a shard only for a run that exists.
+		allow("CheckRunExists", []string{"s3:GetObject"}, *bucket.ArnForObjects(jsii.String("runs/*/accounts.json"))),
 	}
 	buildStatements := []awsiam.PolicyStatement{
 		allow("ReadRunsAndReports", []string{"s3:GetObject"},
@@ -253,8 +255,9 @@ func NewHubStack(scope constructs.Construct, id string, props *HubStackProps) (*
 		memoryMB:    ScanAccountMemoryMB, env: scanEnv, statements: scanStatements,
 		wildcardReason: "The scanner assumes the read role, which has one fixed name in every member account; the " +
 			"accounts are known only at run time, and aws:ResourceOrgID limits them to the organization's. It writes only " +
-			"shards, runs/<runId>/shards/<accountId>.json.",
-		wildcards:           append(bucketObjects("runs/*/shards/*"), `/^Resource::arn:aws[a-z-]*:iam::\*:role\/`+regexp.QuoteMeta(cfg.ReadRoleName)+`$/`),
+			"shards, runs/<runId>/shards/<accountId>.json, and reads only whether a run's manifest, runs/<runId>/accounts.json, " +
+			"exists (HeadObject), so that it never writes a shard for a run that does not exist; run IDs exist only at run time.",
+		wildcards:           append(bucketObjects("runs/*/shards/*", "runs/*/accounts.json"), `/^Resource::arn:aws[a-z-]*:iam::\*:role\/`+regexp.QuoteMeta(cfg.ReadRoleName)+`$/`),
 		reservedConcurrency: cfg.ScannerReservedConcurrency,
 	}, props.ModuleRoot, cfg, retention, removal)
 	h.BuildReport = h.newFunction(functionSpec{

@@ -195,6 +195,7 @@ func TestHubFunctionRoles(t *testing.T) {
 			{Sid: "AssumeMemberReadRole", Effect: "Allow", Actions: []string{"sts:AssumeRole"}, Resources: []string{"arn:aws:iam::*:role/system-config-report-generator-read-role"},
 				Condition: `{"StringEquals":{"aws:ResourceOrgID":"o-cd34ef56gh"}}`},
 			{Sid: "WriteShards", Effect: "Allow", Actions: []string{"s3:PutObject"}, Resources: []string{f.obj("runs/*/shards/*")}},
+			{Sid: "CheckRunExists", Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{f.obj("runs/*/accounts.json")}},
 		}},
 		{"system-config-report-formatter-role", BuildReportPackage, []statement{
 			logs(BuildReportPackage),

@@ -346,6 +346,10 @@ func TestItemProcessorRetries(t *testing.T) {
 			acct := org.Account(accounts[i%len(accounts)])
 			runID := fmt.Sprintf("2026-11-30T0900Z-retry%d", i)
 			item := scan.In{RunID: runID, Bucket: bucket, Account: run.Account{ID: acct.ID, Name: acct.Name, Email: acct.Email, OUPath: "Root"}}
+			// The run exists: ListAccounts wrote its manifest.
+			if err := run.PutManifest(ctx, s3c, bucket, run.ManifestKey(runID), []run.Account{item.Account}); err != nil {
+				t.Fatal(err)
+			}
 			schedule := tt.schedule
 			server.reset(func(n int) (orgsim.Faults, time.Duration) {
 				f, d := schedule(n)

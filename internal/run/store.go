@@ -17,6 +17,27 @@ import (
 // ErrNotFound is returned (wrapped) when a manifest or shard does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ObjectHeader is the part of the S3 client that tells whether an object
+// exists without reading it.
+type ObjectHeader interface {
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+}
+
+// Exists reports whether an object exists, with one HeadObject call (which
+// needs s3:GetObject on the key). S3 answers a missing key with 404
+// NotFound (HeadObject has no body to name NoSuchKey in).
+func Exists(ctx context.Context, c ObjectHeader, bucket, key string) (bool, error) {
+	_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	var nf *types.NotFound
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &nf):
+		return false, nil
+	}
+	return false, fmt.Errorf("head s3://%s/%s: %w", bucket, key, err)
+}
+
 // ObjectPutter is the part of the S3 client that writes objects.
 type ObjectPutter interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)

@@ -86,6 +86,10 @@ func newEnvThrough(t testing.TB, spec orgsim.Spec, wrap func(http.Handler) http.
 	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
+	// The run exists: ListAccounts wrote its manifest.
+	if err := run.PutManifest(context.Background(), s3c, testBucket, run.ManifestKey(testRunID), []run.Account{}); err != nil {
+		t.Fatalf("put manifest: %v", err)
+	}
 	h := scan.NewHandler(cfg, sts.NewFromConfig(awsCfg), configservice.NewFromConfig(awsCfg), s3c)
 	h.Scanner.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	return &env{org: org, srv: srv, s3: s3c, cfg: cfg, handler: h}

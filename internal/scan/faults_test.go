@@ -3,6 +3,7 @@ package scan_test
 import (
 	"context"
 	"errors"
+	"github.com/config-report/config-report/internal/awserr"
 	"net/http"
 	"reflect"
 	"slices"
@@ -330,4 +331,28 @@ func TestDeadlineKeepsTheRegionsDone(t *testing.T) {
 	defer cancel2()
 	_, err = e2.handler.Handle(ctx2, e2.input(e2.member(t)))
 	wantTransient(t, e2, err)
+}
+
+// TestUnknownRunWritesNothing: an event naming a run that does not exist
+// (no manifest), or another bucket, is an InputError before any AWS Config
+// call, and no shard is written: no orphans.
+func TestUnknownRunWritesNothing(t *testing.T) {
+	e := newEnv(t, faultSpec(31))
+	id := e.member(t)
+	for _, in := range []scan.In{
+		func() scan.In { in := e.input(id); in.RunID = "2026-11-30T0900Z-nosuch"; return in }(),
+		func() scan.In { in := e.input(id); in.Bucket = "another-bucket"; return in }(),
+	} {
+		_, err := e.handler.Handle(context.Background(), in)
+		var ie *awserr.InputError
+		if !errors.As(err, &ie) || reflect.TypeOf(err).Elem().Name() != "InputError" || !strings.Contains(err.Error(), "does not exist: no manifest at s3://"+in.Bucket) {
+			t.Errorf("Handle(run %s, bucket %s) = %T %v, want an InputError naming the manifest", in.RunID, in.Bucket, err, err)
+		}
+	}
+	if n := e.srv.Calls().Count("config:*", "", ""); n != 0 {
+		t.Errorf("%d AWS Config calls for a run that does not exist, want none", n)
+	}
+	if keys := e.shardKeys(t); len(keys) != 0 {
+		t.Errorf("shards written: %v", keys)
+	}
 }

@@ -40,12 +40,20 @@ type Out struct {
 	Counts run.Counts `json:"counts"`
 }
 
+// ObjectStore is the part of the S3 client the handler uses: HeadObject on
+// the run's manifest (s3:GetObject on runs/*/accounts.json) and PutObject of
+// the shard (runs/*/shards/*).
+type ObjectStore interface {
+	run.ObjectPutter
+	run.ObjectHeader
+}
+
 // Handler is the ScanAccount Lambda: it scans one account and writes its shard.
 type Handler struct {
 	// Scanner scans the account.
 	Scanner *Scanner
-	// S3 writes the shard.
-	S3 run.ObjectPutter
+	// S3 checks the run exists and writes the shard.
+	S3 ObjectStore
 	// WriteMargin is how long before the invocation's deadline the scan is
 	// abandoned, so the shard can still be written; DefaultWriteMargin by default.
 	WriteMargin time.Duration
@@ -54,7 +62,7 @@ type Handler struct {
 // NewHandler returns the handler for cfg: the hub's STS client assumes the
 // read roles, configClient reads Config, s3Client writes the shards. The
 // clients should use NewRetryer.
-func NewHandler(cfg Config, stsClient stscreds.AssumeRoleAPIClient, configClient ConfigAPI, s3Client run.ObjectPutter) *Handler {
+func NewHandler(cfg Config, stsClient stscreds.AssumeRoleAPIClient, configClient ConfigAPI, s3Client ObjectStore) *Handler {
 	return &Handler{
 		Scanner:     &Scanner{STS: stsClient, Config: configClient, Options: cfg.Options()},
 		S3:          s3Client,
@@ -92,6 +100,17 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 		return Out{}, err
 	}
 	log := h.Scanner.logger().With("run_id", in.RunID, "account_id", in.Account.ID)
+	// A shard belongs to a run that exists: an event naming another bucket
+	// or an unknown run would leave an orphan shard nobody reports.
+	switch ok, err := run.Exists(ctx, h.S3, in.Bucket, run.ManifestKey(in.RunID)); {
+	case err != nil && (ctx.Err() != nil || classify(err) == kindTransient):
+		return Out{}, &TransientError{AccountID: in.Account.ID, Action: "s3:GetObject", Err: err}
+	case err != nil:
+		return Out{}, &awserr.PermanentError{Err: fmt.Errorf("check run %s: %w", in.RunID, err)}
+	case !ok:
+		return Out{}, &awserr.InputError{Msg: fmt.Sprintf("run %s does not exist: no manifest at s3://%s/%s; nothing was scanned or written",
+			in.RunID, in.Bucket, run.ManifestKey(in.RunID))}
+	}
 
 	margin := h.WriteMargin
 	if margin <= 0 {
