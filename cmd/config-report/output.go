@@ -55,23 +55,21 @@ func localFile(out, key string) string {
 }
 
 // uploadPrevious puts into the bucket what BuildReport needs to compare a
-// run with the runs in out before it (all of them when before is ""): every
-// earlier summary, so that BuildReport picks the baseline by its own rules
-// (report.FindPrevious: the latest readable summary of the same environment
-// that counts the organization), and that baseline's CSV. It returns the
-// baseline's run ID, "" for none, and why each later summary was passed over.
+// run with the runs in out before it (all of them when before is ""): the
+// earlier summaries, newest first, until report.FindPrevious picks one as
+// BuildReport would (the latest readable summary of the same environment
+// that counts the organization), and that baseline's CSV. Usually that is
+// one summary: only those passed over cost another upload. It returns the
+// baseline's run ID, "" for none, and why each later summary was passed
+// over.
 func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, before, environment string) (string, []string, error) {
 	ids, err := localRuns(out)
 	if err != nil {
 		return "", nil, err
 	}
-	for _, id := range ids {
-		if before != "" && id >= before {
-			continue
-		}
-		if _, err := pipeline.Upload(ctx, c, out, run.SummaryKey(id), bucket); err != nil {
-			return "", nil, fmt.Errorf("load the summary of run %s: %w", id, err)
-		}
+	upTo := before
+	if upTo == "" {
+		upTo = "\xff" // after every run ID
 	}
 	var skipped []string
 	warn := func(msg string, args ...any) {
@@ -81,18 +79,27 @@ func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, be
 		}
 		skipped = append(skipped, strings.Join(parts, ", "))
 	}
-	upTo := before
-	if upTo == "" {
-		upTo = "\xff" // after every run ID
+	for _, id := range slices.Backward(ids) {
+		if id >= upTo {
+			continue
+		}
+		if _, err := pipeline.Upload(ctx, c, out, run.SummaryKey(id), bucket); err != nil {
+			return "", nil, fmt.Errorf("load the summary of run %s: %w", id, err)
+		}
+		skipped = skipped[:0] // each call reports every summary it passes over
+		prev, err := report.FindPrevious(ctx, c, bucket, upTo, environment, warn)
+		if err != nil {
+			return "", nil, err
+		}
+		if prev == nil {
+			continue
+		}
+		if _, err := pipeline.Upload(ctx, c, out, run.CSVKey(prev.RunID), bucket); err != nil {
+			return "", nil, fmt.Errorf("load the CSV of run %s: %w", prev.RunID, err)
+		}
+		return prev.RunID, skipped, nil
 	}
-	prev, err := report.FindPrevious(ctx, c, bucket, upTo, environment, warn)
-	if err != nil || prev == nil {
-		return "", skipped, err
-	}
-	if _, err := pipeline.Upload(ctx, c, out, run.CSVKey(prev.RunID), bucket); err != nil {
-		return "", nil, fmt.Errorf("load the CSV of run %s: %w", prev.RunID, err)
-	}
-	return prev.RunID, skipped, nil
+	return "", skipped, nil
 }
 
 // checkOut makes sure the output folder can be written before any work is

@@ -361,7 +361,7 @@ func (b *builder) prevChecked(accountID, region string) bool {
 	switch {
 	case pa == nil:
 		return false
-	case b.in.Previous.SchemaVersion < scannedMeaningVersion:
+	case b.in.Previous.beforeV3():
 		return pa.RegionsScanned > 0
 	}
 	return slices.Contains(pa.RegionsRead, region)
@@ -507,6 +507,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 		cov.rules = len(reg.Rules)
 
 		regResources := make(map[uint64]bool)
+		checkedBefore := b.prevChecked(acc.ID, reg.Region)
 		res := reg.NonCompliant
 		slices.SortFunc(res, func(x, y run.Resource) int {
 			return cmp.Or(strings.Compare(x.Rule, y.Rule), strings.Compare(x.Type, y.Type), strings.Compare(x.ID, y.ID))
@@ -526,7 +527,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 				Type: r.Type, ID: r.ID, Name: r.Name,
 				Annotation: r.Annotation, RecordedAt: r.RecordedAt, Tags: r.Tags, ruleKey: id.Key(),
 			}
-			kp := keyPair{finding: row.findingKey(), row: row.key(), checkedBefore: b.prevChecked(acc.ID, reg.Region)}
+			kp := keyPair{finding: row.findingKey(), row: row.key(), checkedBefore: checkedBefore}
 			b.pairs = append(b.pairs, kp)
 			if !b.firstRun() {
 				// Against a summary of rows (before version 3), a row is new
@@ -635,6 +636,12 @@ const (
 	coverageNotFinished      = "not finished"
 )
 
+// coverageHasResults reports whether an account-region of a coverage status
+// has rule results.
+func coverageHasResults(status string) bool {
+	return status == coverageScanned || status == coverageRecorderOff
+}
+
 // accountStatus is the status of an account whose read role was assumed,
 // from its Coverage rows (one per region), and, when it is not simply
 // scanned, its reason: each cause with its regions and what to do, e.g.
@@ -649,7 +656,7 @@ func accountStatus(rows []coverageRow) (status, reason string) {
 	var order []string
 	gap := false
 	for _, c := range rows {
-		if c.status == coverageScanned || c.status == coverageRecorderOff {
+		if coverageHasResults(c.status) {
 			withResults++
 			continue
 		}
@@ -877,7 +884,8 @@ func (b *builder) placeGone(rc io.Reader, gone []uint64, path string) error {
 		if err != nil {
 			return &damagedCSVError{err}
 		}
-		fk, key := row.findingKey(), row.findingKey()
+		fk := row.findingKey()
+		key := fk
 		if b.legacyPrev {
 			key = row.key()
 		}

@@ -78,9 +78,9 @@ func TestAccountsNobodyLookedAt(t *testing.T) {
 	}
 	want := map[string][2]string{
 		coverageFull.ID:   {StatusScanned, ""},
-		coverageDenied.ID: {StatusNoData, "no rule results anywhere; access denied in eu-west-1, us-east-1: the read role lacks a Config action (the Coverage sheet names it); update the member-role StackSet"},
+		coverageDenied.ID: {StatusNoData, "no rule results anywhere; access denied in eu-west-1, us-east-1: " + regionAdvice(coverageAccessDenied)},
 		coverageSCP.ID:    {StatusScanned, ""},
-		coverageOff.ID:    {StatusPartial, "Config not enabled in us-east-1: enable AWS Config there, or drop the region from `regions`"},
+		coverageOff.ID:    {StatusPartial, "Config not enabled in us-east-1: " + regionAdvice(coverageConfigNotEnabled)},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Accounts status and reason (-want +got):\n%s", diff)

@@ -22,8 +22,8 @@ func whatToDo(status, raw string) string {
 		case strings.Contains(raw, "sts:AssumeRole") || strings.Contains(raw, "AccessDenied"):
 			return "Read role missing, not trusting the scanner, or another ExternalId: " +
 				"is the member-role StackSet deployed to this account's OU?"
-		case strings.Contains(raw, "RegionDisabled") || strings.Contains(raw, "not enabled"):
-			return "STS is not available to the scanner in this account's region: check the hub's STS endpoint settings."
+		case strings.Contains(raw, "RegionDisabled"):
+			return "STS is not active in this account for the hub's region: activate it in the account's IAM account settings."
 		}
 		return "The read role could not be assumed: see the error."
 	case StatusNotScanned:
@@ -43,36 +43,31 @@ func whatToDo(status, raw string) string {
 		if m := deniedAction.FindStringSubmatch(raw); m != nil {
 			action = m[1]
 		}
-		return "Read role lacks " + action + ": update the member-role StackSet (or an SCP/permissions boundary denies it)."
-	case coverageBlockedBySCP:
-		return "A service control policy denies Config here: drop the region from `regions`, or exempt the read role."
-	case coverageConfigNotEnabled:
-		return "No configuration recorder and no rules: enable AWS Config here, or drop the region from `regions`."
-	case coverageRegionDisabled:
-		return "Opt-in region not enabled for this account: enable it, or drop it from `regions`."
-	case coverageRecorderOff:
-		return "Configuration recorder stopped: results may be stale; start the recorder."
-	case coverageNotFinished:
-		return "The scan ran out of time here twice (the account is too large for one invocation): re-run the account; if it recurs, scan fewer regions."
+		return "The read role lacks " + action + " (or an SCP or permissions boundary denies it): update the member-role StackSet."
+	case coverageBlockedBySCP, coverageConfigNotEnabled, coverageRegionDisabled, coverageRecorderOff, coverageNotFinished:
+		a := regionAdvice(status)
+		return strings.ToUpper(a[:1]) + a[1:] + "."
 	}
 	return ""
 }
 
-// regionAdvice is what to do about account-regions of a coverage status,
-// without restating the cause: the Accounts sheet joins it to the cause and
-// the regions.
+// regionAdvice is what is wrong in account-regions of a coverage status and
+// what to do, in one phrase: the Coverage sheet's reason for a region
+// (whatToDo) and, after the regions it names, the Accounts sheet's.
 func regionAdvice(status string) string {
 	switch status {
 	case coverageAccessDenied:
 		return "the read role lacks a Config action (the Coverage sheet names it); update the member-role StackSet"
 	case coverageBlockedBySCP:
-		return "an SCP denies Config there; drop the region from `regions`, or exempt the read role"
+		return "a service control policy denies Config in the region; drop the region from `regions`, or exempt the read role"
 	case coverageConfigNotEnabled:
-		return "enable AWS Config there, or drop the region from `regions`"
+		return "no configuration recorder and no rules; enable AWS Config in the region, or drop the region from `regions`"
 	case coverageRegionDisabled:
-		return "enable the region for the account, or drop it from `regions`"
+		return "the opt-in region is not enabled for the account; enable it, or drop the region from `regions`"
+	case coverageRecorderOff:
+		return "the configuration recorder is stopped, so results may be stale; start the recorder"
 	case coverageNotFinished:
-		return "the scan ran out of time there (the account is too large for one invocation); re-run the account"
+		return "the scan ran out of time in the region (the account is too large for one invocation); re-run the account, and if it recurs, scan fewer regions"
 	}
 	return "re-run the account"
 }

@@ -18,7 +18,7 @@ func TestWhatToDo(t *testing.T) {
 		{StatusNotScanned, "unknown schema version: decode shard: schemaVersion 99", "newer scanner"},
 		{coverageAccessDenied, "config:DescribeConformancePacks denied: User: arn:aws:sts::1:assumed-role/r/x is not authorized to perform: config:DescribeConformancePacks", "lacks config:DescribeConformancePacks"},
 		{coverageBlockedBySCP, "config:DescribeConfigRules blocked by a service control policy: ... with an explicit deny in a service control policy", "drop the region from `regions`"},
-		{coverageConfigNotEnabled, "no configuration recorder", "enable AWS Config here"},
+		{coverageConfigNotEnabled, "no configuration recorder", "enable AWS Config in the region"},
 		{coverageRecorderOff, `configuration recorder "default" is not recording; results may be stale`, "start the recorder"},
 	} {
 		got := whatToDo(tc.status, tc.raw)

@@ -30,8 +30,14 @@ import (
 const SummaryVersion = 3
 
 // scannedMeaningVersion is the first summary version whose Totals.Scanned
-// leaves out accounts without rule results.
+// leaves out accounts without rule results, whose resources are distinct
+// and whose accounts list the regions read.
 const scannedMeaningVersion = 3
+
+// beforeV3 reports whether the summary was written before version 3: it
+// counted accounts without rule results as scanned, counted resources by
+// rows, and does not list the regions each account was read in.
+func (s *Summary) beforeV3() bool { return s.SchemaVersion < scannedMeaningVersion }
 
 // minSummaryVersion is the oldest summary version this package reads.
 const minSummaryVersion = 1

@@ -350,7 +350,7 @@ const countedByRowsText = "not comparable: counted by rows last run"
 // prevCountsRows reports whether the previous run's summary (before version
 // 3) counted resources by rows of the resource sheet.
 func (b *builder) prevCountsRows() bool {
-	return b.in.Previous != nil && b.in.Previous.SchemaVersion < scannedMeaningVersion
+	return b.in.Previous != nil && b.in.Previous.beforeV3()
 }
 
 // resourceChange is change for a count of distinct resources: not compared
@@ -526,14 +526,24 @@ func (w *workbook) rules() error {
 	return sw.Flush()
 }
 
-// The resource sheets name a rule as the Rules sheet does (base name,
-// manager, control, pack) and keep the deployed name in a column of its own.
-var resourceColumns = []column{
+// resourceIDColumns open both resource sheets: where, which rule (named as
+// the Rules sheet names it: base name, manager, control, pack; then as
+// deployed) and which resource. resourceIDCells fills them.
+var resourceIDColumns = []column{
 	{"Account ID", 15}, {"Account name", 24}, {"Region", 14}, {"Rule", 36}, {"Managed by", 18},
 	{"Security Hub control", 12}, {"Conformance pack", 24}, {"Deployed rule name", 40}, {"Resource type", 28},
-	{"Resource ID", 40}, {"Resource name", 28}, {"Annotation", 50}, {"Recorded at (UTC)", 21},
-	{"New since last run", 11}, {"Link", 18},
+	{"Resource ID", 40}, {"Resource name", 28},
 }
+
+func (w *workbook) resourceIDCells(r *resourceRow, more ...any) []any {
+	return append([]any{
+		w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
+		w.str(r.Control), w.str(r.Pack), w.str(r.Rule), w.str(r.Type), w.str(r.ID), w.str(r.Name),
+	}, more...)
+}
+
+var resourceColumns = append(slices.Clone(resourceIDColumns),
+	column{"Annotation", 50}, column{"Recorded at (UTC)", 21}, column{"New since last run", 11}, column{"Link", 18})
 
 // resources streams the CSV spool into the Non-compliant resources sheets.
 func (w *workbook) resources(ctx context.Context, csvPath string) error {
@@ -550,21 +560,13 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 		case isNew == newNotPreviouslyChecked:
 			isNew = "not checked last run"
 		}
-		return []any{
-			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
-			w.str(r.Control), w.str(r.Pack), w.str(r.Rule), w.str(r.Type),
-			w.str(r.ID), w.str(r.Name), w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew),
-			excelize.Cell{StyleID: w.s.link, Formula: hyperlinkFormula(consoleURL(r.Region, r.Type, r.ID), "Open in AWS Config"), Value: "Open in AWS Config"},
-		}
+		return w.resourceIDCells(r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew),
+			excelize.Cell{StyleID: w.s.link, Formula: hyperlinkFormula(consoleURL(r.Region, r.Type, r.ID), "Open in AWS Config"), Value: "Open in AWS Config"})
 	})
 }
 
-var resolvedColumns = []column{
-	{"Account ID", 15}, {"Account name", 24}, {"Region", 14}, {"Rule", 36}, {"Managed by", 18},
-	{"Security Hub control", 12}, {"Conformance pack", 24}, {"Deployed rule name", 40}, {"Resource type", 28},
-	{"Resource ID", 40}, {"Resource name", 28}, {"Last annotation", 50}, {"Last recorded at (UTC)", 22},
-	{"Status", 30},
-}
+var resolvedColumns = append(slices.Clone(resourceIDColumns),
+	column{"Last annotation", 50}, column{"Last recorded at (UTC)", 22}, column{"Status", 30})
 
 func (w *workbook) resolved(ctx context.Context, spool string) error {
 	empty := "Nothing was resolved since run " + w.b.in.Previous.runIDOrEmpty() + "."
@@ -578,11 +580,7 @@ func (w *workbook) resolved(ctx context.Context, spool string) error {
 		spool = ""
 	}
 	return w.split(ctx, SheetResolved, resolvedColumns, spool, w.b.resolvedRows, empty, func(r *resourceRow) []any {
-		return []any{
-			w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
-			w.str(r.Control), w.str(r.Pack), w.str(r.Rule), w.str(r.Type),
-			w.str(r.ID), w.str(r.Name), w.str(r.Annotation), w.when(r.RecordedAt), w.str(w.b.goneStatus[r.findingKey()]),
-		}
+		return w.resourceIDCells(r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(w.b.goneStatus[r.findingKey()]))
 	})
 }
 
@@ -690,7 +688,7 @@ func (w *workbook) coverage() error {
 		a := &w.b.accounts[c.account]
 		cells := []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath), w.str(c.region), w.str(c.status), w.str(whatToDo(c.status, c.reason)),
 			w.str(c.reason), w.str(c.recorder), w.num(c.rules), w.num(c.resources)}
-		if c.status != coverageScanned && c.status != coverageRecorderOff {
+		if !coverageHasResults(c.status) {
 			cells[8], cells[9] = nil, nil // no rule results: blank, not zero
 		}
 		if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
@@ -749,40 +747,26 @@ func figures(cur, prev *Summary) []figure {
 		comp.HasPrev = true
 		comp.Prev, comp.PrevDef = prev.Totals.Compliance()
 	}
-	// The organization's totals are in runs that recorded them only.
+	// The organization's totals and the coverage are in runs that recorded
+	// them only.
+	var prevOrg *OrganizationTotals
+	var prevCov *CoverageTotals
+	if prev != nil {
+		prevOrg, prevCov = prev.Totals.Organization, prev.Totals.Coverage
+	}
 	org := func(label string, v func(*OrganizationTotals) int) figure {
-		f := figure{Label: label, Polarity: neutral, Missing: unavailableText}
-		if o := cur.Totals.Organization; o != nil {
-			f.Cur, f.Defined = float64(v(o)), true
-		}
-		if prev != nil {
-			f.HasPrev, f.PrevMissing = true, notRecordedText
-			if o := prev.Totals.Organization; o != nil {
-				f.Prev, f.PrevDef = float64(v(o)), true
-			}
-		}
-		return f
+		return recordedFigure(label, neutral, cur.Totals.Organization, prevOrg, prev != nil, v)
+	}
+	cov := func(label string, v func(*CoverageTotals) int, pol polarity) figure {
+		return recordedFigure(label, pol, cur.Totals.Coverage, prevCov, prev != nil, v)
 	}
 	// Figures since version 3: runs before it did not record them, counted
 	// accounts without rule results as scanned, and counted resources by
 	// rows (one per region and deployed rule).
 	since3 := func(label string, c int, p func(*Summary) int, pol polarity) figure {
 		f := count(label, c, p, pol)
-		if prev != nil && prev.SchemaVersion < scannedMeaningVersion {
+		if prev != nil && prev.beforeV3() {
 			f.PrevDef, f.PrevMissing = false, notRecordedText
-		}
-		return f
-	}
-	cov := func(label string, v func(*CoverageTotals) int, pol polarity) figure {
-		f := figure{Label: label, Polarity: pol, Missing: unavailableText}
-		if c := cur.Totals.Coverage; c != nil {
-			f.Cur, f.Defined = float64(v(c)), true
-		}
-		if prev != nil {
-			f.HasPrev, f.PrevMissing = true, notRecordedText
-			if c := prev.Totals.Coverage; c != nil {
-				f.Prev, f.PrevDef = float64(v(c)), true
-			}
 		}
 		return f
 	}
@@ -824,6 +808,23 @@ func figures(cur, prev *Summary) []figure {
 		since3("Non-compliant resources (distinct)", t.Resources, func(s *Summary) int { return s.Totals.Resources }, upBad),
 		since3("Findings (non-compliant resource × rule)", t.Findings, func(s *Summary) int { return s.Totals.Findings }, upBad),
 	}
+}
+
+// recordedFigure is a count from a part of the totals a run may not have
+// recorded (nil): "unavailable" for this run, "not recorded" for the
+// previous one (hasPrev), and no change unless both have it.
+func recordedFigure[T any](label string, pol polarity, cur, prev *T, hasPrev bool, v func(*T) int) figure {
+	f := figure{Label: label, Polarity: pol, Missing: unavailableText}
+	if cur != nil {
+		f.Cur, f.Defined = float64(v(cur)), true
+	}
+	if hasPrev {
+		f.HasPrev, f.PrevMissing = true, notRecordedText
+		if prev != nil {
+			f.Prev, f.PrevDef = float64(v(prev)), true
+		}
+	}
+	return f
 }
 
 // organizationText says where the organization's totals come from, or why
