@@ -436,7 +436,7 @@ func (w *workbook) accounts() error {
 		cols = append(cols, column{strings.ToUpper(k[:1]) + k[1:], 18})
 	}
 	cols = append(cols,
-		column{"Status", 17}, column{"Reason", 50}, column{"Detail (as recorded)", 40}, column{"Regions scanned", 10},
+		column{"Status", 17}, column{"Reason", 90}, column{"Detail (as recorded)", 30}, column{"Regions scanned", 10},
 		column{"Evaluations compliant", 12}, column{"Evaluations non-compliant", 13}, column{"Evaluations not applicable", 13},
 		column{"Evaluations insufficient data", 13}, column{"Non-compliant resources", 13}, column{"Findings (resource × rule)", 13},
 		column{"Compliance", 12}, column{"Compliance change", 13}, column{"Resources change", 13})
@@ -656,7 +656,7 @@ func (w *workbook) split(ctx context.Context, base string, cols []column, path s
 func (w *workbook) coverage() error {
 	cols := []column{
 		{"Account ID", 15}, {"Account name", 28}, {"OU path", 30}, {"Region", 15}, {"Status", 18},
-		{"Reason", 60}, {"Detail (as recorded)", 50}, {"Recorder", 30}, {"Rules", 9}, {"Non-compliant resources", 13},
+		{"Reason", 90}, {"Detail (as recorded)", 40}, {"Recorder", 30}, {"Rules", 9}, {"Non-compliant resources", 13},
 	}
 	var preamble [][]any
 	if rr := w.rep.Rerun; rr != nil {
