@@ -88,7 +88,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	week := len(previous) + 1
-	o := demoOrg(spec, week)
+	o, err := demoOrg(spec, week)
+	if err != nil {
+		return err
+	}
 	srv := orgsim.Start(o)
 	defer srv.Close()
 	faults := orgsim.Faults{Latency: *latency, Seed: *seed}

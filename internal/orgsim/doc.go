@@ -12,7 +12,9 @@
 //
 // Generate is deterministic from Spec.Seed; accounts, OUs and roles are built
 // at once and each account-region's Config data on first use, so a
-// 20,000-account organization is one cheap call. Org.UpdateAccount and
+// 20,000-account organization is one cheap call. GenerateWeek builds a later
+// week of the same organization, a little changed each week (some findings
+// fixed, some new), as the demo's weekly runs see it. Org.UpdateAccount and
 // Org.UpdateRegionConfig change the organization while it is served (to
 // change compliance between two scans, remove a role, deny an action); the
 // model (Account.RegionConfig, Account.Role, …) is the ground truth tests
