@@ -3,22 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/config-report/config-report/internal/pipeline"
 	"github.com/config-report/config-report/internal/report"
 	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/run/runtest"
 )
 
 // demoWeeks runs the demo n times into a new folder and returns it.
@@ -106,21 +102,16 @@ func TestReportRebuildsFromALocalFolder(t *testing.T) {
 func TestReportRebuildsFromABucket(t *testing.T) {
 	out := demoWeeks(t, 1)
 	const week1 = "2026-11-30T0900Z-week0001"
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(srv.Close)
-	c := s3.NewFromConfig(aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")},
-		func(o *s3.Options) { o.BaseEndpoint = aws.String(srv.URL); o.UsePathStyle = true })
-	ctx := context.Background()
+	cfg := runtest.StartS3(t)
 	const bucket = "reports-bucket"
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	c := runtest.NewBucket(t, cfg, bucket)
+	ctx := context.Background()
 	for _, prefix := range []string{run.RunsPrefix, run.ReportsPrefix} {
 		if _, err := pipeline.Upload(ctx, c, out, prefix, bucket); err != nil {
 			t.Fatal(err)
 		}
 	}
-	env := append(awsFiles(t, "eu-west-1", "AKIDTEST", "secret"), "AWS_ENDPOINT_URL_S3="+srv.URL)
+	env := append(awsFiles(t, "eu-west-1", "AKIDTEST", "secret"), "AWS_ENDPOINT_URL_S3="+aws.ToString(cfg.BaseEndpoint))
 	r := runBinary(t, env, "report", "--profile", "test", "--bucket", bucket, "--run-id", week1, "--environment", "prod")
 	if r.code != 0 {
 		t.Fatalf("report --bucket: status %d, stderr:\n%s", r.code, r.stderr)

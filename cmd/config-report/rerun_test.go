@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -13,11 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/google/go-cmp/cmp"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/sivchari/kumo"
 
 	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/run/runtest"
 )
 
 // testSMARN is a well-formed state machine ARN for usage tests.
@@ -45,15 +43,14 @@ func newRerunFixture(t *testing.T) *rerunFixture {
 	ctx := context.Background()
 	k := kumo.NewServer()
 	t.Cleanup(k.Close)
-	s3srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(s3srv.Close)
+	s3cfg := runtest.StartS3(t)
 
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}
 	f := &rerunFixture{
 		sfn:    sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(k.URL) }),
-		s3:     s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(s3srv.URL); o.UsePathStyle = true }),
 		bucket: "config-report-test",
 	}
+	f.s3 = runtest.NewBucket(t, s3cfg, f.bucket)
 	sm, err := f.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
 		Name:       aws.String("config-report-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))),
 		Definition: aws.String(echoDefinition),
@@ -63,12 +60,9 @@ func newRerunFixture(t *testing.T) *rerunFixture {
 		t.Fatalf("create state machine: %v", err)
 	}
 	f.smARN = aws.ToString(sm.StateMachineArn)
-	if _, err := f.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(f.bucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
 	f.env = append(awsFiles(t, "us-east-1", "AKIDTEST", "secret"),
 		"AWS_ENDPOINT_URL_SFN="+k.URL,
-		"AWS_ENDPOINT_URL_S3="+s3srv.URL,
+		"AWS_ENDPOINT_URL_S3="+aws.ToString(s3cfg.BaseEndpoint),
 	)
 	return f
 }

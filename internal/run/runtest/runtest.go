@@ -1,6 +1,6 @@
 // Package runtest provides test helpers for code that reads and writes runs:
-// an in-process S3 (gofakes3) reached by the real SDK client over HTTP, and
-// ready-made shards.
+// an in-process S3 (gofakes3) reached by the real SDK client over HTTP, a
+// bucket in it or in a simulated organization's S3, and ready-made shards.
 package runtest
 
 import (
@@ -21,23 +21,39 @@ import (
 // Bucket is the name of the bucket NewS3 creates.
 const Bucket = "sys-compliance-reports-test"
 
+// StartS3 starts an in-process S3 server (gofakes3, in memory) for the test
+// and returns the configuration of a client of it: its endpoint, a region
+// and static credentials (the server checks no signature). A process that
+// is not the test's reaches it at aws.ToString(cfg.BaseEndpoint), e.g. as
+// AWS_ENDPOINT_URL_S3.
+func StartS3(t testing.TB) aws.Config {
+	t.Helper()
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(srv.Close)
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		BaseEndpoint: aws.String(srv.URL),
+	}
+}
+
+// NewBucket creates bucket through the S3 endpoint of cfg (StartS3's, or a
+// simulated organization's, orgsim.Server.AWSConfig) and returns the real
+// SDK client, path-style, that created it.
+func NewBucket(t testing.TB, cfg aws.Config, bucket string) *s3.Client {
+	t.Helper()
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("create bucket %s: %v", bucket, err)
+	}
+	return c
+}
+
 // NewS3 starts an in-process S3 server for the test, creates Bucket in it and
 // returns a real SDK client that talks to it over HTTP.
 func NewS3(t testing.TB) *s3.Client {
 	t.Helper()
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(srv.Close)
-	c := s3.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(srv.URL)
-		o.UsePathStyle = true
-	})
-	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	return c
+	return NewBucket(t, StartS3(t), Bucket)
 }
 
 // Keys lists every key in bucket under prefix.
