@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/config-report/config-report/internal/mail"
+	"github.com/config-report/config-report/internal/mail/mailtest"
 	"github.com/config-report/config-report/internal/orgsim"
 )
 
@@ -90,13 +91,6 @@ func TestSend(t *testing.T) {
 	}
 }
 
-// sendEmailFunc adapts a function to API.
-type sendEmailFunc func(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
-
-func (f sendEmailFunc) SendEmail(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
-	return f(ctx, in, optFns...)
-}
-
 // TestSendEachStopsAtAFailure: the caller hears of every message SES
 // accepted, and of none it did not, so it can resend only the rest.
 func TestSendEachStopsAtAFailure(t *testing.T) {
@@ -131,7 +125,7 @@ func TestSendEachStopsAtAFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Cleanup(func() { srv.SetFaults(orgsim.Faults{}) })
 			calls := 0
-			api := sendEmailFunc(func(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+			api := mailtest.SendEmailFunc(func(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
 				calls++
 				if calls == tt.failCall {
 					srv.SetFaults(orgsim.Faults{ServerErrors: map[string]float64{"ses:SendEmail": 1}})

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/config-report/config-report/internal/awserr"
+	"github.com/config-report/config-report/internal/mail/mailtest"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/run/runtest"
@@ -82,13 +83,6 @@ func TestHandleErrorTypes(t *testing.T) {
 	}
 }
 
-// sendEmailFunc adapts a function to mail.API.
-type sendEmailFunc func(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
-
-func (f sendEmailFunc) SendEmail(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
-	return f(ctx, in, optFns...)
-}
-
 // TestEmailOncePerReport: SES fails after the first of two messages; the
 // retry sends only the second; a further retry sends nothing; a re-run,
 // which changes the report, sends it to everyone again.
@@ -99,7 +93,7 @@ func TestEmailOncePerReport(t *testing.T) {
 	m.put(t, c, run1)
 	ses := sesv2.NewFromConfig(cfg, func(o *sesv2.Options) { o.RetryMaxAttempts = 1 })
 	failCall, calls := 0, 0
-	api := sendEmailFunc(func(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	api := mailtest.SendEmailFunc(func(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
 		calls++
 		if calls == failCall {
 			srv.SetFaults(orgsim.Faults{ServerErrors: map[string]float64{"ses:SendEmail": 1}})
