@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -65,18 +64,6 @@ func newRerunFixture(t *testing.T) *rerunFixture {
 		"AWS_ENDPOINT_URL_S3="+aws.ToString(s3cfg.BaseEndpoint),
 	)
 	return f
-}
-
-func (f *rerunFixture) putObject(t *testing.T, key, body string) {
-	t.Helper()
-	_, err := f.s3.PutObject(context.Background(), &s3.PutObjectInput{
-		Bucket: aws.String(f.bucket),
-		Key:    aws.String(key),
-		Body:   bytes.NewReader([]byte(body)),
-	})
-	if err != nil {
-		t.Fatalf("put %s: %v", key, err)
-	}
 }
 
 // executions returns the input of every execution of the fixture's state machine.
@@ -145,10 +132,10 @@ func TestRerun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newRerunFixture(t)
 			if tt.rerunInput != "" {
-				f.putObject(t, run.RerunInputKey(runID), tt.rerunInput)
+				runtest.PutObject(t, f.s3, f.bucket, run.RerunInputKey(runID), tt.rerunInput)
 			}
 			if tt.summary {
-				f.putObject(t, run.SummaryKey(runID), `{"schemaVersion":1}`)
+				runtest.PutObject(t, f.s3, f.bucket, run.SummaryKey(runID), `{"schemaVersion":1}`)
 			}
 			args := append([]string{"rerun", "--profile", "test", "--state-machine-arn", f.smARN, "--run-id", runID}, tt.args...)
 			r := runBinary(t, f.env, args...)
@@ -216,7 +203,7 @@ func TestRerunFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newRerunFixture(t)
 			if tt.rerunInput != "" {
-				f.putObject(t, run.RerunInputKey(runID), tt.rerunInput)
+				runtest.PutObject(t, f.s3, f.bucket, run.RerunInputKey(runID), tt.rerunInput)
 			}
 			// A later --state-machine-arn overrides this one.
 			args := append([]string{"rerun", "--state-machine-arn", f.smARN, "--run-id", runID}, tt.args(f)...)

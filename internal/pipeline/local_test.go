@@ -1,7 +1,6 @@
 package pipeline_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/config-report/config-report/internal/pipeline"
@@ -38,13 +35,6 @@ func files(t *testing.T, dir string) map[string]string {
 	return got
 }
 
-func put(t *testing.T, c *s3.Client, bucket, key, body string) {
-	t.Helper()
-	if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader([]byte(body))}); err != nil {
-		t.Fatalf("put %s: %v", key, err)
-	}
-}
-
 func TestDownloadUploadRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	src := runtest.NewS3(t)
@@ -56,11 +46,11 @@ func TestDownloadUploadRoundTrip(t *testing.T) {
 		"reports/2026-11-30T0900Z-a/config-compliance.xlsx": "PK\x03\x04 not really",
 	}
 	for k, v := range objects {
-		put(t, src, runtest.Bucket, k, v)
+		runtest.PutObject(t, src, runtest.Bucket, k, v)
 	}
 	// 1,100 shards: more than one page of ListObjectsV2.
 	for i := range 1100 {
-		put(t, src, runtest.Bucket, fmt.Sprintf("runs/2026-11-30T0900Z-a/shards/many/%04d.json", i), strconv.Itoa(i))
+		runtest.PutObject(t, src, runtest.Bucket, fmt.Sprintf("runs/2026-11-30T0900Z-a/shards/many/%04d.json", i), strconv.Itoa(i))
 	}
 
 	dir := t.TempDir()
@@ -99,7 +89,7 @@ func TestDownloadUploadRoundTrip(t *testing.T) {
 
 func TestDownloadRefusesKeysOutsideTheFolder(t *testing.T) {
 	src := runtest.NewS3(t)
-	put(t, src, runtest.Bucket, "reports/../../escape.json", `{}`)
+	runtest.PutObject(t, src, runtest.Bucket, "reports/../../escape.json", `{}`)
 	dir := t.TempDir()
 	_, err := pipeline.Download(context.Background(), src, runtest.Bucket, "reports/", dir)
 	if err == nil || !strings.Contains(err.Error(), "cannot be stored as a local file") {
@@ -117,7 +107,7 @@ func TestLocalBucket(t *testing.T) {
 		t.Fatalf("StartLocalBucket: %v", err)
 	}
 	t.Cleanup(b.Close)
-	put(t, b.Client(), b.Name, "runs/x/accounts.json", `[]`)
+	runtest.PutObject(t, b.Client(), b.Name, "runs/x/accounts.json", `[]`)
 	dir := t.TempDir()
 	if n, err := pipeline.Download(ctx, b.Client(), b.Name, "", dir); err != nil || n != 1 {
 		t.Fatalf("Download = %d, %v; want 1", n, err)

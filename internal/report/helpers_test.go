@@ -6,11 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/xuri/excelize/v2"
 
@@ -77,13 +75,11 @@ func putListed(t *testing.T, c *s3.Client, runID string, accounts []run.Account,
 	putRun(t, c, runID, accounts, shards...)
 }
 
-// putObject writes raw bytes, for shards the contract would refuse to encode.
+// putObject writes raw bytes to the test bucket, for shards the contract
+// would refuse to encode.
 func putObject(t *testing.T, c *s3.Client, key, body string) {
 	t.Helper()
-	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(runtest.Bucket), Key: aws.String(key), Body: strings.NewReader(body)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	runtest.PutObject(t, c, runtest.Bucket, key, body)
 }
 
 func getObject(t *testing.T, c *s3.Client, key string) []byte {

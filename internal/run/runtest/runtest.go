@@ -1,11 +1,13 @@
 // Package runtest provides test helpers for code that reads and writes runs:
 // an in-process S3 (gofakes3) reached by the real SDK client over HTTP, a
-// bucket in it or in a simulated organization's S3, and ready-made shards.
+// bucket in it or in a simulated organization's S3, raw objects, and
+// ready-made shards.
 package runtest
 
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +56,16 @@ func NewBucket(t testing.TB, cfg aws.Config, bucket string) *s3.Client {
 func NewS3(t testing.TB) *s3.Client {
 	t.Helper()
 	return NewBucket(t, StartS3(t), Bucket)
+}
+
+// PutObject writes body as the object key of bucket, raw: for objects the
+// code under test must cope with but would never write itself.
+func PutObject(t testing.TB, c *s3.Client, bucket, key, body string) {
+	t.Helper()
+	_, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body)})
+	if err != nil {
+		t.Fatalf("put %s: %v", key, err)
+	}
 }
 
 // Keys lists every key in bucket under prefix.
