@@ -8,11 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/run/runtest"
 )
 
 // engineer is the workstation user the run tests act as: an IAM user of the
@@ -123,10 +121,7 @@ func TestRunAgainstTheSimulatedOrganization(t *testing.T) {
 
 	// To a bucket: the report stays in S3 and nothing is written locally.
 	const bucket = "config-report-hub"
-	c := s3.NewFromConfig(ws.srv.AWSConfig(ws.org.HubRoleARN(orgsim.DefaultFormatterRole), "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	c := runtest.NewBucket(t, ws.srv.AWSConfig(ws.org.HubRoleARN(orgsim.DefaultFormatterRole), "us-east-1"), bucket)
 	cwd := t.TempDir()
 	r = runBinaryIn(t, cwd, ws.env, "run", "--profile", "test", "--org-role-arn", ws.orgARN, "--regions", "us-east-1", "--bucket", bucket, "--account", acct)
 	if r.code != 0 {

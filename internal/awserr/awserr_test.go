@@ -13,6 +13,7 @@ import (
 
 	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/orgsim"
+	"github.com/config-report/config-report/internal/run/runtest"
 )
 
 func TestIsTransientOverTheWire(t *testing.T) {
@@ -21,11 +22,8 @@ func TestIsTransientOverTheWire(t *testing.T) {
 	t.Cleanup(srv.Close)
 	cfg := srv.AWSConfig(org.HubRoleARN("system-config-report-formatter-role"), "us-east-1")
 	cfg.Retryer = func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 2) }
-	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	c := runtest.NewBucket(t, cfg, "report-bucket")
 	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("report-bucket")}); err != nil {
-		t.Fatal(err)
-	}
 
 	_, missing := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("report-bucket"), Key: aws.String("nope")})
 	srv.SetFaults(orgsim.Faults{ServerErrors: map[string]float64{"*": 1}})

@@ -1,7 +1,6 @@
 package org_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/config-report/config-report/internal/org"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/run/runtest"
 )
 
 // testBackoff caps the retryer's waits in tests, so that injected throttling
@@ -39,12 +39,7 @@ func newSim(t testing.TB, spec orgsim.Spec) *sim {
 	srv := orgsim.Start(o)
 	t.Cleanup(srv.Close)
 	cfg := srv.AWSConfig(o.HubRoleARN(orgsim.DefaultListerRoleName), "eu-west-1")
-	s := &sim{org: o, srv: srv, aws: cfg}
-	s.s3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := s.s3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	return s
+	return &sim{org: o, srv: srv, aws: cfg, s3: runtest.NewBucket(t, cfg, testBucket)}
 }
 
 // orgRoleARN is the organization-listing role in the management account.
@@ -84,18 +79,7 @@ func (s *sim) handler(t testing.TB, cfg org.Config) *org.Handler {
 // keys lists every key in the test bucket.
 func (s *sim) keys(t testing.TB) []string {
 	t.Helper()
-	var keys []string
-	p := s3.NewListObjectsV2Paginator(s.s3, &s3.ListObjectsV2Input{Bucket: aws.String(testBucket)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("list bucket: %v", err)
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-	}
-	return keys
+	return runtest.Keys(t, s.s3, testBucket, "")
 }
 
 // truth is what the organization's model says a listing should find.

@@ -20,6 +20,7 @@ import (
 	"github.com/config-report/config-report/internal/pipeline"
 	"github.com/config-report/config-report/internal/report"
 	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/run/runtest"
 	"github.com/config-report/config-report/internal/scan"
 )
 
@@ -41,10 +42,7 @@ func newSim(t *testing.T, spec orgsim.Spec) *sim {
 	t.Cleanup(srv.Close)
 	role := func(name string) aws.Config { return srv.AWSConfig(o.HubRoleARN(name), "us-east-1") }
 	pathStyle := func(opt *s3.Options) { opt.UsePathStyle = true }
-	c := s3.NewFromConfig(role(orgsim.DefaultFormatterRole), pathStyle)
-	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
+	c := runtest.NewBucket(t, role(orgsim.DefaultFormatterRole), bucket)
 	return &sim{org: o, srv: srv, s3: c, dep: pipeline.Deployment{
 		Env: map[string]string{
 			"REPORT_BUCKET": bucket,

@@ -29,11 +29,7 @@ func simulated(t *testing.T) (*orgsim.Server, aws.Config, *s3.Client) {
 	srv := orgsim.Start(org)
 	t.Cleanup(srv.Close)
 	cfg := srv.AWSConfig(org.HubRoleARN(org.Spec.FormatterRoleName), "eu-west-1")
-	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(runtest.Bucket)}); err != nil {
-		t.Fatal(err)
-	}
-	return srv, cfg, c
+	return srv, cfg, runtest.NewBucket(t, cfg, runtest.Bucket)
 }
 
 func TestHandleEmail(t *testing.T) {

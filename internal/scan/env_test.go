@@ -21,6 +21,7 @@ import (
 	"github.com/config-report/config-report/internal/access"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/run/runtest"
 	"github.com/config-report/config-report/internal/scan"
 )
 
@@ -82,10 +83,7 @@ func newEnvThrough(t testing.TB, spec orgsim.Spec, wrap func(http.Handler) http.
 		t.Cleanup(proxy.Close)
 		awsCfg.BaseEndpoint = aws.String(proxy.URL)
 	}
-	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(testBucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
+	s3c := runtest.NewBucket(t, awsCfg, testBucket)
 	// The run exists: ListAccounts wrote its manifest.
 	if err := run.PutManifest(context.Background(), s3c, testBucket, run.ManifestKey(testRunID), []run.Account{}); err != nil {
 		t.Fatalf("put manifest: %v", err)
@@ -120,18 +118,7 @@ func (e *env) input(id string) scan.In {
 // shardKeys lists the shards written.
 func (e *env) shardKeys(t testing.TB) []string {
 	t.Helper()
-	var keys []string
-	p := s3.NewListObjectsV2Paginator(e.s3, &s3.ListObjectsV2Input{Bucket: aws.String(testBucket), Prefix: aws.String(run.ShardPrefix(testRunID))})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("list shards: %v", err)
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-	}
-	return keys
+	return runtest.Keys(t, e.s3, testBucket, run.ShardPrefix(testRunID))
 }
 
 // scannableAccounts are the active accounts, in ID order.
