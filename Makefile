@@ -7,7 +7,7 @@ ENVS    ?= ptdev prod
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: all demo test deps npm fmtcheck vet unit e2e synth bench clean
+.PHONY: all demo test deps npm fmtcheck vet lint unit e2e synth bench clean
 
 all: test
 
@@ -15,8 +15,8 @@ all: test
 demo: deps
 	$(GO) run ./cmd/config-report demo --out ./report
 
-## test: formatting, vet, every unit and end-to-end test
-test: deps fmtcheck vet unit e2e
+## test: formatting, vet, staticcheck, every unit and end-to-end test
+test: deps fmtcheck vet lint unit e2e
 
 ## deps: download Go modules and the pinned npm tooling
 deps: npm
@@ -33,6 +33,10 @@ fmtcheck:
 
 vet:
 	$(GO) vet ./...
+
+## lint: staticcheck, pinned by go.mod's tool directive
+lint:
+	$(GO) tool staticcheck ./...
 
 ## unit: every package but the end-to-end suite
 unit:

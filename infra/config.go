@@ -15,9 +15,15 @@ import (
 	_ "time/tzdata" // schedule time zones are checked without relying on the host's zoneinfo
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/constructs-go/constructs/v10"
 
-	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/access"
+	"github.com/config-report/config-report/internal/awsid"
+	"github.com/config-report/config-report/internal/org"
+	"github.com/config-report/config-report/internal/report"
+	"github.com/config-report/config-report/internal/scan"
+	"github.com/config-report/config-report/internal/setting"
 	"github.com/config-report/config-report/statemachine"
 )
 
@@ -32,11 +38,11 @@ const (
 // IAM role names: member accounts and the organization's baseline reference
 // them, so they are fixed rather than generated.
 const (
-	ListerRoleName      = "system-config-report-lister-role"
-	ScannerRoleName     = "system-config-report-scanner-role"
-	FormatterRoleName   = "system-config-report-formatter-role"
-	OrgRoleName         = "system-config-report-generator-list-org-role"
-	DefaultReadRoleName = "system-config-report-generator-read-role"
+	ListerRoleName      = access.ListerRoleName
+	ScannerRoleName     = access.ScannerRoleName
+	FormatterRoleName   = access.FormatterRoleName
+	OrgRoleName         = access.OrgRoleName
+	DefaultReadRoleName = access.ReadRoleName
 )
 
 // Defaults applied to settings left out of an environment.
@@ -49,10 +55,6 @@ const (
 	DefaultNoncurrentVersionDays      = 30
 	DefaultAccessLogRetentionDays     = 365
 	DefaultLogRetentionDays           = 90
-	// DefaultComplianceGreenPct and DefaultComplianceAmberPct are the report
-	// builder's own defaults, used to check the pair when one is set.
-	DefaultComplianceGreenPct = 90
-	DefaultComplianceAmberPct = 70
 	// DefaultUnreachableAlarmPercent is the share of a run's accounts that
 	// may be unreachable (read role not assumable) before the alarm fires.
 	DefaultUnreachableAlarmPercent = 20
@@ -91,15 +93,8 @@ var logRetention = map[int]awslogs.RetentionDays{
 }
 
 var (
-	envNamePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
-	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-	ouPattern         = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	rootOrOUPattern   = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
-	roleNamePattern   = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]{1,64}$`)
-	orgIDPattern      = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	tagKeyPattern     = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$`)
+	envNamePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	orgIDPattern   = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	// cronPattern accepts EventBridge Scheduler's cron(minutes hours
 	// day-of-month month day-of-week year) and rate(value unit).
 	cronPattern = regexp.MustCompile(`^(cron\(\S+ \S+ \S+ \S+ \S+ \S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\))$`)
@@ -391,7 +386,7 @@ func (c Config) Validate() error {
 		bad("environment name", "%q must be lowercase letters, digits and hyphens, starting with a letter, at most 20 characters", c.Name)
 	}
 	for _, a := range []struct{ setting, v string }{{"hubAccount", c.HubAccount}, {"managementAccount", c.ManagementAccount}} {
-		if !accountPattern.MatchString(a.v) {
+		if awsid.ValidateAccountID(a.v) != nil {
 			bad(a.setting, "%q is not a 12-digit AWS account ID", a.v)
 		}
 	}
@@ -401,33 +396,38 @@ func (c Config) Validate() error {
 	case !orgIDPattern.MatchString(c.OrganizationID):
 		bad("organizationId", "%q is not an organization ID (o- and 10 to 32 lowercase letters or digits)", c.OrganizationID)
 	}
-	if !regionPattern.MatchString(c.HubRegion) {
+	if awsid.ValidateRegion(c.HubRegion) != nil {
 		bad("hubRegion", "%q is not an AWS region name", c.HubRegion)
 	}
 	if len(c.Regions) == 0 {
 		bad("regions", "list at least one region to scan")
 	}
-	checkList(&errs, "regions", c.Regions, regionPattern, "an AWS region name")
-	checkList(&errs, "includeOus", c.IncludeOUs, rootOrOUPattern, "an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx)")
+	checkList(&errs, "regions", c.Regions, awsid.ValidateRegion)
+	checkList(&errs, "includeOus", c.IncludeOUs, awsid.ValidateOUOrRoot)
 	for _, ou := range c.ExcludeOUs {
-		if rootOrOUPattern.MatchString(ou) && !ouPattern.MatchString(ou) {
+		if awsid.IsRoot(ou) {
 			bad("excludeOus", "%q is a root: excluding it would exclude every account", ou)
 		}
 	}
-	checkList(&errs, "excludeOus", c.ExcludeOUs, rootOrOUPattern, "an OU ID (ou-xxxx-xxxxxxxx)")
-	checkList(&errs, "excludeAccounts", c.ExcludeAccounts, accountPattern, "a 12-digit account ID")
+	checkList(&errs, "excludeOus", c.ExcludeOUs, func(ou string) error {
+		if awsid.IsRoot(ou) {
+			return nil // said above
+		}
+		return awsid.ValidateOU(ou)
+	})
+	checkList(&errs, "excludeAccounts", c.ExcludeAccounts, awsid.ValidateAccountID)
 	if c.TagKeys != nil {
-		checkList(&errs, "tagKeys", *c.TagKeys, tagKeyPattern, "a tag key (1 to 128 letters, digits, spaces and _.:/=+@-)")
+		checkList(&errs, "tagKeys", *c.TagKeys, awsid.ValidateTagKey)
 	}
 	for _, ou := range c.IncludeOUs {
 		if slices.Contains(c.ExcludeOUs, ou) {
 			bad("excludeOus", "%s is also in includeOus", ou)
 		}
 	}
-	if !roleNamePattern.MatchString(c.ReadRoleName) {
-		bad("readRoleName", "%q is not a valid IAM role name", c.ReadRoleName)
+	if err := awsid.ValidateRolePathName(c.ReadRoleName); err != nil {
+		bad("readRoleName", "%v", err)
 	}
-	if c.ExternalID != "" && run.ValidateExternalID(c.ExternalID) != nil {
+	if c.ExternalID != "" && awsid.ValidateExternalID(c.ExternalID) != nil {
 		bad("externalId", "must be 2 to 1224 characters of letters, digits and _+=,.@:/-")
 	}
 
@@ -468,7 +468,9 @@ func (c Config) Validate() error {
 			bad(n.setting, "%d, want 1 to %d (or leave it out for the default)", n.v, n.max)
 		}
 	}
-	green, amber := DefaultComplianceGreenPct, DefaultComplianceAmberPct
+	// The report builder's own defaults, to check the pair when one is set.
+	defaultGreen, defaultAmber := int(report.DefaultConfig().GreenPct), int(report.DefaultConfig().AmberPct)
+	green, amber := defaultGreen, defaultAmber
 	for _, p := range []struct {
 		setting string
 		v       *int
@@ -483,7 +485,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if amber > green {
-		bad("complianceAmberPct", "%d is above complianceGreenPct %d (unset settings default to %d and %d)", amber, green, DefaultComplianceGreenPct, DefaultComplianceAmberPct)
+		bad("complianceAmberPct", "%d is above complianceGreenPct %d (unset settings default to %d and %d)", amber, green, defaultGreen, defaultAmber)
 	}
 
 	if p := c.UnreachablePercent(); p < 0 || p > 99 {
@@ -507,8 +509,8 @@ func (c Config) Validate() error {
 		}
 	}
 
-	if !bucketNamePattern.MatchString(c.BucketName) || strings.Contains(c.BucketName, "..") {
-		bad("bucketName", "%q is not a valid S3 bucket name", c.BucketName)
+	if err := awsid.ValidateBucket(c.BucketName); err != nil {
+		bad("bucketName", "%v", err)
 	}
 	if c.RunDataRetentionDays < MinRunDataRetentionDays {
 		bad("runDataRetentionDays", "%d, want at least %d (a failed execution can be redriven for 14 days)", c.RunDataRetentionDays, MinRunDataRetentionDays)
@@ -539,7 +541,7 @@ func (c Config) Validate() error {
 		if len(c.MemberRole.TargetOUs) == 0 {
 			bad("memberRole.targetOus", "list the OUs (or the root r-xxxx) the StackSet deploys the read role to")
 		}
-		checkList(&errs, "memberRole.targetOus", c.MemberRole.TargetOUs, rootOrOUPattern, "an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx)")
+		checkList(&errs, "memberRole.targetOus", c.MemberRole.TargetOUs, awsid.ValidateOUOrRoot)
 	case MemberRoleStack:
 		if len(c.MemberRole.TargetOUs) > 0 {
 			bad("memberRole.targetOus", "only used with deployment %q", MemberRoleStackSet)
@@ -547,7 +549,70 @@ func (c Config) Validate() error {
 	default:
 		bad("memberRole.deployment", "%q, want %q or %q", c.MemberRole.Deployment, MemberRoleStackSet, MemberRoleStack)
 	}
+	if len(errs) == 0 {
+		// What the settings above let through, the functions must accept at
+		// cold start: the same validators, through the same environment.
+		errs = append(errs, c.functionErrors()...)
+	}
 	return errors.Join(errs...)
+}
+
+// Functions returns the three functions' configurations for the
+// environment, from which the stack renders their environment variables.
+// The organization role's ARN is built with the partition of the hub region.
+func (c Config) Functions() (org.Config, scan.Config, report.Config) {
+	list := org.DefaultConfig()
+	list.Bucket = c.BucketName
+	list.RoleARN = arn.ARN{Partition: awsid.Partition(c.HubRegion), Service: "iam", AccountID: c.ManagementAccount,
+		Resource: "role/" + OrgRoleName}.String()
+	list.ExternalID = c.ExternalID
+	list.IncludeOUs, list.ExcludeOUs, list.ExcludeAccounts = c.IncludeOUs, c.ExcludeOUs, c.ExcludeAccounts
+	if c.TagKeys != nil {
+		list.TagKeys = *c.TagKeys
+	}
+
+	sc := scan.DefaultConfig()
+	sc.Regions, sc.ReadRoleName, sc.ReadExternalID = c.Regions, c.ReadRoleName, c.ExternalID
+	if c.RegionConcurrency > 0 {
+		sc.RegionConcurrency = c.RegionConcurrency
+	}
+	if c.DetailConcurrency > 0 {
+		sc.DetailConcurrency = c.DetailConcurrency
+	}
+	sc.ResolveResourceDetails = c.ResolveDetails()
+
+	build := report.DefaultConfig()
+	build.Environment, build.Regions = c.Name, c.Regions
+	if c.ComplianceGreenPct != nil {
+		build.GreenPct = float64(*c.ComplianceGreenPct)
+	}
+	if c.ComplianceAmberPct != nil {
+		build.AmberPct = float64(*c.ComplianceAmberPct)
+	}
+	if c.ReadConcurrency > 0 {
+		build.ReadConcurrency = c.ReadConcurrency
+	}
+	if c.EmailEnabled() {
+		build.Sender, build.Recipients = c.ReportSender, c.ReportRecipients
+	}
+	return list, sc, build
+}
+
+// functionErrors returns what each function would refuse, at cold start, of
+// the environment the stack renders for it.
+func (c Config) functionErrors() []error {
+	list, sc, build := c.Functions()
+	var errs []error
+	if _, err := org.LoadConfig(setting.Lookup(list.Env())); err != nil {
+		errs = append(errs, fmt.Errorf("ListAccounts would refuse its environment: %w", err))
+	}
+	if _, err := scan.LoadConfig(setting.Lookup(sc.Env())); err != nil {
+		errs = append(errs, fmt.Errorf("ScanAccount would refuse its environment: %w", err))
+	}
+	if _, err := report.LoadConfig(setting.Lookup(build.Env())); err != nil {
+		errs = append(errs, fmt.Errorf("BuildReport would refuse its environment: %w", err))
+	}
+	return errs
 }
 
 // lessThanWeekly says why a valid schedule expression may run less often
@@ -577,18 +642,16 @@ func lessThanWeekly(expr string) string {
 	return ""
 }
 
-// checkList reports each element of a list setting that does not match p, and
-// duplicates.
-func checkList(errs *[]error, setting string, list []string, p *regexp.Regexp, want string) {
-	seen := make(map[string]bool, len(list))
+// checkList reports each element of a list setting that validate refuses,
+// and the first duplicate.
+func checkList(errs *[]error, name string, list []string, validate func(string) error) {
 	for _, v := range list {
-		if !p.MatchString(v) {
-			*errs = append(*errs, fmt.Errorf("%s: %q is not %s", setting, v, want))
+		if err := validate(v); err != nil {
+			*errs = append(*errs, fmt.Errorf("%s: %w", name, err))
 		}
-		if seen[v] {
-			*errs = append(*errs, fmt.Errorf("%s: %q is listed twice", setting, v))
-		}
-		seen[v] = true
+	}
+	if d, ok := setting.FirstDuplicate(list); ok {
+		*errs = append(*errs, fmt.Errorf("%s: %q is listed twice", name, d))
 	}
 }
 

@@ -317,9 +317,11 @@ func TestNagClean(t *testing.T) {
 				a := assertions.Annotations_FromStack(st)
 				nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
 				for _, m := range *a.FindError(jsii.String("*"), nag) {
+					//lint:ignore SA1019 the Go binding's SynthesisMessage has no other way to its Id and Entry
 					t.Errorf("%s: unsuppressed cdk-nag error at %s: %v", *st.StackName(), *m.Id, m.Entry.Data)
 				}
 				for _, m := range *a.FindWarning(jsii.String("*"), nag) {
+					//lint:ignore SA1019 the Go binding's SynthesisMessage has no other way to its Id and Entry
 					t.Errorf("%s: cdk-nag warning at %s: %v", *st.StackName(), *m.Id, m.Entry.Data)
 				}
 				// Every suppression carries its own written reason.

@@ -112,6 +112,7 @@ func transientRetries(t *testing.T, processor map[string]any) (state string, att
 // Lambda's Invoke API does, and sets the simulator's faults before each
 // invocation as its schedule says.
 type scanServer struct {
+	//lint:ignore SA1019 see newScanServer
 	fn  *lambda.Function
 	sim *orgsim.Server
 
@@ -127,7 +128,8 @@ func newScanServer(t *testing.T, h *scan.Handler, sim *orgsim.Server) (*scanServ
 	// exported way to invoke a handler and get aws-lambda-go's own error
 	// object for it: the same errorMessage and errorType, computed by the
 	// same code, as the Runtime API client reports for a deployed function.
-	s := &scanServer{fn: lambda.NewFunction(lambda.NewHandler(h.Handle)), sim: sim} //nolint:staticcheck // see above
+	//lint:ignore SA1019 see above
+	s := &scanServer{fn: lambda.NewFunction(lambda.NewHandler(h.Handle)), sim: sim}
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return s, ts.URL

@@ -11,9 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/pipeline"
-	"github.com/config-report/config-report/internal/scan"
+	"github.com/config-report/config-report/internal/setting"
 	"github.com/config-report/config-report/statemachine"
 )
 
@@ -121,13 +122,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 
 	p, err := pipeline.FromDeployment(pipeline.Deployment{
-		Env: map[string]string{
-			"REPORT_BUCKET":  demoBucket,
-			"ORG_ROLE_ARN":   o.RoleARN(o.ManagementAccountID, orgsim.DefaultOrgRoleName),
-			"REGIONS":        strings.Join(spec.Regions, ","),
-			"READ_ROLE_NAME": scan.DefaultReadRoleName,
-			"ENVIRONMENT":    *environment,
-		},
+		List:         listConfig(demoBucket, o.RoleARN(o.ManagementAccountID, orgsim.DefaultOrgRoleName)),
+		Scan:         scanConfig(spec.Regions),
+		Build:        buildConfig(*environment, spec.Regions),
 		ListAccounts: role(orgsim.DefaultListerRoleName),
 		ScanAccount:  role(orgsim.DefaultScannerRoleName),
 		BuildReport:  role(orgsim.DefaultFormatterRole),
@@ -172,9 +169,12 @@ func checkRegions(regions []string) error {
 		return usagef("--regions names no region")
 	}
 	for _, r := range regions {
-		if !regionPattern.MatchString(r) {
-			return usagef("--regions: %q is not a region name like eu-west-1", r)
+		if err := awsid.ValidateRegion(r); err != nil {
+			return usagef("--regions: %v", err)
 		}
+	}
+	if d, ok := setting.FirstDuplicate(regions); ok {
+		return usagef("--regions names %s twice", d)
 	}
 	return nil
 }

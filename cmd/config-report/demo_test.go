@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/report"
 	"github.com/config-report/config-report/internal/run"
@@ -103,7 +104,7 @@ func checkWorkbook(t *testing.T, out, runID string, accounts, resolved int) {
 		}
 		n := 0
 		for _, r := range rows {
-			if slices.ContainsFunc(r, func(c string) bool { return run.ValidateAccountID(c) == nil }) {
+			if slices.ContainsFunc(r, func(c string) bool { return awsid.ValidateAccountID(c) == nil }) {
 				n++
 			}
 		}

@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"strings"
 
-	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/awsid"
+	"github.com/config-report/config-report/internal/setting"
 )
-
-// regionPattern matches an AWS region name.
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 
 // errHelp is returned by a subcommand after it printed its --help.
 var errHelp = errors.New("help requested")
@@ -106,16 +103,9 @@ func (fs *flagSet) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// splitList splits a comma-separated flag value, dropping blanks.
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+// splitList splits a comma-separated flag value, dropping blanks, as the
+// functions read their list variables.
+func splitList(s string) []string { return setting.SplitList(s) }
 
 // accountList parses a comma-separated list of account IDs.
 func accountList(flagName, s string) ([]string, error) {
@@ -125,7 +115,7 @@ func accountList(flagName, s string) ([]string, error) {
 	}
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if err := run.ValidateAccountID(id); err != nil {
+		if err := awsid.ValidateAccountID(id); err != nil {
 			return nil, usagef("--%s: %v", flagName, err)
 		}
 		if seen[id] {

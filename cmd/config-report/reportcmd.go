@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -108,14 +107,14 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		store = s3.NewFromConfig(cfg)
 	}
 
-	env, err := reportEnv(ctx, store, name, *runID, splitList(*regions), envName)
+	build, err := reportConfig(ctx, store, name, *runID, splitList(*regions), envName)
 	if err != nil {
 		return err
 	}
-	if err := checkRegions(strings.Split(env["REGIONS"], ",")); err != nil {
+	if err := checkRegions(build.Regions); err != nil {
 		return err
 	}
-	builder, err := pipeline.NewBuilder(pipeline.Deployment{Env: env, BuildReport: cfg, S3Options: s3Options})
+	builder, err := pipeline.NewBuilder(pipeline.Deployment{Build: build, BuildReport: cfg, S3Options: s3Options})
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -166,17 +165,17 @@ func runReport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// reportEnv returns BuildReport's variables: the flags' values, else those of
-// the run's existing summary, else the environment "local". The regions
-// must come from one or the other.
-func reportEnv(ctx context.Context, c run.ObjectGetter, bucket, runID string, regions []string, environment string) (map[string]string, error) {
+// reportConfig returns BuildReport's configuration: the flags' values,
+// else those of the run's existing summary, else the environment "local".
+// The regions must come from one or the other.
+func reportConfig(ctx context.Context, c run.ObjectGetter, bucket, runID string, regions []string, environment string) (report.Config, error) {
 	if len(regions) == 0 || environment == "" {
 		body, err := run.GetObject(ctx, c, bucket, run.SummaryKey(runID))
 		switch {
 		case err == nil:
 			old, err := report.DecodeSummary(run.SummaryKey(runID), body)
 			if err != nil {
-				return nil, err
+				return report.Config{}, err
 			}
 			if len(regions) == 0 {
 				regions = old.Regions
@@ -185,14 +184,14 @@ func reportEnv(ctx context.Context, c run.ObjectGetter, bucket, runID string, re
 				environment = old.Environment
 			}
 		case !errors.Is(err, run.ErrNotFound):
-			return nil, err
+			return report.Config{}, err
 		}
 	}
 	if len(regions) == 0 {
-		return nil, usagef("run %s has no summary to take its regions from: give --regions", runID)
+		return report.Config{}, usagef("run %s has no summary to take its regions from: give --regions", runID)
 	}
 	if environment == "" {
 		environment = "local"
 	}
-	return map[string]string{"REGIONS": strings.Join(regions, ","), "ENVIRONMENT": environment}, nil
+	return buildConfig(environment, regions), nil
 }

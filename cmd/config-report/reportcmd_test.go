@@ -63,11 +63,11 @@ func TestReportRebuildsFromALocalFolder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-run input: %v", err)
 	}
-	var in report.RerunInput
+	var in run.ExecutionInput
 	if err := json.Unmarshal(body, &in); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(report.RerunInput{RunID: week2, AccountIDs: []string{lost}}, in); diff != "" {
+	if diff := cmp.Diff(run.ExecutionInput{RunID: week2, AccountIDs: []string{lost}}, in); diff != "" {
 		t.Errorf("re-run input (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(r.stdout, "re-run input") || !strings.Contains(r.stdout, "1 not scanned") {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -27,13 +28,6 @@ Examples:
   config-report rerun --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:config-report \
       --run-id 2026-11-30T0900Z-3f2a9c1b --failed --bucket my-reports-bucket
   config-report rerun --state-machine-arn ... --run-id 2026-11-30T0900Z-3f2a9c1b --accounts 123456789012,210987654321`
-
-// rerunInput is the execution input that re-runs accounts of a run; it is
-// exactly what ListAccounts accepts.
-type rerunInput struct {
-	RunID      string   `json:"runId"`
-	AccountIDs []string `json:"accountIds"`
-}
 
 // executionStarter is the part of the Step Functions client rerun uses.
 type executionStarter interface {
@@ -71,7 +65,7 @@ func runRerun(ctx context.Context, e *env, args []string) error {
 	if err := run.ValidateID(*runID); err != nil {
 		return usagef("--run-id: %v", err)
 	}
-	in := rerunInput{RunID: *runID}
+	in := run.ExecutionInput{RunID: *runID}
 	if !*failed {
 		if in.AccountIDs, err = accountList("accounts", *accounts); err != nil {
 			return err
@@ -111,37 +105,37 @@ func runRerun(ctx context.Context, e *env, args []string) error {
 // readRerunInput reads and checks the re-run input BuildReport wrote for
 // runID. BuildReport writes none when every account has a shard: then the
 // input names no account.
-func readRerunInput(ctx context.Context, c run.ObjectGetter, bucket, runID string) (rerunInput, error) {
+func readRerunInput(ctx context.Context, c run.ObjectGetter, bucket, runID string) (run.ExecutionInput, error) {
 	key := run.RerunInputKey(runID)
 	body, err := run.GetObject(ctx, c, bucket, key)
 	if errors.Is(err, run.ErrNotFound) {
 		if _, err := run.GetObject(ctx, c, bucket, run.SummaryKey(runID)); err == nil {
-			return rerunInput{RunID: runID}, nil
+			return run.ExecutionInput{RunID: runID}, nil
 		}
-		return rerunInput{}, fmt.Errorf("run %s has no report in s3://%s/%s: check --run-id and --bucket, or that its report was built", runID, bucket, run.ReportPrefix(runID))
+		return run.ExecutionInput{}, fmt.Errorf("run %s has no report in s3://%s/%s: check --run-id and --bucket, or that its report was built", runID, bucket, run.ReportPrefix(runID))
 	}
 	if err != nil {
-		return rerunInput{}, fmt.Errorf("read the run's re-run input: %w", err)
+		return run.ExecutionInput{}, fmt.Errorf("read the run's re-run input: %w", err)
 	}
-	var in rerunInput
+	var in run.ExecutionInput
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return rerunInput{}, fmt.Errorf("decode s3://%s/%s: %w", bucket, key, err)
+		return run.ExecutionInput{}, fmt.Errorf("decode s3://%s/%s: %w", bucket, key, err)
 	}
 	if in.RunID != runID {
-		return rerunInput{}, fmt.Errorf("s3://%s/%s names run %q, not %q", bucket, key, in.RunID, runID)
+		return run.ExecutionInput{}, fmt.Errorf("s3://%s/%s names run %q, not %q", bucket, key, in.RunID, runID)
 	}
 	for _, id := range in.AccountIDs {
-		if err := run.ValidateAccountID(id); err != nil {
-			return rerunInput{}, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
+		if err := awsid.ValidateAccountID(id); err != nil {
+			return run.ExecutionInput{}, fmt.Errorf("s3://%s/%s: %w", bucket, key, err)
 		}
 	}
 	return in, nil
 }
 
 // startRerun starts the execution and returns its ARN.
-func startRerun(ctx context.Context, c executionStarter, stateMachineARN, name string, in rerunInput) (string, error) {
+func startRerun(ctx context.Context, c executionStarter, stateMachineARN, name string, in run.ExecutionInput) (string, error) {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return "", fmt.Errorf("encode execution input: %w", err)

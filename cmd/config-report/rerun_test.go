@@ -67,20 +67,20 @@ func newRerunFixture(t *testing.T) *rerunFixture {
 }
 
 // executions returns the input of every execution of the fixture's state machine.
-func (f *rerunFixture) executions(t *testing.T) []rerunInput {
+func (f *rerunFixture) executions(t *testing.T) []run.ExecutionInput {
 	t.Helper()
 	ctx := context.Background()
 	list, err := f.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: aws.String(f.smARN)})
 	if err != nil {
 		t.Fatalf("list executions: %v", err)
 	}
-	var inputs []rerunInput
+	var inputs []run.ExecutionInput
 	for _, ex := range list.Executions {
 		d, err := f.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: ex.ExecutionArn})
 		if err != nil {
 			t.Fatalf("describe execution: %v", err)
 		}
-		var in rerunInput
+		var in run.ExecutionInput
 		dec := json.NewDecoder(strings.NewReader(aws.ToString(d.Input)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil {
@@ -101,19 +101,19 @@ func TestRerun(t *testing.T) {
 		rerunInput string // stored as the run's rerun-input.json when set
 		summary    bool   // store a summary.json for the run
 		args       []string
-		want       []rerunInput // executions started
+		want       []run.ExecutionInput // executions started
 		wantOut    string
 	}{
 		{
 			name: "accounts",
 			args: []string{"--accounts", "123456789012, 210987654321"},
-			want: []rerunInput{{RunID: runID, AccountIDs: []string{"123456789012", "210987654321"}}},
+			want: []run.ExecutionInput{{RunID: runID, AccountIDs: []string{"123456789012", "210987654321"}}},
 		},
 		{
 			name:       "failed",
 			rerunInput: `{"runId":"` + runID + `","accountIds":["111122223333"]}`,
 			args:       []string{"--failed", "--bucket", "config-report-test"},
-			want:       []rerunInput{{RunID: runID, AccountIDs: []string{"111122223333"}}},
+			want:       []run.ExecutionInput{{RunID: runID, AccountIDs: []string{"111122223333"}}},
 		},
 		{
 			name:       "nothing failed",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -18,8 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/config-report/config-report/internal/access"
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/org"
 	"github.com/config-report/config-report/internal/pipeline"
+	"github.com/config-report/config-report/internal/report"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/scan"
 	"github.com/config-report/config-report/statemachine"
@@ -74,7 +78,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&f.orgRoleARN, "org-role-arn", "", "ARN of the organization-listing role in the management account (required)")
 	fs.StringVar(&f.externalID, "external-id", "", "ExternalId the read roles (and the organization role) require")
 	fs.StringVar(&f.orgExternalID, "org-external-id", "", "ExternalId the organization role requires, when it differs from --external-id")
-	fs.StringVar(&f.readRoleName, "read-role-name", scan.DefaultReadRoleName, "name of the read role in every member account")
+	fs.StringVar(&f.readRoleName, "read-role-name", access.ReadRoleName, "name of the read role in every member account, optionally with its path")
 	fs.StringVar(&regions, "regions", "", "comma-separated regions to scan (required)")
 	fs.StringVar(&f.account, "account", "", "scan only this account ID (its name, OU path and tags still come from Organizations)")
 	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultConcurrency, "accounts scanned at once")
@@ -119,7 +123,8 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	callerARN := aws.ToString(caller.Arn)
 	fmt.Fprintf(e.stderr, "running as %s\n", callerARN)
 
-	dep := pipeline.Deployment{Env: f.env(), ListAccounts: cfg, ScanAccount: cfg, BuildReport: cfg}
+	dep := f.deployment()
+	dep.ListAccounts, dep.ScanAccount, dep.BuildReport = cfg, cfg, cfg
 	var store pipeline.ObjectStore
 	bucket := f.bucket
 	if bucket == "" {
@@ -144,7 +149,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	} else {
 		store = s3.NewFromConfig(cfg)
 	}
-	dep.Env["REPORT_BUCKET"] = bucket
+	dep.List.Bucket = bucket
 
 	p, err := pipeline.FromDeployment(dep)
 	if err != nil {
@@ -212,11 +217,11 @@ func (f *runFlags) validate() error {
 	switch {
 	case f.orgRoleARN == "":
 		return usagef("--org-role-arn is required: the organization-listing role in the management account")
-	case !isRoleARN(f.orgRoleARN):
-		return usagef("--org-role-arn %q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", f.orgRoleARN)
+	case awsid.ValidateRoleARN(f.orgRoleARN) != nil:
+		return usagef("--org-role-arn: %v", awsid.ValidateRoleARN(f.orgRoleARN))
 	case len(f.regions) == 0:
 		return usagef("--regions is required: the regions to scan, e.g. eu-west-1,us-east-1")
-	case f.account != "" && run.ValidateAccountID(f.account) != nil:
+	case f.account != "" && awsid.ValidateAccountID(f.account) != nil:
 		return usagef("--account %q is not a 12-digit account ID", f.account)
 	case f.bucket == "" && f.out == "":
 		return usagef("give --out or --bucket")
@@ -227,32 +232,44 @@ func (f *runFlags) validate() error {
 	return checkConcurrency(f.concurrency)
 }
 
-// env returns the functions' environment variables for the flags.
-func (f *runFlags) env() map[string]string {
-	orgExternalID := f.orgExternalID
-	if orgExternalID == "" {
-		orgExternalID = f.externalID
-	}
-	env := map[string]string{
-		"ORG_ROLE_ARN":   f.orgRoleARN,
-		"READ_ROLE_NAME": f.readRoleName,
-		"REGIONS":        strings.Join(f.regions, ","),
-		"ENVIRONMENT":    f.environment,
-	}
-	set := func(k, v string) {
-		if v != "" {
-			env[k] = v
-		}
-	}
-	set("ORG_EXTERNAL_ID", orgExternalID)
-	set("READ_EXTERNAL_ID", f.externalID)
-	set("INCLUDE_OUS", f.includeOUs)
-	set("EXCLUDE_OUS", f.excludeOUs)
-	set("EXCLUDE_ACCOUNTS", f.excludeAccounts)
+// deployment returns the functions' configurations for the flags; the
+// bucket is set once it is known. The handlers read them through the
+// environment the stack would give the functions, so a setting the
+// functions refuse is refused here too.
+func (f *runFlags) deployment() pipeline.Deployment {
+	orgExternalID := cmp.Or(f.orgExternalID, f.externalID)
+	list := listConfig("", f.orgRoleARN)
+	list.ExternalID = orgExternalID
+	list.IncludeOUs = splitList(f.includeOUs)
+	list.ExcludeOUs = splitList(f.excludeOUs)
+	list.ExcludeAccounts = splitList(f.excludeAccounts)
 	if f.tagKeysSet {
-		env["TAG_KEYS"] = f.tagKeys
+		list.TagKeys = splitList(f.tagKeys)
 	}
-	return env
+	scan := scanConfig(f.regions)
+	scan.ReadRoleName = f.readRoleName
+	scan.ReadExternalID = f.externalID
+	return pipeline.Deployment{List: list, Scan: scan, Build: buildConfig(f.environment, f.regions)}
+}
+
+// listConfig, scanConfig and buildConfig return the functions'
+// configurations with their defaults and the settings every local run has.
+func listConfig(bucket, orgRoleARN string) org.Config {
+	c := org.DefaultConfig()
+	c.Bucket, c.RoleARN = bucket, orgRoleARN
+	return c
+}
+
+func scanConfig(regions []string) scan.Config {
+	c := scan.DefaultConfig()
+	c.Regions = regions
+	return c
+}
+
+func buildConfig(environment string, regions []string) report.Config {
+	c := report.DefaultConfig()
+	c.Environment, c.Regions = environment, regions
+	return c
 }
 
 // explainRunError turns the errors a workstation run meets most, an
@@ -302,12 +319,6 @@ func printFailures(w io.Writer, failures []pipeline.Failure) {
 		}
 		fmt.Fprintf(w, "  %s %s: %s (after %d attempts)\n", fl.Account.ID, fl.Account.Name, oneLine(fl.Err.Error()), fl.Attempts)
 	}
-}
-
-// isRoleARN reports whether s is an IAM role ARN.
-func isRoleARN(s string) bool {
-	a, err := arn.Parse(s)
-	return err == nil && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") && run.ValidateAccountID(a.AccountID) == nil
 }
 
 // accountOf returns "organization <management account>" for an org role ARN.

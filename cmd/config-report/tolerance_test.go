@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/pipeline"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/scan"
@@ -20,7 +21,7 @@ import (
 // cause in one line; at or under it, it does not.
 func TestToleranceAsTheStateMachine(t *testing.T) {
 	throttled := func(id string) pipeline.Failure {
-		err := &scan.TransientError{AccountID: id, Region: "eu-west-1", Action: "config:GetComplianceDetailsByConfigRule",
+		err := &awserr.TransientError{Op: "scan " + id + "/eu-west-1", Action: "config:GetComplianceDetailsByConfigRule",
 			Err: &retry.MaxAttemptsError{Attempt: scan.MaxAttempts, Err: &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Rate exceeded"}}}
 		return pipeline.Failure{Account: run.Account{ID: id}, Attempts: 3, Err: err}
 	}

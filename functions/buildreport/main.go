@@ -5,15 +5,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/config-report/config-report/internal/awserr"
 	"log/slog"
 	"os"
+
+	"github.com/config-report/config-report/internal/awserr"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/config-report/config-report/internal/report"
 )
@@ -32,8 +31,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "buildreport: load AWS configuration: %v\n", err)
 		os.Exit(1)
 	}
-	s3c := s3.NewFromConfig(awsCfg)
-	h := &report.Handler{Config: cfg, S3: s3c, Presign: s3.NewPresignClient(s3c), Mail: sesv2.NewFromConfig(awsCfg),
-		Metrics: os.Stdout}
+	h := report.New(cfg, awsCfg)
+	h.Metrics = os.Stdout // CloudWatch Logs extracts the EMF line
 	lambda.Start(h.Handle)
 }

@@ -5,15 +5,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/config-report/config-report/internal/awserr"
 	"log/slog"
 	"os"
+
+	"github.com/config-report/config-report/internal/awserr"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/config-report/config-report/internal/org"
 )
@@ -32,7 +31,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "load AWS configuration: %v\n", err)
 		os.Exit(1)
 	}
-	h, err := org.NewHandler(cfg, org.Deps{AWS: awsCfg, STS: sts.NewFromConfig(awsCfg), S3: s3.NewFromConfig(awsCfg)})
+	h, err := org.New(cfg, awsCfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		lambda.Start(awserr.ConfigFailure("ListAccounts", err))

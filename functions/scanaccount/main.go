@@ -5,17 +5,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/config-report/config-report/internal/awserr"
 	"log/slog"
 	"os"
 
+	"github.com/config-report/config-report/internal/awserr"
+
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/configservice"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/config-report/config-report/internal/scan"
 )
@@ -29,12 +26,11 @@ func main() {
 		return
 	}
 	slog.SetDefault(lambdacontext.NewLogger())
-	awsCfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRetryer(func() aws.Retryer { return scan.NewRetryer(scan.MaxBackoff) }))
+	awsCfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "scanaccount: load AWS configuration: %v\n", err)
 		os.Exit(1)
 	}
-	h := scan.NewHandler(cfg, sts.NewFromConfig(awsCfg), configservice.NewFromConfig(awsCfg), s3.NewFromConfig(awsCfg))
+	h := scan.New(cfg, awsCfg, scan.MaxBackoff)
 	lambda.Start(h.Handle)
 }

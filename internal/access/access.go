@@ -13,6 +13,23 @@ package access
 
 import "slices"
 
+// The names of config-report's IAM roles. The two cross-account roles are
+// created by the member-role and organization-role stacks and assumed by
+// name; the three hub roles are the functions' execution roles, which the
+// cross-account roles trust by ARN.
+const (
+	// ReadRoleName is the default read role in every member account
+	// (configurable: readRoleName in cdk.json, READ_ROLE_NAME).
+	ReadRoleName = "system-config-report-generator-read-role"
+	// OrgRoleName is the organization role in the management account.
+	OrgRoleName = "system-config-report-generator-list-org-role"
+	// ListerRoleName, ScannerRoleName and FormatterRoleName are the
+	// execution roles of ListAccounts, ScanAccount and BuildReport.
+	ListerRoleName    = "system-config-report-lister-role"
+	ScannerRoleName   = "system-config-report-scanner-role"
+	FormatterRoleName = "system-config-report-formatter-role"
+)
+
 // AWS Config actions the scanner calls in member accounts. Each is the IAM
 // action of the API operation of the same name (Service Authorization
 // Reference, "Actions defined by AWS Config").

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -44,17 +46,36 @@ func IsTransient(err error) bool {
 }
 
 // TransientError is a failure a later attempt may not meet. A Lambda handler
-// returns it unwrapped, so that its Go type name, "TransientError", becomes
-// the Lambda errorType the state machine's Retry matches.
+// returns it unwrapped, so that its Go type name, TransientErrorName,
+// becomes the Lambda errorType the state machine's Retry matches. It is the
+// one transient error of every function.
 type TransientError struct {
-	// Op says what failed, e.g. "list accounts of run 2026-11-30T0900Z-3f2a9c1b".
+	// Op says what failed, e.g. "list accounts of run 2026-11-30T0900Z-3f2a9c1b"
+	// or "scan 123456789012/eu-west-1".
 	Op string
+	// Action is the IAM action of the AWS call that failed, e.g.
+	// "config:DescribeConfigRules"; empty when the failure is not one call's.
+	Action string
 	// Err is the underlying error.
 	Err error
 }
 
-// Error returns "transient failure: <op>: <err>".
+// The error names the state machine matches: a Lambda reports an error
+// returned by its handler under the Go name of the error's type.
+const (
+	TransientErrorName = "TransientError"
+	InputErrorName     = "InputError"
+	ConfigErrorName    = "ConfigError"
+	PermanentErrorName = "PermanentError"
+)
+
+// Error returns "transient failure: <op>: <action>: <err>", without the
+// action when there is none. SDK errors carry request IDs and messages,
+// never keys or tokens.
 func (e *TransientError) Error() string {
+	if e.Action != "" {
+		return fmt.Sprintf("transient failure: %s: %s: %v", e.Op, e.Action, e.Err)
+	}
 	return fmt.Sprintf("transient failure: %s: %v", e.Op, e.Err)
 }
 
@@ -73,4 +94,18 @@ func Mark(op string, err error) error {
 		return te
 	}
 	return &TransientError{Op: op, Err: err}
+}
+
+// NewRetryer returns the SDK's standard retryer with maxAttempts attempts,
+// waits capped at maxBackoff, and no client-side retry quota. The standard
+// quota is a token bucket shared by every call of a client; with many
+// goroutines throttled at once, it would drain and turn the next throttle
+// into an error although attempts remain, so it is replaced by
+// ratelimit.None and the attempts and backoff alone bound the retries.
+func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+	})
 }

@@ -20,6 +20,7 @@ import (
 // fix, an input error InputError, and messages are bounded.
 func TestErrorTypesThroughTheRuntime(t *testing.T) {
 	invoke := func(handler any) *messages.InvokeResponse_Error {
+		//lint:ignore SA1019 lambda.Function is the one exported way to get aws-lambda-go's own error object for a handler
 		fn := lambda.NewFunction(lambda.NewHandler(handler))
 		deadline := time.Now().Add(time.Minute)
 		var resp messages.InvokeResponse

@@ -1,14 +1,12 @@
 package org
 
 import (
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/config-report/config-report/internal/awserr"
 )
 
 // Retry settings of the Organizations client. Organizations throttles its
@@ -22,9 +20,6 @@ const (
 	DefaultMaxBackoff = 20 * time.Second
 )
 
-// maxSessionNameLen is STS's limit on RoleSessionName.
-const maxSessionNameLen = 64
-
 // Role says which role the lister assumes to read the organization.
 type Role struct {
 	// ARN is the organization-listing role in the management account.
@@ -37,14 +32,9 @@ type Role struct {
 	SessionName string
 }
 
-// NewRetryer returns the retryer of the lister's Organizations client: the
-// SDK's standard retryer with maxAttempts attempts, waits capped at
-// maxBackoff (zero values take the defaults above), and no client-side retry
-// quota. The standard retry quota is a token bucket shared by every call of
-// the client; with several goroutines listing at once, a burst of throttles
-// would drain it and turn the next throttle into an error although attempts
-// remain, so it is replaced by ratelimit.None and the attempts and backoff
-// alone bound the retries.
+// NewRetryer returns the retryer of the lister's Organizations client:
+// awserr.NewRetryer with maxAttempts attempts and waits capped at
+// maxBackoff, zero values taking the defaults above.
 func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
@@ -52,11 +42,7 @@ func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
 	if maxBackoff <= 0 {
 		maxBackoff = DefaultMaxBackoff
 	}
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = maxAttempts
-		o.MaxBackoff = maxBackoff
-		o.RateLimiter = ratelimit.None
-	})
+	return awserr.NewRetryer(maxAttempts, maxBackoff)
 }
 
 // NewClient returns an Organizations client whose credentials come from
@@ -75,24 +61,4 @@ func NewClient(cfg aws.Config, stsClient stscreds.AssumeRoleAPIClient, role Role
 		o.Credentials = aws.NewCredentialsCache(provider)
 		o.Retryer = retryer
 	})
-}
-
-// SessionName returns the role session name for a run: "config-report-"
-// followed by the run ID, with any character STS does not accept in a
-// session name replaced by '-' and the result cut to STS's 64 characters.
-func SessionName(runID string) string {
-	var b strings.Builder
-	for _, r := range "config-report-" + runID {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
-			strings.ContainsRune("_+=,.@-", r):
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-		if b.Len() == maxSessionNameLen {
-			break
-		}
-	}
-	return b.String()
 }

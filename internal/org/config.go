@@ -3,17 +3,15 @@ package org
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	"github.com/caarlos0/env/v11"
-
-	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/access"
+	"github.com/config-report/config-report/internal/awsid"
+	"github.com/config-report/config-report/internal/setting"
 )
 
-// Environment variables the ListAccounts function reads; the CDK stack sets
-// them.
+// Environment variables the ListAccounts function reads: the names of
+// Config's `env` tags, for messages.
 const (
 	EnvBucket          = "REPORT_BUCKET"
 	EnvRoleARN         = "ORG_ROLE_ARN"
@@ -27,7 +25,9 @@ const (
 // DefaultTagKeys are the account tags read when TAG_KEYS is not set.
 var DefaultTagKeys = []string{"owner", "team"}
 
-// Config is the ListAccounts function's configuration.
+// Config is the ListAccounts function's configuration. The CDK stack and
+// the command render it with Env; the function reads it back with
+// LoadConfig.
 type Config struct {
 	// Bucket is the report bucket the manifest is written to (REPORT_BUCKET).
 	Bucket string `env:"REPORT_BUCKET"`
@@ -46,37 +46,34 @@ type Config struct {
 	ExcludeAccounts []string `env:"EXCLUDE_ACCOUNTS"`
 	// TagKeys are the account tags copied into the manifest (TAG_KEYS);
 	// DefaultTagKeys when the variable is not set, none when it is set empty.
-	TagKeys []string `env:"TAG_KEYS"`
+	TagKeys []string `env:"TAG_KEYS" envDefault:"owner,team"`
 }
 
-var (
-	// Organizations' ID patterns for OUs and roots.
-	ouPattern   = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
-	rootPattern = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
-	// IAM's pattern for a role name, path included.
-	rolePattern = regexp.MustCompile(`^role/([\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
-)
+// DefaultConfig returns the configuration with every default: no bucket or
+// role yet, the whole organization, DefaultTagKeys.
+func DefaultConfig() Config { return setting.Defaults[Config]() }
+
+// Env returns the function's environment variables for c, as the
+// CDK stack and the command set them: every setting that differs from its
+// default (TAG_KEYS set empty when c reads no tags).
+func (c Config) Env() map[string]string { return setting.Environment(c) }
 
 // LoadConfig reads the configuration through lookup (os.LookupEnv in the
 // function) and validates it. The error names every variable that is
 // missing or wrong and what it expects.
 func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
-	environ := map[string]string{}
-	for _, k := range []string{EnvBucket, EnvRoleARN, EnvExternalID, EnvIncludeOUs, EnvExcludeOUs, EnvExcludeAccounts, EnvTagKeys} {
-		if v, ok := lookup(k); ok {
-			environ[k] = v
-		}
-	}
-	var c Config
-	if err := env.ParseWithOptions(&c, env.Options{Environment: environ}); err != nil {
+	c, err := setting.Parse[Config](lookup)
+	if err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
-	c.IncludeOUs = clean(c.IncludeOUs)
-	c.ExcludeOUs = clean(c.ExcludeOUs)
-	c.ExcludeAccounts = clean(c.ExcludeAccounts)
-	c.TagKeys = clean(c.TagKeys)
-	if _, set := environ[EnvTagKeys]; !set {
-		c.TagKeys = append([]string(nil), DefaultTagKeys...)
+	c.IncludeOUs = setting.Clean(c.IncludeOUs)
+	c.ExcludeOUs = setting.Clean(c.ExcludeOUs)
+	c.ExcludeAccounts = setting.Clean(c.ExcludeAccounts)
+	c.TagKeys = setting.Clean(c.TagKeys)
+	if v, set := lookup(EnvTagKeys); set && v == "" {
+		// The env package gives an empty variable its default; set empty,
+		// TAG_KEYS means no tags.
+		c.TagKeys = nil
 	}
 	c.Bucket = strings.TrimSpace(c.Bucket)
 	c.RoleARN = strings.TrimSpace(c.RoleARN)
@@ -95,44 +92,52 @@ func (c Config) Validate() error {
 	switch {
 	case c.Bucket == "":
 		bad("%s: required: the name of the S3 bucket the run's manifest is written to", EnvBucket)
-	case run.ValidateBucket(c.Bucket) != nil:
-		bad("%s: %v", EnvBucket, run.ValidateBucket(c.Bucket))
+	case awsid.ValidateBucket(c.Bucket) != nil:
+		bad("%s: %v", EnvBucket, awsid.ValidateBucket(c.Bucket))
 	}
 	switch {
 	case c.RoleARN == "":
-		bad("%s: required: the ARN of the organization-listing role in the management account (arn:aws:iam::123456789012:role/system-config-report-generator-list-org-role)", EnvRoleARN)
-	case !isRoleARN(c.RoleARN):
-		bad("%s: %q is not an IAM role ARN (arn:aws:iam::123456789012:role/name)", EnvRoleARN, c.RoleARN)
+		bad("%s: required: the ARN of the organization-listing role in the management account (arn:aws:iam::123456789012:role/%s)", EnvRoleARN, access.OrgRoleName)
+	case awsid.ValidateRoleARN(c.RoleARN) != nil:
+		bad("%s: %v", EnvRoleARN, awsid.ValidateRoleARN(c.RoleARN))
 	}
 	if c.ExternalID != "" {
-		if err := run.ValidateExternalID(c.ExternalID); err != nil {
+		if err := awsid.ValidateExternalID(c.ExternalID); err != nil {
 			bad("%s: %v", EnvExternalID, err)
 		}
 	}
 	for _, id := range c.IncludeOUs {
-		if !ouPattern.MatchString(id) && !rootPattern.MatchString(id) {
-			bad("%s: %q is not an OU ID (ou-ab12-cdef3456) or a root ID (r-ab12)", EnvIncludeOUs, id)
+		if err := awsid.ValidateOUOrRoot(id); err != nil {
+			bad("%s: %v", EnvIncludeOUs, err)
 		}
 	}
 	include := setOf(c.IncludeOUs)
 	for _, id := range c.ExcludeOUs {
 		switch {
-		case rootPattern.MatchString(id):
+		case awsid.IsRoot(id):
 			bad("%s: %q is a root; excluding it would exclude every account", EnvExcludeOUs, id)
-		case !ouPattern.MatchString(id):
-			bad("%s: %q is not an OU ID (ou-ab12-cdef3456)", EnvExcludeOUs, id)
+		case awsid.ValidateOU(id) != nil:
+			bad("%s: %v", EnvExcludeOUs, awsid.ValidateOU(id))
 		case include[id]:
 			bad("%s: %q is also in %s", EnvExcludeOUs, id, EnvIncludeOUs)
 		}
 	}
 	for _, id := range c.ExcludeAccounts {
-		if run.ValidateAccountID(id) != nil {
-			bad("%s: %q is not a 12-digit account ID", EnvExcludeAccounts, id)
+		if err := awsid.ValidateAccountID(id); err != nil {
+			bad("%s: %v", EnvExcludeAccounts, err)
 		}
 	}
 	for _, k := range c.TagKeys {
-		if len(k) > 128 {
-			bad("%s: tag key %q is longer than 128 characters", EnvTagKeys, k)
+		if err := awsid.ValidateTagKey(k); err != nil {
+			bad("%s: %v", EnvTagKeys, err)
+		}
+	}
+	for _, l := range []struct {
+		name  string
+		items []string
+	}{{EnvIncludeOUs, c.IncludeOUs}, {EnvExcludeOUs, c.ExcludeOUs}, {EnvExcludeAccounts, c.ExcludeAccounts}, {EnvTagKeys, c.TagKeys}} {
+		if d, ok := setting.FirstDuplicate(l.items); ok {
+			bad("%s: %q is listed twice", l.name, d)
 		}
 	}
 	if len(errs) > 0 {
@@ -144,25 +149,4 @@ func (c Config) Validate() error {
 // Filter returns the lister's filter of the configuration.
 func (c Config) Filter() Filter {
 	return Filter{IncludeOUs: c.IncludeOUs, ExcludeOUs: c.ExcludeOUs, ExcludeAccounts: c.ExcludeAccounts}
-}
-
-// isRoleARN reports whether s is the ARN of an IAM role.
-func isRoleARN(s string) bool {
-	a, err := arn.Parse(s)
-	if err != nil {
-		return false
-	}
-	return a.Service == "iam" && a.Region == "" && run.ValidateAccountID(a.AccountID) == nil &&
-		rolePattern.MatchString(a.Resource)
-}
-
-// clean trims the items of a comma-separated list and drops empty ones.
-func clean(xs []string) []string {
-	var out []string
-	for _, x := range xs {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -125,20 +125,3 @@ func TestLoadConfigErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestSessionName(t *testing.T) {
-	tests := []struct {
-		name, runID, want string
-	}{
-		{"run id", "2026-11-30T0900Z-abcd1234", "config-report-2026-11-30T0900Z-abcd1234"},
-		{"odd characters replaced", "a b/c:d", "config-report-a-b-c-d"},
-		{"cut at 64", strings.Repeat("x", 80), "config-report-" + strings.Repeat("x", 50)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := org.SessionName(tt.runID); got != tt.want {
-				t.Errorf("SessionName(%q) = %q, want %q", tt.runID, got, tt.want)
-			}
-		})
-	}
-}

@@ -15,9 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
 	"github.com/config-report/config-report/internal/awserr"
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -59,14 +61,6 @@ type Out struct {
 	UntaggedAccounts int `json:"untaggedAccounts,omitempty"`
 }
 
-// Request is a decoded execution input.
-type Request struct {
-	// RunID names the run to re-run; empty for a new run.
-	RunID string `json:"runId"`
-	// AccountIDs are the accounts to scan again.
-	AccountIDs []string `json:"accountIds"`
-}
-
 // InputError says what is wrong with the execution input or the accounts it
 // names. The function returns it unwrapped, so Lambda reports its type,
 // "InputError", as the error type the execution shows; its message is
@@ -79,24 +73,24 @@ const inputForm = `an execution input is {} for a new run, or {"runId": "2026-11
 // ParseInput decodes an execution input strictly: unknown fields, wrong
 // types, trailing data, or a runId without accountIds (or the reverse) are
 // errors. An absent or null input is a new run.
-func ParseInput(raw json.RawMessage) (Request, error) {
-	var r Request
+func ParseInput(raw json.RawMessage) (run.ExecutionInput, error) {
+	var r run.ExecutionInput
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return r, nil
 	}
 	if raw[0] != '{' {
-		return Request{}, &InputError{Msg: "input: not a JSON object; " + inputForm}
+		return run.ExecutionInput{}, &InputError{Msg: "input: not a JSON object; " + inputForm}
 	}
 	// encoding/json matches field names without regard to case; the input's
 	// names are checked exactly first, so "accountIDs" is unknown too.
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&fields); err != nil {
-		return Request{}, &InputError{Msg: fmt.Sprintf("input: %s; %s", describeJSONError(err), inputForm)}
+		return run.ExecutionInput{}, &InputError{Msg: fmt.Sprintf("input: %s; %s", describeJSONError(err), inputForm)}
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Request{}, &InputError{Msg: "input: unexpected data after the JSON object; " + inputForm}
+		return run.ExecutionInput{}, &InputError{Msg: "input: unexpected data after the JSON object; " + inputForm}
 	}
 	names := make([]string, 0, len(fields))
 	for k := range fields {
@@ -105,24 +99,24 @@ func ParseInput(raw json.RawMessage) (Request, error) {
 	sort.Strings(names)
 	for _, k := range names {
 		if k != "runId" && k != "accountIds" {
-			return Request{}, &InputError{Msg: fmt.Sprintf("input: unknown field %q; %s", k, inputForm)}
+			return run.ExecutionInput{}, &InputError{Msg: fmt.Sprintf("input: unknown field %q; %s", k, inputForm)}
 		}
 	}
 	dec = json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return Request{}, &InputError{Msg: fmt.Sprintf("input: %s; %s", describeJSONError(err), inputForm)}
+		return run.ExecutionInput{}, &InputError{Msg: fmt.Sprintf("input: %s; %s", describeJSONError(err), inputForm)}
 	}
 	switch {
 	case r.RunID == "" && r.AccountIDs == nil:
 		return r, nil
 	case r.RunID == "":
-		return Request{}, &InputError{Msg: "input: accountIds without runId; " + inputForm}
+		return run.ExecutionInput{}, &InputError{Msg: "input: accountIds without runId; " + inputForm}
 	case len(r.AccountIDs) == 0:
-		return Request{}, &InputError{Msg: "input: runId without accountIds (name at least one account); " + inputForm}
+		return run.ExecutionInput{}, &InputError{Msg: "input: runId without accountIds (name at least one account); " + inputForm}
 	}
 	if err := run.ValidateID(r.RunID); err != nil {
-		return Request{}, &InputError{Msg: "input: " + err.Error()}
+		return run.ExecutionInput{}, &InputError{Msg: "input: " + err.Error()}
 	}
 	return r, nil
 }
@@ -297,7 +291,7 @@ func (h *Handler) organization(runID string, l *Listing, listedAt time.Time) *ru
 // rerun writes the manifest of a re-run of req.RunID. It never writes the
 // run's organization totals: they describe the organization when the run
 // was listed.
-func (h *Handler) rerun(ctx context.Context, in In, req Request, start time.Time) (Out, error) {
+func (h *Handler) rerun(ctx context.Context, in In, req run.ExecutionInput, start time.Time) (Out, error) {
 	log := slog.Default().With("run_id", req.RunID, "rerun", true)
 	inRun, err := h.runAccounts(ctx, req.RunID)
 	if err != nil {
@@ -379,7 +373,7 @@ func fromSTS(err error) bool {
 }
 
 func (h *Handler) lister(runID string, log *slog.Logger) *Lister {
-	return NewLister(h.newClient(SessionName(runID)), Options{
+	return NewLister(h.newClient(awsid.SessionName(runID)), Options{
 		Filter:      h.cfg.Filter(),
 		TagKeys:     h.cfg.TagKeys,
 		Concurrency: h.deps.Concurrency,
@@ -415,4 +409,12 @@ func RerunStamp(start time.Time, executionName string) string {
 		}
 	}
 	return b.String()
+}
+
+// New returns the ListAccounts handler of cfg with its AWS clients built
+// from awsCfg, the function's own credentials and region: how the Lambda
+// and every local run wire it. s3Options adjust the S3 client (a local
+// bucket's endpoint).
+func New(cfg Config, awsCfg aws.Config, s3Options ...func(*s3.Options)) (*Handler, error) {
+	return NewHandler(cfg, Deps{AWS: awsCfg, STS: sts.NewFromConfig(awsCfg), S3: s3.NewFromConfig(awsCfg, s3Options...)})
 }

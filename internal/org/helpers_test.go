@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/org"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
@@ -51,7 +52,7 @@ func (s *sim) orgRoleARN() string {
 // assuming the org role through STS, the lister's retryer.
 func (s *sim) client() org.Client {
 	return org.NewClient(s.aws, sts.NewFromConfig(s.aws), org.Role{
-		ARN: s.orgRoleARN(), ExternalID: s.org.Spec.ExternalID, SessionName: org.SessionName("2026-11-30T0900Z-test"),
+		ARN: s.orgRoleARN(), ExternalID: s.org.Spec.ExternalID, SessionName: awsid.SessionName("2026-11-30T0900Z-test"),
 	}, org.NewRetryer(0, testBackoff))
 }
 

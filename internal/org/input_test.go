@@ -10,19 +10,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/config-report/config-report/internal/org"
+	"github.com/config-report/config-report/internal/run"
 )
 
 func TestParseInput(t *testing.T) {
 	tests := []struct {
 		name  string
 		input string
-		want  org.Request
+		want  run.ExecutionInput
 	}{
-		{"absent", ``, org.Request{}},
-		{"null", `null`, org.Request{}},
-		{"empty object", ` {} `, org.Request{}},
+		{"absent", ``, run.ExecutionInput{}},
+		{"null", `null`, run.ExecutionInput{}},
+		{"empty object", ` {} `, run.ExecutionInput{}},
 		{"re-run", `{"runId": "2026-11-30T0900Z-abcd1234", "accountIds": ["123456789012", "210987654321"]}`,
-			org.Request{RunID: "2026-11-30T0900Z-abcd1234", AccountIDs: []string{"123456789012", "210987654321"}}},
+			run.ExecutionInput{RunID: "2026-11-30T0900Z-abcd1234", AccountIDs: []string{"123456789012", "210987654321"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

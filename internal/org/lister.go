@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -205,7 +206,7 @@ func (l *Lister) selectChecked(ctx context.Context, ids []string, check func(id 
 			continue
 		}
 		seen[id] = true
-		if err := run.ValidateAccountID(id); err != nil {
+		if err := awsid.ValidateAccountID(id); err != nil {
 			bad = append(bad, BadAccount{ID: id, Reason: "is not a 12-digit account ID"})
 			continue
 		}

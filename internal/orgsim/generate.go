@@ -147,11 +147,11 @@ type Spec struct {
 const (
 	DefaultAccounts        = 50
 	DefaultRulesPerRegion  = 30
-	DefaultReadRoleName    = "system-config-report-generator-read-role"
-	DefaultOrgRoleName     = "system-config-report-generator-list-org-role"
-	DefaultListerRoleName  = "system-config-report-lister-role"
-	DefaultScannerRoleName = "system-config-report-scanner-role"
-	DefaultFormatterRole   = "system-config-report-formatter-role"
+	DefaultReadRoleName    = access.ReadRoleName
+	DefaultOrgRoleName     = access.OrgRoleName
+	DefaultListerRoleName  = access.ListerRoleName
+	DefaultScannerRoleName = access.ScannerRoleName
+	DefaultFormatterRole   = access.FormatterRoleName
 	DefaultDeniedAction    = "config:GetComplianceDetailsByConfigRule"
 )
 

@@ -448,25 +448,24 @@ func (s *Server) policyAllows(p *principal, acct *Account, action string) bool {
 // reference, "Action").
 func actionMatches(pattern, action string) bool {
 	pattern, action = strings.ToLower(pattern), strings.ToLower(action)
-	for {
-		star := strings.IndexByte(pattern, '*')
-		if star < 0 {
-			return pattern == action
-		}
-		if !strings.HasPrefix(action, pattern[:star]) {
-			return false
-		}
-		action, pattern = action[star:], pattern[star+1:]
-		if pattern == "" {
-			return true
-		}
-		for i := 0; i <= len(action); i++ {
-			if actionMatches(pattern, action[i:]) {
-				return true
-			}
-		}
+	star := strings.IndexByte(pattern, '*')
+	if star < 0 {
+		return pattern == action
+	}
+	if !strings.HasPrefix(action, pattern[:star]) {
 		return false
 	}
+	action, pattern = action[star:], pattern[star+1:]
+	if pattern == "" {
+		return true
+	}
+	// The star takes any run of characters: try every rest of the action.
+	for i := 0; i <= len(action); i++ {
+		if actionMatches(pattern, action[i:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // scpDenied is the error of a call a service control policy denies: the

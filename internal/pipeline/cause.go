@@ -7,8 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
-
-	"github.com/config-report/config-report/internal/scan"
+	"github.com/config-report/config-report/internal/awserr"
 )
 
 // Cause says in one line why an account's scan failed, in words that group
@@ -27,7 +26,7 @@ func Cause(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		what = "deadline exceeded"
 	}
-	var te *scan.TransientError
+	var te *awserr.TransientError
 	if errors.As(err, &te) && te.Action != "" {
 		if what == "" {
 			what = "failure"

@@ -5,26 +5,26 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/config-report/config-report/internal/org"
 	"github.com/config-report/config-report/internal/report"
 	"github.com/config-report/config-report/internal/scan"
+	"github.com/config-report/config-report/internal/setting"
 )
 
-// Deployment is what the CDK stack gives the three Lambda functions: their
-// environment variables and, per function, the AWS configuration its
-// execution role has. FromDeployment builds the handlers from it exactly as
-// the functions' main packages do.
+// Deployment is what the CDK stack gives the three Lambda functions: each
+// function's configuration and the AWS configuration its execution role
+// has. FromDeployment builds the handlers from it exactly as the functions'
+// main packages do: each configuration goes through the environment the
+// stack would set (its Env) and the function's LoadConfig, so defaults and
+// validation are the deployed ones.
 type Deployment struct {
-	// Env holds the functions' environment variables by name (REPORT_BUCKET,
-	// ORG_ROLE_ARN, REGIONS, ENVIRONMENT, …); each function reads its own,
-	// through its package's LoadConfig, so defaults and validation are the
-	// deployed ones.
-	Env map[string]string
+	// List, Scan and Build are the functions' configurations; start from
+	// each package's DefaultConfig.
+	List  org.Config
+	Scan  scan.Config
+	Build report.Config
 	// ListAccounts, ScanAccount and BuildReport are each function's AWS
 	// configuration: credentials, region and endpoints.
 	ListAccounts, ScanAccount, BuildReport aws.Config
@@ -41,68 +41,51 @@ type Deployment struct {
 // FromDeployment returns a pipeline of the three handlers configured by d.
 // Its errors name the environment variable that is missing or wrong.
 func FromDeployment(d Deployment) (*Pipeline, error) {
-	newS3 := d.newS3
-	listCfg, err := org.LoadConfig(d.lookup)
+	listCfg, err := org.LoadConfig(setting.Lookup(d.List.Env()))
 	if err != nil {
 		return nil, fmt.Errorf("ListAccounts %w", err)
 	}
-	lister, err := org.NewHandler(listCfg, org.Deps{AWS: d.ListAccounts, STS: sts.NewFromConfig(d.ListAccounts), S3: newS3(d.ListAccounts)})
+	lister, err := org.New(listCfg, d.ListAccounts, d.s3Options()...)
 	if err != nil {
 		return nil, fmt.Errorf("ListAccounts: %w", err)
 	}
 
 	// AWS_REGION is the Lambda runtime's, i.e. the scanner's own region.
-	scanCfg, err := scan.LoadConfig(func(k string) (string, bool) {
-		if k == "AWS_REGION" {
-			return d.ScanAccount.Region, true
-		}
-		return d.lookup(k)
-	})
+	scanEnv := d.Scan.Env()
+	scanEnv[scan.EnvHubRegion] = d.ScanAccount.Region
+	scanCfg, err := scan.LoadConfig(setting.Lookup(scanEnv))
 	if err != nil {
 		return nil, fmt.Errorf("ScanAccount %w", err)
 	}
-	scanAWS := d.ScanAccount.Copy()
 	backoff := d.ScanMaxBackoff
 	if backoff <= 0 {
 		backoff = scan.MaxBackoff
 	}
-	scanAWS.Retryer = func() aws.Retryer { return scan.NewRetryer(backoff) }
-	scanner := scan.NewHandler(scanCfg, sts.NewFromConfig(scanAWS), configservice.NewFromConfig(scanAWS), newS3(scanAWS))
+	scanner := scan.New(scanCfg, d.ScanAccount, backoff, d.s3Options()...)
 
 	builder, err := NewBuilder(d)
 	if err != nil {
 		return nil, err
 	}
-
-	return &Pipeline{List: lister, Scan: scanner, Build: builder, S3: newS3(d.ListAccounts)}, nil
+	return &Pipeline{List: lister, Scan: scanner, Build: builder, S3: s3.NewFromConfig(d.ListAccounts, d.s3Options()...)}, nil
 }
 
 // NewBuilder returns the BuildReport handler configured by d, for rebuilding
-// a run's report on its own; only BuildReport's variables need to be set.
+// a run's report on its own; only d.Build and d.BuildReport need to be set.
 func NewBuilder(d Deployment) (*report.Handler, error) {
-	cfg, err := report.LoadConfig(d.lookup)
+	cfg, err := report.LoadConfig(setting.Lookup(d.Build.Env()))
 	if err != nil {
 		return nil, fmt.Errorf("BuildReport %w", err)
 	}
-	c := d.newS3(d.BuildReport)
-	h := &report.Handler{Config: cfg, S3: c, TmpDir: d.TmpDir}
-	if len(cfg.Recipients) > 0 {
-		h.Presign = s3.NewPresignClient(c)
-		h.Mail = sesv2.NewFromConfig(d.BuildReport)
-	}
+	h := report.New(cfg, d.BuildReport, d.s3Options()...)
+	h.TmpDir = d.TmpDir
 	return h, nil
 }
 
-func (d Deployment) lookup(k string) (string, bool) {
-	v, ok := d.Env[k]
-	return v, ok
-}
-
-// newS3 returns an S3 client of cfg with d.S3Options applied.
-func (d Deployment) newS3(cfg aws.Config) *s3.Client {
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if d.S3Options != nil {
-			d.S3Options(o)
-		}
-	})
+// s3Options returns d.S3Options as the clients' option list.
+func (d Deployment) s3Options() []func(*s3.Options) {
+	if d.S3Options == nil {
+		return nil
+	}
+	return []func(*s3.Options){d.S3Options}
 }

@@ -189,10 +189,7 @@ func executionInput(in Input) (json.RawMessage, error) {
 	if in.RunID == "" && len(in.AccountIDs) == 0 {
 		return json.RawMessage(`{}`), nil
 	}
-	b, err := json.Marshal(struct {
-		RunID      string   `json:"runId"`
-		AccountIDs []string `json:"accountIds"`
-	}{in.RunID, in.AccountIDs})
+	b, err := json.Marshal(run.ExecutionInput{RunID: in.RunID, AccountIDs: in.AccountIDs})
 	if err != nil {
 		return nil, fmt.Errorf("encode the execution input: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/org"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/pipeline"
@@ -43,13 +44,12 @@ func newSim(t *testing.T, spec orgsim.Spec) *sim {
 	role := func(name string) aws.Config { return srv.AWSConfig(o.HubRoleARN(name), "us-east-1") }
 	pathStyle := func(opt *s3.Options) { opt.UsePathStyle = true }
 	c := runtest.NewBucket(t, role(orgsim.DefaultFormatterRole), bucket)
+	list, scanCfg, build := org.DefaultConfig(), scan.DefaultConfig(), report.DefaultConfig()
+	list.Bucket, list.RoleARN = bucket, o.RoleARN(o.ManagementAccountID, orgsim.DefaultOrgRoleName)
+	scanCfg.Regions = o.Regions
+	build.Environment, build.Regions = "test", o.Regions
 	return &sim{org: o, srv: srv, s3: c, dep: pipeline.Deployment{
-		Env: map[string]string{
-			"REPORT_BUCKET": bucket,
-			"ORG_ROLE_ARN":  o.RoleARN(o.ManagementAccountID, orgsim.DefaultOrgRoleName),
-			"REGIONS":       strings.Join(o.Regions, ","),
-			"ENVIRONMENT":   "test",
-		},
+		List: list, Scan: scanCfg, Build: build,
 		ListAccounts:   role(orgsim.DefaultListerRoleName),
 		ScanAccount:    role(orgsim.DefaultScannerRoleName),
 		BuildReport:    role(orgsim.DefaultFormatterRole),
@@ -201,7 +201,7 @@ func TestRunCountsTransientFailuresAndRerunsThem(t *testing.T) {
 		t.Fatalf("failures = %v, want one, of %s", res.Failures, flaky)
 	}
 	f := res.Failures[0]
-	var te *scan.TransientError
+	var te *awserr.TransientError
 	if f.Account.ID != flaky || f.Attempts != 3 || !errors.As(f.Err, &te) {
 		t.Errorf("failure = %s after %d attempts: %v; want %s after 3 attempts (1 + MaxAttempts 2) with a TransientError", f.Account.ID, f.Attempts, f.Err, flaky)
 	}
@@ -223,11 +223,11 @@ func TestRunCountsTransientFailuresAndRerunsThem(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-run input: %v", err)
 	}
-	var rerun report.RerunInput
+	var rerun run.ExecutionInput
 	if err := json.Unmarshal(body, &rerun); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(report.RerunInput{RunID: res.List.RunID, AccountIDs: []string{flaky}}, rerun); diff != "" {
+	if diff := cmp.Diff(run.ExecutionInput{RunID: res.List.RunID, AccountIDs: []string{flaky}}, rerun); diff != "" {
 		t.Errorf("re-run input (-want +got):\n%s", diff)
 	}
 
@@ -252,7 +252,7 @@ func TestRunCountsTransientFailuresAndRerunsThem(t *testing.T) {
 
 func TestRunStopsWhenListingFails(t *testing.T) {
 	s := newSim(t, orgsim.Spec{Seed: 1, Accounts: 5, Regions: []string{"eu-west-1"}})
-	s.dep.Env["ORG_ROLE_ARN"] = s.org.RoleARN(s.org.ManagementAccountID, "no-such-role")
+	s.dep.List.RoleARN = s.org.RoleARN(s.org.ManagementAccountID, "no-such-role")
 	p := s.pipeline(t)
 	_, err := p.Run(context.Background(), pipeline.Input{ExecutionName: "abcdef12", StartTime: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)})
 	if err == nil || !strings.Contains(err.Error(), "list accounts") || !strings.Contains(err.Error(), "AssumeRole") {
@@ -298,21 +298,17 @@ func TestFromDeploymentNamesTheVariable(t *testing.T) {
 	s := newSim(t, orgsim.Spec{Seed: 1, Accounts: 2})
 	tests := []struct {
 		name string
-		edit func(env map[string]string)
+		edit func(d *pipeline.Deployment)
 		want []string
 	}{
-		{name: "no bucket", edit: func(env map[string]string) { delete(env, "REPORT_BUCKET") }, want: []string{"ListAccounts", "REPORT_BUCKET"}},
-		{name: "bad regions", edit: func(env map[string]string) { env["REGIONS"] = "eu-west-1,mars-1" }, want: []string{"ScanAccount", "REGIONS"}},
-		{name: "no environment", edit: func(env map[string]string) { delete(env, "ENVIRONMENT") }, want: []string{"BuildReport", "ENVIRONMENT"}},
+		{name: "no bucket", edit: func(d *pipeline.Deployment) { d.List.Bucket = "" }, want: []string{"ListAccounts", "REPORT_BUCKET"}},
+		{name: "bad regions", edit: func(d *pipeline.Deployment) { d.Scan.Regions = []string{"eu-west-1", "mars-1"} }, want: []string{"ScanAccount", "REGIONS"}},
+		{name: "no environment", edit: func(d *pipeline.Deployment) { d.Build.Environment = "" }, want: []string{"BuildReport", "ENVIRONMENT"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := s.dep
-			d.Env = make(map[string]string)
-			for k, v := range s.dep.Env {
-				d.Env[k] = v
-			}
-			tt.edit(d.Env)
+			tt.edit(&d)
 			_, err := pipeline.FromDeployment(d)
 			if err == nil {
 				t.Fatalf("FromDeployment = nil error, want one naming %v", tt.want)

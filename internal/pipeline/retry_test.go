@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/config-report/config-report/internal/scan"
 )
 
 func TestScanRetriersReadTheDeployedDefinition(t *testing.T) {
@@ -75,7 +74,7 @@ type otherError struct{}
 func (otherError) Error() string { return "other" }
 
 func TestRetryDelay(t *testing.T) {
-	transient := &scan.TransientError{AccountID: "123456789012", Action: "config:DescribeConfigRules", Err: errors.New("throttled")}
+	transient := &awserr.TransientError{Op: "scan 123456789012", Action: "config:DescribeConfigRules", Err: errors.New("throttled")}
 	policy := []Retrier{
 		{ErrorEquals: []string{"TransientError"}, IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: "NONE"},
 		{ErrorEquals: []string{"States.ALL"}, IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 1, JitterStrategy: "NONE"},

@@ -88,15 +88,6 @@ type Input struct {
 	OrganizationMissing string
 }
 
-// RerunInput is the execution input that re-runs exactly the accounts that
-// were not scanned.
-type RerunInput struct {
-	// RunID is the run to re-scan the accounts into.
-	RunID string `json:"runId"`
-	// AccountIDs are the accounts to scan again.
-	AccountIDs []string `json:"accountIds"`
-}
-
 // Report is a built report: files in a work directory, and its figures.
 type Report struct {
 	// Dir is the work directory holding the files; Close removes it.
@@ -108,7 +99,7 @@ type Report struct {
 	// Previous is the summary compared against; nil on a first run.
 	Previous *Summary
 	// Rerun re-runs the accounts not scanned; nil when every account has a shard.
-	Rerun *RerunInput
+	Rerun *run.ExecutionInput
 	// ResolvedNote explains resolved resources whose details are unavailable.
 	ResolvedNote string
 	// Stats says how long each phase of the build took.
@@ -178,7 +169,7 @@ func Build(ctx context.Context, opts Options, in Input) (rep *Report, err error)
 	rep.ResolvedNote = b.resolvedNote
 	rep.Summary = b.summary()
 	if ids := b.notScannedIDs(); len(ids) > 0 {
-		rep.Rerun = &RerunInput{RunID: in.RunID, AccountIDs: ids}
+		rep.Rerun = &run.ExecutionInput{RunID: in.RunID, AccountIDs: ids}
 	}
 	rep.Stats.Compare = time.Since(start)
 

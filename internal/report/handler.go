@@ -12,10 +12,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/config-report/config-report/internal/awserr"
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/mail"
 	"github.com/config-report/config-report/internal/run"
 )
@@ -47,7 +48,7 @@ type Out struct {
 // uploading the report, and removing a stale re-run input.
 type S3Client interface {
 	ListGetter
-	manager.UploadAPIClient
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
@@ -120,7 +121,7 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 	if err := run.ValidateID(in.RunID); err != nil {
 		return Out{}, &awserr.InputError{Msg: "build report: " + err.Error()}
 	}
-	if err := run.ValidateBucket(in.Bucket); err != nil {
+	if err := awsid.ValidateBucket(in.Bucket); err != nil {
 		return Out{}, &awserr.InputError{Msg: "build report: bucket: " + err.Error()}
 	}
 	log = log.With("run_id", in.RunID)
@@ -198,14 +199,17 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 
 // publish uploads the report. summary.json goes last: the next run compares
 // with the latest run that has one, so its presence means the rest is there.
+// Each file is one PutObject, which takes up to 5 GB (Amazon S3 User Guide,
+// "Uploading objects"): the workbook of a million findings is about 80 MB,
+// so a multipart upload would add calls, a permission and incomplete
+// uploads to clean up, and save nothing.
 func (h *Handler) publish(ctx context.Context, in In, rep *Report) error {
-	up := manager.NewUploader(h.S3)
 	files := []struct{ path, key, contentType string }{
 		{rep.CSVPath, run.CSVKey(in.RunID), "text/csv; charset=utf-8"},
 		{rep.WorkbookPath, run.WorkbookKey(in.RunID), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 	}
 	for _, f := range files {
-		if err := upload(ctx, up, in.Bucket, f.key, f.path, f.contentType); err != nil {
+		if err := h.upload(ctx, in.Bucket, f.key, f.path, f.contentType); err != nil {
 			return err
 		}
 	}
@@ -215,7 +219,7 @@ func (h *Handler) publish(ctx context.Context, in In, rep *Report) error {
 		if err != nil {
 			return fmt.Errorf("encode re-run input: %w", err)
 		}
-		if _, err := up.Upload(ctx, &s3.PutObjectInput{
+		if _, err := h.S3.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String(in.Bucket), Key: aws.String(rerunKey),
 			Body: bytes.NewReader(body), ContentType: aws.String("application/json"),
 		}); err != nil {
@@ -228,16 +232,18 @@ func (h *Handler) publish(ctx context.Context, in In, rep *Report) error {
 			return fmt.Errorf("delete stale s3://%s/%s: %w", in.Bucket, rerunKey, err)
 		}
 	}
-	return upload(ctx, up, in.Bucket, run.SummaryKey(in.RunID), rep.SummaryPath, "application/json")
+	return h.upload(ctx, in.Bucket, run.SummaryKey(in.RunID), rep.SummaryPath, "application/json")
 }
 
-func upload(ctx context.Context, up *manager.Uploader, bucket, key, path, contentType string) error {
+// upload puts the file at path as one object. The file is the request's
+// body, read from disk as it is sent (the SDK seeks it to sign and retry).
+func (h *Handler) upload(ctx context.Context, bucket, key, path, contentType string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
 	}
 	defer f.Close()
-	if _, err := up.Upload(ctx, &s3.PutObjectInput{
+	if _, err := h.S3.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:      aws.String(bucket),
 		Key:         aws.String(key),
 		Body:        f,
@@ -246,4 +252,18 @@ func upload(ctx context.Context, up *manager.Uploader, bucket, key, path, conten
 		return fmt.Errorf("upload s3://%s/%s: %w", bucket, key, err)
 	}
 	return nil
+}
+
+// New returns the BuildReport handler of cfg with its AWS clients built
+// from awsCfg, the function's own credentials and region (an SES client and
+// a presigner only when cfg has recipients): how the Lambda and every local
+// run wire it. s3Options adjust the S3 client (a local bucket's endpoint).
+func New(cfg Config, awsCfg aws.Config, s3Options ...func(*s3.Options)) *Handler {
+	c := s3.NewFromConfig(awsCfg, s3Options...)
+	h := &Handler{Config: cfg, S3: c}
+	if len(cfg.Recipients) > 0 {
+		h.Presign = s3.NewPresignClient(c)
+		h.Mail = sesv2.NewFromConfig(awsCfg)
+	}
+	return h
 }

@@ -137,11 +137,11 @@ func TestHandleMixedRun(t *testing.T) {
 	}
 
 	// The re-run input names exactly the accounts without a usable shard.
-	var rerun RerunInput
+	var rerun run.ExecutionInput
 	if err := json.Unmarshal(getObject(t, c, run.RerunInputKey(run1)), &rerun); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(RerunInput{RunID: run1, AccountIDs: []string{"555555555555", "666666666666", "777777777777"}}, rerun); diff != "" {
+	if diff := cmp.Diff(run.ExecutionInput{RunID: run1, AccountIDs: []string{"555555555555", "666666666666", "777777777777"}}, rerun); diff != "" {
 		t.Errorf("re-run input (-want +got):\n%s", diff)
 	}
 
@@ -314,7 +314,7 @@ func TestHandleMixedRun(t *testing.T) {
 		if !strings.Contains(r[0][0], "3 accounts were not scanned") {
 			t.Errorf("Coverage!A1 = %q, want the re-run explanation", r[0][0])
 		}
-		var input RerunInput
+		var input run.ExecutionInput
 		if err := json.Unmarshal([]byte(r[1][0]), &input); err != nil {
 			t.Fatalf("Coverage!A2 = %q is not the re-run input: %v", r[1][0], err)
 		}

@@ -184,19 +184,6 @@ func numFmt(t *testing.T, f *excelize.File, sheet, ref string) string {
 	return *st.CustomNumFmt
 }
 
-// columnOf finds a header's column letter in a sheet's header row.
-func columnOf(t *testing.T, header []string, title string) string {
-	t.Helper()
-	for i, h := range header {
-		if h == title {
-			name, _ := excelize.ColumnNumberToName(i + 1)
-			return name
-		}
-	}
-	t.Fatalf("no column %q in %q", title, header)
-	return ""
-}
-
 // zipEntry returns one file of a workbook's zip package.
 func zipEntry(t *testing.T, path, name string) string {
 	t.Helper()

@@ -1,11 +1,6 @@
 package run
 
-import (
-	"fmt"
-	"regexp"
-)
-
-var accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+import "github.com/config-report/config-report/internal/awsid"
 
 // Account is one entry of a run's manifest: an account to scan, as
 // ListAccounts found it in the organization.
@@ -22,15 +17,7 @@ type Account struct {
 	Tags map[string]string `json:"tags,omitempty"`
 }
 
-// ValidateAccountID reports whether id is a 12-digit AWS account ID.
-func ValidateAccountID(id string) error {
-	if !accountIDPattern.MatchString(id) {
-		return fmt.Errorf("account id %q is not 12 digits", id)
-	}
-	return nil
-}
-
 // Validate reports what is wrong with a manifest entry, if anything.
 func (a Account) Validate() error {
-	return ValidateAccountID(a.ID)
+	return awsid.ValidateAccountID(a.ID)
 }

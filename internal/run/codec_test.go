@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/run/runtest"
 )
@@ -86,7 +87,7 @@ func TestDecodeShardRejects(t *testing.T) {
 			region(m)["status"] = "blocked-by-scp"
 			region(m)["rules"], region(m)["nonCompliant"] = []any{}, []any{}
 		}), wantMsg: `status "blocked-by-scp" is not in schema version 1`},
-		{name: "bad account", data: edit(func(m map[string]any) { m["account"].(map[string]any)["id"] = "12" }), wantMsg: "not 12 digits"},
+		{name: "bad account", data: edit(func(m map[string]any) { m["account"].(map[string]any)["id"] = "12" }), wantMsg: "is not a 12-digit account ID"},
 		{name: "bad status", data: edit(func(m map[string]any) { m["status"] = "maybe" }), wantMsg: `status "maybe"`},
 		{name: "unreachable without reason", data: edit(func(m map[string]any) { m["status"] = "unreachable" }), wantMsg: "without a reason"},
 		{name: "bad compliance", data: edit(func(m map[string]any) {
@@ -193,7 +194,7 @@ func FuzzDecodeManifest(f *testing.F) {
 			return
 		}
 		for _, a := range accounts {
-			if err := run.ValidateAccountID(a.ID); err != nil {
+			if err := awsid.ValidateAccountID(a.ID); err != nil {
 				t.Fatalf("decoded a manifest with a bad account ID: %v", err)
 			}
 		}

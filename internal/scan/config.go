@@ -3,17 +3,15 @@ package scan
 import (
 	"errors"
 	"fmt"
-	"github.com/config-report/config-report/internal/run"
-	"reflect"
-	"regexp"
-	"strings"
 	"time"
 
-	"github.com/caarlos0/env/v11"
+	"github.com/config-report/config-report/internal/access"
+	"github.com/config-report/config-report/internal/awsid"
+	"github.com/config-report/config-report/internal/setting"
 )
 
-// Environment variables the ScanAccount function reads; the CDK stack sets
-// them, the Lambda runtime sets AWS_REGION.
+// Environment variables the ScanAccount function reads: the names of
+// Config's `env` tags, for messages. The Lambda runtime sets AWS_REGION.
 const (
 	EnvRegions                = "REGIONS"
 	EnvReadRoleName           = "READ_ROLE_NAME"
@@ -25,171 +23,110 @@ const (
 	EnvHubRegion              = "AWS_REGION"
 )
 
-// Config is the ScanAccount Lambda's configuration, read from its
-// environment. The variable names are a contract with the CDK stack.
+// Config is the ScanAccount function's configuration. The CDK stack and the
+// command render it with Env; the function reads it back with
+// LoadConfig.
 type Config struct {
 	// Regions are the regions to scan in every account (REGIONS, required,
 	// comma-separated).
-	Regions []string `env:"REGIONS,required,notEmpty" envSeparator:","`
-	// ReadRoleName is the member accounts' read role (READ_ROLE_NAME).
-	ReadRoleName string `env:"READ_ROLE_NAME" envDefault:"system-config-report-generator-read-role"`
+	Regions []string `env:"REGIONS,required,notEmpty" want:"a comma-separated list of regions, e.g. us-east-1,eu-west-1"`
+	// ReadRoleName is the member accounts' read role, optionally with its
+	// path (READ_ROLE_NAME; access.ReadRoleName when not set).
+	ReadRoleName string `env:"READ_ROLE_NAME" want:"an IAM role name, optionally with a path (audit/reader)"`
 	// ReadExternalID is passed to AssumeRole when set (READ_EXTERNAL_ID).
 	ReadExternalID string `env:"READ_EXTERNAL_ID"`
 	// ReadSessionDuration is the read role session's duration
 	// (READ_SESSION_DURATION, a Go duration between 15m and 1h: the Lambda
 	// runs as a role session, so assuming the read role is role chaining,
 	// which AWS caps at one hour).
-	ReadSessionDuration time.Duration `env:"READ_SESSION_DURATION" envDefault:"1h"`
+	ReadSessionDuration time.Duration `env:"READ_SESSION_DURATION" envDefault:"1h" want:"a Go duration between 15m and 1h (AWS caps role-chained sessions, such as a Lambda's, at 1h)"`
 	// RegionConcurrency bounds the regions scanned at once (REGION_CONCURRENCY).
-	RegionConcurrency int `env:"REGION_CONCURRENCY" envDefault:"4"`
+	RegionConcurrency int `env:"REGION_CONCURRENCY" envDefault:"4" want:"a whole number from 1 to 64"`
 	// DetailConcurrency bounds the detail calls per account-region at once
 	// (DETAIL_CONCURRENCY).
-	DetailConcurrency int `env:"DETAIL_CONCURRENCY" envDefault:"4"`
+	DetailConcurrency int `env:"DETAIL_CONCURRENCY" envDefault:"4" want:"a whole number from 1 to 64"`
 	// ResolveResourceDetails reads names and tags of non-compliant resources
 	// (RESOLVE_RESOURCE_DETAILS).
-	ResolveResourceDetails bool `env:"RESOLVE_RESOURCE_DETAILS" envDefault:"true"`
-	// HubRegion is the Lambda's own region (AWS_REGION); the organization's
-	// partition is derived from it.
+	ResolveResourceDetails bool `env:"RESOLVE_RESOURCE_DETAILS" envDefault:"true" want:"true or false"`
+	// HubRegion is the Lambda's own region (AWS_REGION, set by the Lambda
+	// runtime); the organization's partition is derived from it.
 	HubRegion string `env:"AWS_REGION"`
 }
 
-// envVars are the variables LoadConfig reads.
-var envVars = []string{
-	EnvRegions, EnvReadRoleName, EnvReadExternalID, EnvReadSessionDuration,
-	EnvRegionConcurrency, EnvDetailConcurrency, EnvResolveResourceDetails, EnvHubRegion,
+// DefaultConfig returns the configuration a function has when only the
+// required variables are set: the defaults of every other.
+func DefaultConfig() Config {
+	c := setting.Defaults[Config]()
+	c.ReadRoleName = access.ReadRoleName
+	return c
 }
 
-// what each variable expects, for error messages.
-var expects = map[string]string{
-	EnvRegions:                "a comma-separated list of regions, e.g. us-east-1,eu-west-1",
-	EnvReadRoleName:           "an IAM role name, optionally with a path (audit/reader)",
-	EnvReadSessionDuration:    "a Go duration between 15m and 1h (AWS caps role-chained sessions, such as a Lambda's, at 1h)",
-	EnvRegionConcurrency:      "a whole number from 1 to 64",
-	EnvDetailConcurrency:      "a whole number from 1 to 64",
-	EnvResolveResourceDetails: "true or false",
+// Env returns the function's environment variables for c, as the
+// CDK stack and the command set them: every setting that differs from its
+// default, none that the Lambda runtime sets.
+func (c Config) Env() map[string]string {
+	return setting.Environment(c)
 }
-
-var (
-	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	roleNamePattern = regexp.MustCompile(`^(/?[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
-)
 
 // LoadConfig reads the configuration through lookup (os.LookupEnv in the
 // function) and validates it. The error names every variable that is
 // missing or wrong and what it expects.
 func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
-	environ := map[string]string{}
-	for _, k := range envVars {
-		if v, ok := lookup(k); ok {
-			environ[k] = v
-		}
+	c, parseErr := setting.Parse[Config](lookup)
+	c.Regions = setting.Clean(c.Regions)
+	if c.ReadRoleName == "" {
+		c.ReadRoleName = access.ReadRoleName
 	}
-	var cfg Config
+	if err := setting.Check(parseErr, c.problems()); err != nil {
+		return Config{}, fmt.Errorf("scanner configuration: %w", err)
+	}
+	return c, nil
+}
+
+// Validate reports every setting that is wrong, each naming its variable.
+func (c Config) Validate() error {
+	if err := c.problems(); err != nil {
+		return fmt.Errorf("scanner configuration: %w", err)
+	}
+	return nil
+}
+
+// problems joins an error per wrong setting, each starting with its
+// variable's name.
+func (c Config) problems() error {
 	var errs []error
-	// The env package parses every field it can and reports every one it
-	// cannot; the fields it could not parse are not validated again.
-	unparsed := map[string]bool{}
-	if err := env.ParseWithOptions(&cfg, env.Options{Environment: environ}); err != nil {
-		errs = configErrors(err, unparsed)
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if len(c.Regions) == 0 {
+		bad("%s: empty; want a comma-separated list of regions, e.g. us-east-1,eu-west-1", EnvRegions)
 	}
-	for i, r := range cfg.Regions {
-		cfg.Regions[i] = strings.TrimSpace(r)
-	}
-	if !unparsed[EnvRegions] {
-		for _, r := range cfg.Regions {
-			if !regionPattern.MatchString(r) {
-				errs = append(errs, fmt.Errorf("%s: %q is not a region name; want %s", EnvRegions, r, expects[EnvRegions]))
-			}
+	for _, r := range c.Regions {
+		if err := awsid.ValidateRegion(r); err != nil {
+			bad("%s: %v", EnvRegions, err)
 		}
 	}
-	if d, ok := run.FirstDuplicate(cfg.Regions); ok && !unparsed[EnvRegions] {
-		errs = append(errs, fmt.Errorf("%s: %q is listed twice; want %s", EnvRegions, d, expects[EnvRegions]))
+	if d, ok := setting.FirstDuplicate(c.Regions); ok {
+		bad("%s: %q is listed twice", EnvRegions, d)
 	}
-	if cfg.ReadExternalID != "" {
-		if err := run.ValidateExternalID(cfg.ReadExternalID); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %v", EnvReadExternalID, err))
+	if c.ReadExternalID != "" {
+		if err := awsid.ValidateExternalID(c.ReadExternalID); err != nil {
+			bad("%s: %v", EnvReadExternalID, err)
 		}
 	}
-	if !roleNamePattern.MatchString(cfg.ReadRoleName) {
-		errs = append(errs, fmt.Errorf("%s: %q is not an IAM role name; want %s", EnvReadRoleName, cfg.ReadRoleName, expects[EnvReadRoleName]))
+	if err := awsid.ValidateRolePathName(c.ReadRoleName); err != nil {
+		bad("%s: %v", EnvReadRoleName, err)
 	}
-	if d := cfg.ReadSessionDuration; !unparsed[EnvReadSessionDuration] && (d < 15*time.Minute || d > time.Hour) {
-		errs = append(errs, fmt.Errorf("%s: %s is out of range; want %s", EnvReadSessionDuration, d, expects[EnvReadSessionDuration]))
+	if d := c.ReadSessionDuration; d < 15*time.Minute || d > time.Hour {
+		bad("%s: %s is out of range; want a Go duration between 15m and 1h (AWS caps role-chained sessions, such as a Lambda's, at 1h)", EnvReadSessionDuration, d)
 	}
-	for _, c := range []struct {
+	for _, v := range []struct {
 		name string
-		v    int
-	}{{EnvRegionConcurrency, cfg.RegionConcurrency}, {EnvDetailConcurrency, cfg.DetailConcurrency}} {
-		if !unparsed[c.name] && (c.v < 1 || c.v > 64) {
-			errs = append(errs, fmt.Errorf("%s: %d is out of range; want %s", c.name, c.v, expects[c.name]))
+		n    int
+	}{{EnvRegionConcurrency, c.RegionConcurrency}, {EnvDetailConcurrency, c.DetailConcurrency}} {
+		if v.n < 1 || v.n > 64 {
+			bad("%s: %d is out of range; want a whole number from 1 to 64", v.name, v.n)
 		}
 	}
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("scanner configuration: %w", errors.Join(errs...))
-	}
-	return cfg, nil
-}
-
-// configErrors rewrites the env package's errors, which name Go fields, to
-// name the environment variable and what it expects, and marks the
-// variables it names in unparsed.
-func configErrors(err error, unparsed map[string]bool) []error {
-	var agg env.AggregateError
-	if !errors.As(err, &agg) {
-		return []error{err}
-	}
-	var errs []error
-	for _, e := range agg.Errors {
-		var (
-			pe    env.ParseError
-			unset env.VarIsNotSetError
-			empty env.EmptyVarError
-		)
-		switch {
-		case errors.As(e, &pe):
-			name := envName(pe.Name)
-			unparsed[name] = true
-			errs = append(errs, fmt.Errorf("%s: want %s: %w", name, expects[name], pe.Err))
-		case errors.As(e, &unset):
-			unparsed[unset.Key] = true
-			errs = append(errs, fmt.Errorf("%s is not set; want %s", unset.Key, expects[unset.Key]))
-		case errors.As(e, &empty):
-			unparsed[empty.Key] = true
-			errs = append(errs, fmt.Errorf("%s is empty; want %s", empty.Key, expects[empty.Key]))
-		default:
-			errs = append(errs, errors.New(strings.TrimPrefix(e.Error(), "env: ")))
-		}
-	}
-	return errs
-}
-
-// envName returns the variable behind a Config field.
-func envName(field string) string {
-	f, ok := reflect.TypeFor[Config]().FieldByName(field)
-	if !ok {
-		return field
-	}
-	name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
-	return name
-}
-
-// Partition returns the AWS partition of a region, as the SDK's partition
-// table matches regions to partitions; "aws" for an empty or unknown region.
-func Partition(region string) string {
-	for _, p := range []struct{ prefix, partition string }{
-		{"cn-", "aws-cn"},
-		{"us-gov-", "aws-us-gov"},
-		{"us-iso-", "aws-iso"},
-		{"us-isob-", "aws-iso-b"},
-		{"us-isof-", "aws-iso-f"},
-		{"eu-isoe-", "aws-iso-e"},
-		{"eusc-", "aws-eusc"},
-	} {
-		if strings.HasPrefix(region, p.prefix) {
-			return p.partition
-		}
-	}
-	return "aws"
+	return errors.Join(errs...)
 }
 
 // Options returns the scanner options of the configuration.
@@ -199,7 +136,7 @@ func (c Config) Options() Options {
 		RoleName:               c.ReadRoleName,
 		ExternalID:             c.ReadExternalID,
 		SessionDuration:        c.ReadSessionDuration,
-		Partition:              Partition(c.HubRegion),
+		Partition:              awsid.Partition(c.HubRegion),
 		RegionConcurrency:      c.RegionConcurrency,
 		DetailConcurrency:      c.DetailConcurrency,
 		ResolveResourceDetails: c.ResolveResourceDetails,

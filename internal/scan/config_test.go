@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/config-report/config-report/internal/access"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -33,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 			name:    "defaults",
 			environ: []string{"REGIONS=us-east-1, eu-west-1", "AWS_REGION=eu-west-1"},
 			want: Config{
-				Regions: []string{"us-east-1", "eu-west-1"}, ReadRoleName: DefaultReadRoleName,
+				Regions: []string{"us-east-1", "eu-west-1"}, ReadRoleName: access.ReadRoleName,
 				ReadSessionDuration: time.Hour, RegionConcurrency: 4, DetailConcurrency: 4,
 				ResolveResourceDetails: true, HubRegion: "eu-west-1",
 			},
@@ -51,14 +52,16 @@ func TestLoadConfig(t *testing.T) {
 		},
 		{name: "no regions", environ: nil, wantErr: []string{"REGIONS is not set; want a comma-separated list of regions"}},
 		{name: "empty regions", environ: []string{"REGIONS="}, wantErr: []string{"REGIONS is empty; want a comma-separated list"}},
-		{name: "bad region", environ: []string{"REGIONS=us-east-1,Europe"}, wantErr: []string{`REGIONS: "Europe" is not a region name`}},
-		{name: "trailing comma", environ: []string{"REGIONS=us-east-1,"}, wantErr: []string{`REGIONS: "" is not a region name`}},
-		{name: "bad duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=an hour"}, wantErr: []string{"READ_SESSION_DURATION: want a Go duration"}},
+		{name: "bad region", environ: []string{"REGIONS=us-east-1,Europe"}, wantErr: []string{`REGIONS: "Europe" is not an AWS region name`}},
+		{name: "empty items dropped, as every function reads lists", environ: []string{"REGIONS=us-east-1,, ", "AWS_REGION=eu-west-1"},
+			want: Config{Regions: []string{"us-east-1"}, ReadRoleName: access.ReadRoleName, ReadSessionDuration: time.Hour,
+				RegionConcurrency: 4, DetailConcurrency: 4, ResolveResourceDetails: true, HubRegion: "eu-west-1"}},
+		{name: "bad duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=an hour"}, wantErr: []string{"READ_SESSION_DURATION: cannot read it; want a Go duration"}},
 		{name: "short duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=5m"}, wantErr: []string{"READ_SESSION_DURATION: 5m0s is out of range"}},
 		{name: "longer than role chaining allows", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=2h"}, wantErr: []string{"READ_SESSION_DURATION: 2h0m0s is out of range"}},
-		{name: "bad concurrency", environ: []string{"REGIONS=us-east-1", "REGION_CONCURRENCY=four"}, wantErr: []string{"REGION_CONCURRENCY: want a whole number"}},
+		{name: "bad concurrency", environ: []string{"REGIONS=us-east-1", "REGION_CONCURRENCY=four"}, wantErr: []string{"REGION_CONCURRENCY: cannot read it; want a whole number"}},
 		{name: "zero concurrency", environ: []string{"REGIONS=us-east-1", "DETAIL_CONCURRENCY=0"}, wantErr: []string{"DETAIL_CONCURRENCY: 0 is out of range"}},
-		{name: "bad bool", environ: []string{"REGIONS=us-east-1", "RESOLVE_RESOURCE_DETAILS=perhaps"}, wantErr: []string{"RESOLVE_RESOURCE_DETAILS: want true or false"}},
+		{name: "bad bool", environ: []string{"REGIONS=us-east-1", "RESOLVE_RESOURCE_DETAILS=perhaps"}, wantErr: []string{"RESOLVE_RESOURCE_DETAILS: cannot read it; want true or false"}},
 		{name: "bad role", environ: []string{"REGIONS=us-east-1", "READ_ROLE_NAME=a role"}, wantErr: []string{`READ_ROLE_NAME: "a role" is not an IAM role name`}},
 		{name: "region twice", environ: []string{"REGIONS=us-east-1,eu-west-1,us-east-1"}, wantErr: []string{`REGIONS: "us-east-1" is listed twice`}},
 		{name: "bad external ID", environ: []string{"REGIONS=us-east-1", "READ_EXTERNAL_ID=has space"}, wantErr: []string{"READ_EXTERNAL_ID: not a valid STS external ID"}},
@@ -68,19 +71,19 @@ func TestLoadConfig(t *testing.T) {
 			environ: []string{"REGIONS=us-east-1,Europe,moon", "READ_ROLE_NAME=a role", "READ_SESSION_DURATION=5m",
 				"REGION_CONCURRENCY=four", "DETAIL_CONCURRENCY=0", "RESOLVE_RESOURCE_DETAILS=perhaps"},
 			wantErr: []string{
-				`REGIONS: "Europe" is not a region name`,
-				`REGIONS: "moon" is not a region name`,
+				`REGIONS: "Europe" is not an AWS region name`,
+				`REGIONS: "moon" is not an AWS region name`,
 				`READ_ROLE_NAME: "a role" is not an IAM role name`,
 				"READ_SESSION_DURATION: 5m0s is out of range",
-				"REGION_CONCURRENCY: want a whole number",
+				"REGION_CONCURRENCY: cannot read it; want a whole number",
 				"DETAIL_CONCURRENCY: 0 is out of range",
-				"RESOLVE_RESOURCE_DETAILS: want true or false",
+				"RESOLVE_RESOURCE_DETAILS: cannot read it; want true or false",
 			},
 		},
 		{
 			name:    "a variable that does not parse is not also called out of range",
 			environ: []string{"REGIONS=us-east-1", "REGION_CONCURRENCY=four", "READ_SESSION_DURATION=an hour"},
-			wantErr: []string{"REGION_CONCURRENCY: want a whole number", "READ_SESSION_DURATION: want a Go duration"},
+			wantErr: []string{"REGION_CONCURRENCY: cannot read it; want a whole number", "READ_SESSION_DURATION: cannot read it; want a Go duration"},
 			notWant: []string{"out of range"},
 		},
 	}
@@ -131,32 +134,13 @@ func TestLoadConfigReadsOnlyItsVariables(t *testing.T) {
 	}
 }
 
-func TestPartition(t *testing.T) {
-	for region, want := range map[string]string{
-		"":                "aws",
-		"eu-west-1":       "aws",
-		"af-south-1":      "aws",
-		"cn-northwest-1":  "aws-cn",
-		"us-gov-west-1":   "aws-us-gov",
-		"us-iso-east-1":   "aws-iso",
-		"us-isob-east-1":  "aws-iso-b",
-		"us-isof-south-1": "aws-iso-f",
-		"eu-isoe-west-1":  "aws-iso-e",
-		"eusc-de-east-1":  "aws-eusc",
-	} {
-		if got := Partition(region); got != want {
-			t.Errorf("Partition(%q) = %q, want %q", region, got, want)
-		}
-	}
-}
-
 func TestRoleARN(t *testing.T) {
 	tests := []struct {
 		name string
 		opts Options
 		want string
 	}{
-		{name: "default partition", opts: Options{RoleName: DefaultReadRoleName}, want: "arn:aws:iam::123456789012:role/system-config-report-generator-read-role"},
+		{name: "default partition", opts: Options{RoleName: access.ReadRoleName}, want: "arn:aws:iam::123456789012:role/system-config-report-generator-read-role"},
 		{name: "china", opts: Options{RoleName: "reader", Partition: "aws-cn"}, want: "arn:aws-cn:iam::123456789012:role/reader"},
 		{name: "path", opts: Options{RoleName: "/audit/reader", Partition: "aws-us-gov"}, want: "arn:aws-us-gov:iam::123456789012:role/audit/reader"},
 	}
@@ -167,18 +151,5 @@ func TestRoleARN(t *testing.T) {
 				t.Errorf("RoleARN = %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestSessionName(t *testing.T) {
-	tests := []struct{ runID, want string }{
-		{"2026-11-30T0900Z-3f2a9c1b", "config-report-2026-11-30T0900Z-3f2a9c1b"},
-		{"a b/c", "config-report-a-b-c"},
-		{strings.Repeat("x", 80), "config-report-" + strings.Repeat("x", 50)},
-	}
-	for _, tt := range tests {
-		if got := sessionName(tt.runID); got != tt.want {
-			t.Errorf("sessionName(%q) = %q, want %q", tt.runID, got, tt.want)
-		}
 	}
 }

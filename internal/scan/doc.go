@@ -29,7 +29,7 @@
 // (NoSuchConfigRuleException from its details, e.g. a conformance pack
 // update) is logged and left out of the region with its resources, as the
 // account now is. Throttling or server errors that outlast the retries make
-// it return a *TransientError, and the Lambda writes nothing. A deadline
+// it return a *awserr.TransientError, and the Lambda writes nothing. A deadline
 // reached before the scan ends makes it return a *DeadlineError with the
 // shard of the regions done (the others not-finished), which the Lambda
 // writes, so the regions done are not lost.

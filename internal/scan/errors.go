@@ -10,34 +10,20 @@ import (
 	"github.com/config-report/config-report/internal/awserr"
 )
 
-// TransientError reports a failure that a later attempt may not meet:
-// throttling or server errors that outlasted the SDK's retries, network
-// errors, or a deadline that passed before the scan finished. The Lambda
-// returns it unwrapped, so its Go type name, "TransientError", becomes the
-// Lambda errorType the state machine's Retry matches.
-type TransientError struct {
-	// AccountID is the account being scanned.
-	AccountID string
-	// Region is the region of the failed call; empty for account-wide steps.
-	Region string
-	// Action is the failed step, e.g. "config:DescribeConfigRules" or "sts:AssumeRole".
-	Action string
-	// Err is the underlying error.
-	Err error
-}
+// DeadlineErrorName is DeadlineError's Lambda errorType, which the state
+// machine retries once.
+const DeadlineErrorName = "DeadlineError"
 
-// Error describes the failure without any credential material (the SDK's
-// errors carry request IDs and messages, never keys or tokens).
-func (e *TransientError) Error() string {
-	where := e.AccountID
-	if e.Region != "" {
-		where += "/" + e.Region
+// transient returns the scan's transient failure of account (and region,
+// when the call was regional) at action: the error the handler returns
+// unwrapped for the state machine to retry.
+func transient(account, region, action string, err error) *awserr.TransientError {
+	where := account
+	if region != "" {
+		where += "/" + region
 	}
-	return fmt.Sprintf("transient failure scanning %s: %s: %v", where, e.Action, e.Err)
+	return &awserr.TransientError{Op: "scan " + where, Action: action, Err: err}
 }
-
-// Unwrap returns the underlying error.
-func (e *TransientError) Unwrap() error { return e.Err }
 
 // DeadlineError is a scan that reached the invocation's deadline with some
 // regions done and others not (with none done, the scan returns a

@@ -3,13 +3,14 @@ package scan_test
 import (
 	"context"
 	"errors"
-	"github.com/config-report/config-report/internal/awserr"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/config-report/config-report/internal/awserr"
 
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
@@ -39,16 +40,16 @@ func (e *env) member(t *testing.T) string {
 	return ""
 }
 
-// wantTransient checks that err is a *TransientError itself, not wrapped, so
+// wantTransient checks that err is an *awserr.TransientError itself, not wrapped, so
 // that aws-lambda-go reports the errorType "TransientError", and that no
 // shard was written.
-func wantTransient(t *testing.T, e *env, err error) *scan.TransientError {
+func wantTransient(t *testing.T, e *env, err error) *awserr.TransientError {
 	t.Helper()
-	te, ok := err.(*scan.TransientError)
+	te, ok := err.(*awserr.TransientError)
 	if !ok {
-		t.Fatalf("Handle error = %T %v, want a *scan.TransientError", err, err)
+		t.Fatalf("Handle error = %T %v, want an *awserr.TransientError", err, err)
 	}
-	if name := reflect.TypeOf(err).Elem().Name(); name != "TransientError" {
+	if name := reflect.TypeOf(err).Elem().Name(); name != awserr.TransientErrorName {
 		t.Errorf("error type name = %q, want TransientError (the state machine retries on it)", name)
 	}
 	if keys := e.shardKeys(t); len(keys) != 0 {
@@ -254,8 +255,8 @@ func TestTransientFailures(t *testing.T) {
 			}
 			_, err := e.handler.Handle(ctx, e.input(id))
 			te := wantTransient(t, e, err)
-			if te.AccountID != id {
-				t.Errorf("TransientError.AccountID = %q, want %q", te.AccountID, id)
+			if !strings.HasPrefix(te.Op, "scan "+id) {
+				t.Errorf("TransientError.Op = %q, want it to name account %s", te.Op, id)
 			}
 			if tt.wantAction != "" && te.Action != tt.wantAction {
 				t.Errorf("TransientError.Action = %q, want %q (error %v)", te.Action, tt.wantAction, te)

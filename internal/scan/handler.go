@@ -8,9 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/config-report/config-report/internal/awserr"
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -76,7 +81,7 @@ func (in In) Validate() error {
 	if err := run.ValidateID(in.RunID); err != nil {
 		problems = append(problems, "runId: "+err.Error())
 	}
-	if err := run.ValidateBucket(in.Bucket); err != nil {
+	if err := awsid.ValidateBucket(in.Bucket); err != nil {
 		problems = append(problems, "bucket: "+err.Error())
 	}
 	if err := in.Account.Validate(); err != nil {
@@ -90,7 +95,7 @@ func (in In) Validate() error {
 
 // Handle scans in.Account and writes its whole shard in one PutObject (a
 // re-scan replaces it). If a call failed transiently, Handle writes nothing
-// and returns the *TransientError itself, unwrapped, so the Lambda's
+// and returns the *awserr.TransientError itself, unwrapped, so the Lambda's
 // errorType is "TransientError" and the state machine retries. The scan must
 // end WriteMargin before the invocation's deadline; if it does not, Handle
 // writes the shard of the regions done (the others not-finished) and
@@ -104,7 +109,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	// or an unknown run would leave an orphan shard nobody reports.
 	switch ok, err := run.Exists(ctx, h.S3, in.Bucket, run.ManifestKey(in.RunID)); {
 	case err != nil && (ctx.Err() != nil || classify(err) == kindTransient):
-		return Out{}, &TransientError{AccountID: in.Account.ID, Action: "s3:GetObject", Err: err}
+		return Out{}, transient(in.Account.ID, "", "s3:GetObject", err)
 	case err != nil:
 		return Out{}, &awserr.PermanentError{Err: fmt.Errorf("check run %s: %w", in.RunID, err)}
 	case !ok:
@@ -122,7 +127,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	}
 	shard, err := h.Scanner.Scan(scanCtx, in.RunID, in.Account)
 	if err == nil && scanCtx.Err() != nil {
-		err = &TransientError{AccountID: in.Account.ID, Action: "scan", Err: scanCtx.Err()}
+		err = transient(in.Account.ID, "", "", scanCtx.Err())
 	}
 	cancel()
 	var de *DeadlineError
@@ -136,7 +141,7 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 		return Out{}, de
 	}
 	if err != nil {
-		var te *TransientError
+		var te *awserr.TransientError
 		if errors.As(err, &te) {
 			if errors.Is(te.Err, context.DeadlineExceeded) && ctx.Err() == nil {
 				te.Err = fmt.Errorf("scan not finished %s before the invocation's deadline: %w", margin, te.Err)
@@ -149,11 +154,22 @@ func (h *Handler) Handle(ctx context.Context, in In) (Out, error) {
 	key, err := run.PutShard(ctx, h.S3, in.Bucket, shard)
 	if err != nil {
 		if ctx.Err() != nil || classify(err) == kindTransient {
-			return Out{}, &TransientError{AccountID: in.Account.ID, Action: "s3:PutObject", Err: err}
+			return Out{}, transient(in.Account.ID, "", "s3:PutObject", err)
 		}
 		return Out{}, &awserr.PermanentError{Err: fmt.Errorf("write shard of %s: %w", in.Account.ID, err)}
 	}
 	out := Out{AccountID: in.Account.ID, Status: shard.Status, ShardKey: key, Counts: shard.Counts()}
 	log.Info("shard written", slog.String("shard_key", key), slog.String("status", string(shard.Status)))
 	return out, nil
+}
+
+// New returns the ScanAccount handler of cfg with its AWS clients built from
+// awsCfg, the function's own credentials and region, retrying as
+// NewRetryer(maxBackoff) (MaxBackoff in the Lambda; tests that inject
+// throttling pass less): how the Lambda and every local run wire it.
+// s3Options adjust the S3 client (a local bucket's endpoint).
+func New(cfg Config, awsCfg aws.Config, maxBackoff time.Duration, s3Options ...func(*s3.Options)) *Handler {
+	awsCfg = awsCfg.Copy()
+	awsCfg.Retryer = func() aws.Retryer { return NewRetryer(maxBackoff) }
+	return NewHandler(cfg, sts.NewFromConfig(awsCfg), configservice.NewFromConfig(awsCfg), s3.NewFromConfig(awsCfg, s3Options...))
 }

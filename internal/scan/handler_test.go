@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/scan"
@@ -177,7 +178,7 @@ func TestTransientErrorCarriesNoSecret(t *testing.T) {
 	sec, logs := spyOnCredentials(t, e)
 	e.srv.SetFaults(orgsim.Faults{ServerErrors: map[string]float64{"config:DescribeConfigRules": 1}})
 	_, err := lambda.NewHandler(e.handler.Handle).Invoke(context.Background(), mustJSON(t, e.input(e.member(t))))
-	var te *scan.TransientError
+	var te *awserr.TransientError
 	if !errors.As(err, &te) {
 		t.Fatalf("Invoke error = %v, want a TransientError", err)
 	}
@@ -215,7 +216,7 @@ func TestHandleRejectsInput(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Handle(%+v) error = %v, want one naming %s", in, err, tt.want)
 			}
-			var te *scan.TransientError
+			var te *awserr.TransientError
 			if errors.As(err, &te) {
 				t.Errorf("invalid input gave a TransientError; retrying cannot fix it")
 			}
@@ -259,7 +260,7 @@ func TestHubMisconfigurationIsNotTransient(t *testing.T) {
 	if err == nil {
 		t.Fatal("Handle with unknown hub credentials = nil error")
 	}
-	var te *scan.TransientError
+	var te *awserr.TransientError
 	if errors.As(err, &te) {
 		t.Errorf("Handle error = %v, a TransientError; want a plain failure", err)
 	}

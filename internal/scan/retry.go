@@ -4,8 +4,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/config-report/config-report/internal/awserr"
 )
 
 // Retry settings of the scanner's AWS clients.
@@ -18,17 +17,11 @@ const (
 	MaxBackoff = 10 * time.Second
 )
 
-// NewRetryer returns the SDK's standard retryer tuned for scanning: MaxAttempts
-// attempts, backoff capped at maxBackoff (MaxBackoff in production), and no
-// client-wide retry-token bucket (ratelimit.None), so that many goroutines
-// being throttled at once cannot drain a shared quota and fail calls that
-// still had attempts left. Use it as aws.Config.Retryer:
+// NewRetryer returns the scanner's retryer: awserr.NewRetryer with
+// MaxAttempts attempts and backoff capped at maxBackoff (MaxBackoff in
+// production). Use it as aws.Config.Retryer:
 //
 //	cfg.Retryer = func() aws.Retryer { return scan.NewRetryer(scan.MaxBackoff) }
 func NewRetryer(maxBackoff time.Duration) aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = MaxAttempts
-		o.MaxBackoff = maxBackoff
-		o.RateLimiter = ratelimit.None
-	})
+	return awserr.NewRetryer(MaxAttempts, maxBackoff)
 }

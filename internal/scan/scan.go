@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,11 +16,9 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/run"
 )
-
-// DefaultReadRoleName is the name of the read role in every member account.
-const DefaultReadRoleName = "system-config-report-generator-read-role"
 
 // ConfigAPI is the part of the AWS Config client the scanner calls. One
 // client serves every account and region: the scanner passes the account's
@@ -89,29 +86,17 @@ func (s *Scanner) RoleARN(accountID string) string {
 	}.String()
 }
 
-var sessionNameInvalid = regexp.MustCompile(`[^\w+=,.@-]`)
-
-// sessionName names the read role's session after the run, so the member
-// account's CloudTrail shows which run read it.
-func sessionName(runID string) string {
-	name := sessionNameInvalid.ReplaceAllString("config-report-"+runID, "-")
-	if len(name) > 64 {
-		name = name[:64]
-	}
-	return name
-}
-
 // Scan scans one account in every configured region and returns its shard.
 // Conditions that will not change on a retry (the read role cannot be
 // assumed, Config is off or denied in a region, a region is disabled) are
-// recorded in the shard and Scan succeeds; a *TransientError means the scan
+// recorded in the shard and Scan succeeds; a *awserr.TransientError means the scan
 // should be retried; any other error is a fault of the hub's setup.
 func (s *Scanner) Scan(ctx context.Context, runID string, acct run.Account) (*run.Shard, error) {
 	log := s.logger().With("account_id", acct.ID)
 	start := s.now()
 	roleARN := s.RoleARN(acct.ID)
 	creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(s.STS, roleARN, func(o *stscreds.AssumeRoleOptions) {
-		o.RoleSessionName = sessionName(runID)
+		o.RoleSessionName = awsid.SessionName(runID)
 		if s.Options.SessionDuration > 0 {
 			o.Duration = s.Options.SessionDuration
 		}
@@ -192,7 +177,7 @@ func (s *Scanner) Scan(ctx context.Context, runID string, acct run.Account) (*ru
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, &TransientError{AccountID: acct.ID, Action: "scan", Err: err}
+		return nil, transient(acct.ID, "", "", err)
 	}
 	shard.Regions = results
 	shard.ScannedAt = s.now()
@@ -221,7 +206,7 @@ func unreachable(err error) bool {
 }
 
 // failure turns an error that is not recorded in the shard into the scan's
-// error: a *TransientError when a retry may succeed.
+// error: a *awserr.TransientError when a retry may succeed.
 func (s *Scanner) failure(ctx context.Context, account, region, action string, err error) error {
 	// The action is named here; drop the call's own action label so the
 	// message does not say it twice.
@@ -230,7 +215,7 @@ func (s *Scanner) failure(ctx context.Context, account, region, action string, e
 		err = ae.err
 	}
 	if ctx.Err() != nil || classify(err) == kindTransient {
-		return &TransientError{AccountID: account, Region: region, Action: action, Err: err}
+		return transient(account, region, action, err)
 	}
 	where := account
 	if region != "" {
