@@ -8,10 +8,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/config-report/config-report/internal/awserr"
+	"github.com/config-report/config-report/internal/scan"
 	"github.com/config-report/config-report/statemachine"
 )
 
 // validParams returns parameters that render, with ARNs in the aws partition.
+
+// deadlineError is the scanner's DeadlineError's errorType.
+const deadlineError = scan.DeadlineErrorName
+
 func validParams() statemachine.Params {
 	return statemachine.Params{
 		ListAccountsFunctionArn:    "arn:aws:lambda:eu-west-1:111122223333:function:list-accounts",
@@ -166,7 +172,7 @@ func TestRender(t *testing.T) {
 	if got := child.Parameters["Payload.$"]; got != "$" {
 		t.Errorf("ScanAccount Payload.$ = %v, want $ (the ItemSelector's {runId, bucket, account})", got)
 	}
-	if !retriesOn(child.Retry, "TransientError") || !retriesOn(child.Retry, "Lambda.TooManyRequestsException") {
+	if !retriesOn(child.Retry, awserr.TransientErrorName) || !retriesOn(child.Retry, "Lambda.TooManyRequestsException") {
 		t.Errorf("ScanAccount Retry = %+v, want TransientError and Lambda throttling retried", child.Retry)
 	}
 
@@ -191,13 +197,13 @@ func TestRender(t *testing.T) {
 		if !retriesOn(s.Retry, "Lambda.ServiceException") || !retriesOn(s.Retry, "Lambda.SdkClientException") {
 			t.Errorf("task %s does not retry Lambda service errors: %+v", name, s.Retry)
 		}
-		// Every handler returns *awserr.TransientError (or the scanner's own
-		// TransientError) for throttling or 5xx past the SDK's retries.
-		if !retriesOn(s.Retry, "TransientError") {
+		// Every handler returns *awserr.TransientError for throttling or 5xx
+		// past the SDK's retries.
+		if !retriesOn(s.Retry, awserr.TransientErrorName) {
 			t.Errorf("task %s does not retry its function's TransientError: %+v", name, s.Retry)
 		}
 		for _, r := range s.Retry {
-			if slices.Equal(r.ErrorEquals, []string{"DeadlineError"}) {
+			if slices.Equal(r.ErrorEquals, []string{deadlineError}) {
 				// The scanner's DeadlineError: one retry, a bounded budget
 				// for an account too large for one invocation.
 				if r.MaxAttempts != 1 {

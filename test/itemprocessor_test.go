@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/scan"
@@ -99,7 +100,7 @@ func transientRetries(t *testing.T, processor map[string]any) (state string, att
 	}
 	for name, s := range m.States {
 		for _, r := range s.Retry {
-			if s.Type == "Task" && slices.Contains(r.ErrorEquals, "TransientError") {
+			if s.Type == "Task" && slices.Contains(r.ErrorEquals, awserr.TransientErrorName) {
 				return name, r.MaxAttempts
 			}
 		}
@@ -380,7 +381,7 @@ func TestItemProcessorRetries(t *testing.T) {
 					continue
 				}
 				failed++
-				if e.State != taskState || e.Error != "TransientError" || !strings.Contains(e.Cause, tt.wantCause) {
+				if e.State != taskState || e.Error != awserr.TransientErrorName || !strings.Contains(e.Cause, tt.wantCause) {
 					t.Errorf("StateFailed event = %+v, want %s failing with TransientError, cause containing %q", e, taskState, tt.wantCause)
 				}
 			}
@@ -397,7 +398,7 @@ func TestItemProcessorRetries(t *testing.T) {
 
 			shard, err := run.GetShard(ctx, s3c, bucket, run.ShardKey(runID, acct.ID))
 			if tt.wantStatus == "FAILED" {
-				if out.Error != "TransientError" {
+				if out.Error != awserr.TransientErrorName {
 					t.Errorf("item failed with %q, want the scanner's TransientError", out.Error)
 				}
 				if !errors.Is(err, run.ErrNotFound) {

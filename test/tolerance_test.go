@@ -12,6 +12,7 @@ import (
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/report"
 	"github.com/config-report/config-report/internal/run"
@@ -156,7 +157,7 @@ func checkFailedScans(t *testing.T, p *pipeline, from int, failing []string) {
 			}
 		}
 		switch {
-		case want && (inv.FunctionError == "" || e.ErrorType != "TransientError"):
+		case want && (inv.FunctionError == "" || e.ErrorType != awserr.TransientErrorName):
 			t.Errorf("scan of %s (throttled) = %q %s, want a function error of type TransientError", ids[i], inv.FunctionError, inv.Response)
 		case !want && inv.FunctionError != "":
 			t.Errorf("scan of %s failed: %s", ids[i], inv.Response)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,5 +64,24 @@ func TestMarkKeepsPermanentErrorsAndNamesTransientOnes(t *testing.T) {
 	}
 	if again := awserr.Mark("outer", got); again != te {
 		t.Errorf("Mark(TransientError) = %v, want the same value, not a second wrapper", again)
+	}
+}
+
+// TestErrorNamesAreTypeNames fails when an error type is renamed without its
+// name constant, which the state machine's Retry and the tests match: a
+// Lambda reports a returned error under its type's Go name.
+func TestErrorNamesAreTypeNames(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{&awserr.TransientError{}, awserr.TransientErrorName},
+		{&awserr.InputError{}, awserr.InputErrorName},
+		{&awserr.ConfigError{}, awserr.ConfigErrorName},
+		{&awserr.PermanentError{}, awserr.PermanentErrorName},
+	} {
+		if got := reflect.TypeOf(tt.err).Elem().Name(); got != tt.want {
+			t.Errorf("type %T is named %q, its name constant says %q", tt.err, got, tt.want)
+		}
 	}
 }

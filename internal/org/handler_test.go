@@ -503,7 +503,7 @@ func TestHandleTransientFailures(t *testing.T) {
 				t.Errorf("Invoke() error = %q: trust-policy hint %v, want it only for a refused role", err, hint)
 			}
 			_, isTransient := err.(*awserr.TransientError)
-			if name := reflect.TypeOf(err).Elem().Name(); (name == "TransientError") != tt.transient || isTransient != tt.transient {
+			if name := reflect.TypeOf(err).Elem().Name(); (name == awserr.TransientErrorName) != tt.transient || isTransient != tt.transient {
 				t.Errorf("Invoke() error is a %T (type name %q), want a *awserr.TransientError unwrapped: %v", err, name, tt.transient)
 			}
 			if diff := cmp.Diff(before, s.keys(t)); diff != "" {

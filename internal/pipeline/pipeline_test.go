@@ -61,7 +61,7 @@ func newSim(t *testing.T, spec orgsim.Spec) *sim {
 
 // fastRetry is the state machine's ScanAccount retry policy with waits of a
 // millisecond, so tests do not wait seconds.
-var fastRetry = []pipeline.Retrier{{ErrorEquals: []string{"TransientError"}, IntervalSeconds: 0.001, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: "FULL"}}
+var fastRetry = []pipeline.Retrier{{ErrorEquals: []string{awserr.TransientErrorName}, IntervalSeconds: 0.001, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: "FULL"}}
 
 func (s *sim) pipeline(t *testing.T) *pipeline.Pipeline {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/config-report/config-report/internal/awserr"
+	"github.com/config-report/config-report/internal/scan"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -16,14 +17,14 @@ func TestScanRetriersReadTheDeployedDefinition(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ScanRetriers: %v", err)
 	}
-	if len(got) < 2 || !got[0].matches("DeadlineError") || !got[1].matches("TransientError") {
+	if len(got) < 2 || !got[0].matches(scan.DeadlineErrorName) || !got[1].matches(awserr.TransientErrorName) {
 		t.Fatalf("ScanRetriers() = %+v, want DeadlineError's retrier, then TransientError's", got)
 	}
 	// The policy the state machine deploys; if the definition changes, this
 	// says what the in-process pipeline now does.
 	want := []Retrier{
-		{ErrorEquals: []string{"DeadlineError"}, IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 1, JitterStrategy: "FULL"},
-		{ErrorEquals: []string{"TransientError"}, IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: "FULL"},
+		{ErrorEquals: []string{scan.DeadlineErrorName}, IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 1, JitterStrategy: "FULL"},
+		{ErrorEquals: []string{awserr.TransientErrorName}, IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: "FULL"},
 	}
 	if diff := cmp.Diff(want, got[:2]); diff != "" {
 		t.Errorf("ScanAccount's DeadlineError and TransientError retriers (-want +got):\n%s", diff)
@@ -76,7 +77,7 @@ func (otherError) Error() string { return "other" }
 func TestRetryDelay(t *testing.T) {
 	transient := &awserr.TransientError{Op: "scan 123456789012", Action: "config:DescribeConfigRules", Err: errors.New("throttled")}
 	policy := []Retrier{
-		{ErrorEquals: []string{"TransientError"}, IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: "NONE"},
+		{ErrorEquals: []string{awserr.TransientErrorName}, IntervalSeconds: 5, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: "NONE"},
 		{ErrorEquals: []string{"States.ALL"}, IntervalSeconds: 1, MaxAttempts: 1, BackoffRate: 1, JitterStrategy: "NONE"},
 	}
 	tests := []struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/run/runtest"
 )
@@ -439,7 +440,7 @@ func TestPermanentFailureHasAStableType(t *testing.T) {
 	if err == nil {
 		t.Fatal("Handle = nil, want a failure")
 	}
-	if name := reflect.TypeOf(err).Elem().Name(); name != "PermanentError" {
+	if name := reflect.TypeOf(err).Elem().Name(); name != awserr.PermanentErrorName {
 		t.Errorf("Handle error is a %T (%q), want *awserr.PermanentError: %v", err, name, err)
 	}
 	if !strings.Contains(err.Error(), "no-such-bucket") {

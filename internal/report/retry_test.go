@@ -24,7 +24,7 @@ import (
 
 // TestHandleErrorTypes: what reaches the Lambda runtime decides whether the
 // state machine retries BuildReport, which it does on the error type name
-// "TransientError" only.
+// awserr.TransientErrorName only.
 func TestHandleErrorTypes(t *testing.T) {
 	srv, cfg, _ := simulated(t)
 	// One attempt per call, so that a server error surfaces at once.
@@ -76,7 +76,7 @@ func TestHandleErrorTypes(t *testing.T) {
 			if err == nil {
 				t.Fatal("Invoke() = nil error")
 			}
-			if got := reflect.TypeOf(err).Elem().Name() == "TransientError"; got != tt.wantTransient {
+			if got := reflect.TypeOf(err).Elem().Name() == awserr.TransientErrorName; got != tt.wantTransient {
 				t.Errorf("Lambda error type %s, want TransientError: %v", reflect.TypeOf(err).Elem().Name(), tt.wantTransient)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/aws/smithy-go"
@@ -40,5 +41,13 @@ func TestClassify(t *testing.T) {
 				t.Errorf("classify(%v) = %d, but awserr.IsTransient = %v", tt.err, got, awserr.IsTransient(tt.err))
 			}
 		})
+	}
+}
+
+// TestDeadlineErrorName fails when DeadlineError is renamed without
+// DeadlineErrorName, which the state machine's Retry matches.
+func TestDeadlineErrorName(t *testing.T) {
+	if got := reflect.TypeFor[DeadlineError]().Name(); got != DeadlineErrorName {
+		t.Errorf("DeadlineError's type is named %q, DeadlineErrorName says %q", got, DeadlineErrorName)
 	}
 }

@@ -41,7 +41,7 @@ func (e *env) member(t *testing.T) string {
 }
 
 // wantTransient checks that err is an *awserr.TransientError itself, not wrapped, so
-// that aws-lambda-go reports the errorType "TransientError", and that no
+// that aws-lambda-go reports the errorType awserr.TransientErrorName, and that no
 // shard was written.
 func wantTransient(t *testing.T, e *env, err error) *awserr.TransientError {
 	t.Helper()
@@ -297,7 +297,7 @@ func TestDeadlineKeepsTheRegionsDone(t *testing.T) {
 	if !ok {
 		t.Fatalf("Handle error = %T %v, want a *scan.DeadlineError", err, err)
 	}
-	if name := reflect.TypeOf(err).Elem().Name(); name != "DeadlineError" {
+	if name := reflect.TypeOf(err).Elem().Name(); name != scan.DeadlineErrorName {
 		t.Errorf("error type name = %q, want DeadlineError", name)
 	}
 	if ctx.Err() != nil {
@@ -346,7 +346,7 @@ func TestUnknownRunWritesNothing(t *testing.T) {
 	} {
 		_, err := e.handler.Handle(context.Background(), in)
 		var ie *awserr.InputError
-		if !errors.As(err, &ie) || reflect.TypeOf(err).Elem().Name() != "InputError" || !strings.Contains(err.Error(), "does not exist: no manifest at s3://"+in.Bucket) {
+		if !errors.As(err, &ie) || reflect.TypeOf(err).Elem().Name() != awserr.InputErrorName || !strings.Contains(err.Error(), "does not exist: no manifest at s3://"+in.Bucket) {
 			t.Errorf("Handle(run %s, bucket %s) = %T %v, want an InputError naming the manifest", in.RunID, in.Bucket, err, err)
 		}
 	}
