@@ -375,128 +375,159 @@ func (c *Config) applyDefaults() {
 	}
 }
 
-// Validate reports every invalid setting, each by its cdk.json name.
+// Validate reports every invalid setting, each by its cdk.json name, then,
+// when the settings themselves are valid, what a function would refuse of
+// its configuration.
 func (c Config) Validate() error {
-	var errs []error
-	bad := func(setting, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", setting, fmt.Sprintf(format, args...)))
+	var p problems
+	c.checkOrganization(&p)
+	c.checkSchedule(&p)
+	c.checkConcurrency(&p)
+	c.checkNotifications(&p)
+	c.checkStorage(&p)
+	c.checkMemberRole(&p)
+	if len(p) == 0 {
+		// What the settings above let through, the functions must accept at
+		// cold start: the same validators, through the same environment.
+		p = append(p, c.functionErrors()...)
 	}
+	return errors.Join(p...)
+}
 
+// problems collects what is wrong with the settings.
+type problems []error
+
+// bad adds a problem of the named setting.
+func (p *problems) bad(setting, format string, args ...any) {
+	*p = append(*p, fmt.Errorf("%s: %s", setting, fmt.Sprintf(format, args...)))
+}
+
+// checkOrganization checks the accounts, organization, regions and scope of the scan.
+func (c Config) checkOrganization(p *problems) {
 	if !envNamePattern.MatchString(c.Name) {
-		bad("environment name", "%q must be lowercase letters, digits and hyphens, starting with a letter, at most 20 characters", c.Name)
+		p.bad("environment name", "%q must be lowercase letters, digits and hyphens, starting with a letter, at most 20 characters", c.Name)
 	}
 	for _, a := range []struct{ setting, v string }{{"hubAccount", c.HubAccount}, {"managementAccount", c.ManagementAccount}} {
 		if awsid.ValidateAccountID(a.v) != nil {
-			bad(a.setting, "%q is not a 12-digit AWS account ID", a.v)
+			p.bad(a.setting, "%q is not a 12-digit AWS account ID", a.v)
 		}
 	}
 	switch {
 	case c.OrganizationID == "":
-		bad("organizationId", "required: the organization's ID, o- and 10 to 32 lowercase letters or digits (aws organizations describe-organization --query Organization.Id)")
+		p.bad("organizationId", "required: the organization's ID, o- and 10 to 32 lowercase letters or digits (aws organizations describe-organization --query Organization.Id)")
 	case !orgIDPattern.MatchString(c.OrganizationID):
-		bad("organizationId", "%q is not an organization ID (o- and 10 to 32 lowercase letters or digits)", c.OrganizationID)
+		p.bad("organizationId", "%q is not an organization ID (o- and 10 to 32 lowercase letters or digits)", c.OrganizationID)
 	}
 	if awsid.ValidateRegion(c.HubRegion) != nil {
-		bad("hubRegion", "%q is not an AWS region name", c.HubRegion)
+		p.bad("hubRegion", "%q is not an AWS region name", c.HubRegion)
 	}
 	if len(c.Regions) == 0 {
-		bad("regions", "list at least one region to scan")
+		p.bad("regions", "list at least one region to scan")
 	}
-	checkList(&errs, "regions", c.Regions, awsid.ValidateRegion)
-	checkList(&errs, "includeOus", c.IncludeOUs, awsid.ValidateOUOrRoot)
+	checkList(p, "regions", c.Regions, awsid.ValidateRegion)
+	checkList(p, "includeOus", c.IncludeOUs, awsid.ValidateOUOrRoot)
 	for _, ou := range c.ExcludeOUs {
 		if awsid.IsRoot(ou) {
-			bad("excludeOus", "%q is a root: excluding it would exclude every account", ou)
+			p.bad("excludeOus", "%q is a root: excluding it would exclude every account", ou)
 		}
 	}
-	checkList(&errs, "excludeOus", c.ExcludeOUs, func(ou string) error {
+	checkList(p, "excludeOus", c.ExcludeOUs, func(ou string) error {
 		if awsid.IsRoot(ou) {
 			return nil // said above
 		}
 		return awsid.ValidateOU(ou)
 	})
-	checkList(&errs, "excludeAccounts", c.ExcludeAccounts, awsid.ValidateAccountID)
+	checkList(p, "excludeAccounts", c.ExcludeAccounts, awsid.ValidateAccountID)
 	if c.TagKeys != nil {
-		checkList(&errs, "tagKeys", *c.TagKeys, awsid.ValidateTagKey)
+		checkList(p, "tagKeys", *c.TagKeys, awsid.ValidateTagKey)
 	}
 	for _, ou := range c.IncludeOUs {
 		if slices.Contains(c.ExcludeOUs, ou) {
-			bad("excludeOus", "%s is also in includeOus", ou)
+			p.bad("excludeOus", "%s is also in includeOus", ou)
 		}
 	}
 	if err := awsid.ValidateRolePathName(c.ReadRoleName); err != nil {
-		bad("readRoleName", "%v", err)
+		p.bad("readRoleName", "%v", err)
 	}
 	if c.ExternalID != "" && awsid.ValidateExternalID(c.ExternalID) != nil {
-		bad("externalId", "must be 2 to 1224 characters of letters, digits and _+=,.@:/-")
+		p.bad("externalId", "must be 2 to 1224 characters of letters, digits and _+=,.@:/-")
 	}
+}
 
+// checkSchedule checks the schedule and its time zone, and the no-success alarm that depends on it.
+func (c Config) checkSchedule(p *problems) {
 	if !cronPattern.MatchString(c.Schedule.Expression) {
-		bad("schedule.expression", "%q is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) or rate() expression", c.Schedule.Expression)
+		p.bad("schedule.expression", "%q is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) or rate() expression", c.Schedule.Expression)
 	} else if strings.HasPrefix(c.Schedule.Expression, "cron(") {
 		f := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(c.Schedule.Expression, "cron("), ")"))
 		if (f[2] == "?") == (f[4] == "?") {
-			bad("schedule.expression", "%q: exactly one of day-of-month and day-of-week must be ?", c.Schedule.Expression)
+			p.bad("schedule.expression", "%q: exactly one of day-of-month and day-of-week must be ?", c.Schedule.Expression)
 		}
 	}
 	if c.Schedule.TimeZone == "" {
-		bad("schedule.timeZone", "required: an IANA time zone such as Europe/Amsterdam or UTC")
+		p.bad("schedule.timeZone", "required: an IANA time zone such as Europe/Amsterdam or UTC")
 	} else if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil || c.Schedule.TimeZone == "Local" {
-		bad("schedule.timeZone", "%q is not an IANA time zone (e.g. Europe/Amsterdam, UTC)", c.Schedule.TimeZone)
+		p.bad("schedule.timeZone", "%q is not an IANA time zone (e.g. Europe/Amsterdam, UTC)", c.Schedule.TimeZone)
 	}
 
 	if c.NoSuccessAlarmEnabled() && cronPattern.MatchString(c.Schedule.Expression) {
 		if why := lessThanWeekly(c.Schedule.Expression); why != "" {
-			bad("noSuccessAlarm", "schedule.expression %q %s, so the alarm for no successful execution in seven days would fire between runs: set noSuccessAlarm to false", c.Schedule.Expression, why)
+			p.bad("noSuccessAlarm", "schedule.expression %q %s, so the alarm for no successful execution in seven days would fire between runs: set noSuccessAlarm to false", c.Schedule.Expression, why)
 		}
 	}
+}
 
+// checkConcurrency checks the state machine's and the functions' concurrency and the report's thresholds.
+func (c Config) checkConcurrency(p *problems) {
 	if c.MaxConcurrency < 1 || c.MaxConcurrency > statemachine.MaxConcurrencyLimit {
-		bad("maxConcurrency", "%d, want 1 to %d", c.MaxConcurrency, statemachine.MaxConcurrencyLimit)
+		p.bad("maxConcurrency", "%d, want 1 to %d", c.MaxConcurrency, statemachine.MaxConcurrencyLimit)
 	}
 	if t := c.Tolerated(); t < 0 || t > 100 {
-		bad("toleratedFailurePercentage", "%d, want 0 to 100", t)
+		p.bad("toleratedFailurePercentage", "%d, want 0 to 100", t)
 	}
 	if c.ScannerReservedConcurrency < c.MaxConcurrency {
-		bad("scannerReservedConcurrency", "%d is below maxConcurrency %d: children would be throttled by Lambda", c.ScannerReservedConcurrency, c.MaxConcurrency)
+		p.bad("scannerReservedConcurrency", "%d is below maxConcurrency %d: children would be throttled by Lambda", c.ScannerReservedConcurrency, c.MaxConcurrency)
 	}
 	for _, n := range []struct {
 		setting string
 		v, max  int
 	}{{"regionConcurrency", c.RegionConcurrency, 64}, {"detailConcurrency", c.DetailConcurrency, 64}, {"readConcurrency", c.ReadConcurrency, 256}} {
 		if n.v < 0 || n.v > n.max {
-			bad(n.setting, "%d, want 1 to %d (or leave it out for the default)", n.v, n.max)
+			p.bad(n.setting, "%d, want 1 to %d (or leave it out for the default)", n.v, n.max)
 		}
 	}
 	// The report builder's own defaults, to check the pair when one is set.
 	defaultGreen, defaultAmber := int(report.DefaultConfig().GreenPct), int(report.DefaultConfig().AmberPct)
 	green, amber := defaultGreen, defaultAmber
-	for _, p := range []struct {
+	for _, pct := range []struct {
 		setting string
 		v       *int
 		eff     *int
 	}{{"complianceGreenPct", c.ComplianceGreenPct, &green}, {"complianceAmberPct", c.ComplianceAmberPct, &amber}} {
-		if p.v == nil {
+		if pct.v == nil {
 			continue
 		}
-		*p.eff = *p.v
-		if *p.v < 0 || *p.v > 100 {
-			bad(p.setting, "%d, want 0 to 100", *p.v)
+		*pct.eff = *pct.v
+		if *pct.v < 0 || *pct.v > 100 {
+			p.bad(pct.setting, "%d, want 0 to 100", *pct.v)
 		}
 	}
 	if amber > green {
-		bad("complianceAmberPct", "%d is above complianceGreenPct %d (unset settings default to %d and %d)", amber, green, defaultGreen, defaultAmber)
+		p.bad("complianceAmberPct", "%d is above complianceGreenPct %d (unset settings default to %d and %d)", amber, green, defaultGreen, defaultAmber)
 	}
+}
 
-	if p := c.UnreachablePercent(); p < 0 || p > 99 {
-		bad("unreachableAlarmPercent", "%d, want 0 to 99 (the alarm fires above it)", p)
+// checkNotifications checks the unreachable-accounts alarm and the e-mail settings.
+func (c Config) checkNotifications(p *problems) {
+	if pct := c.UnreachablePercent(); pct < 0 || pct > 99 {
+		p.bad("unreachableAlarmPercent", "%d, want 0 to 99 (the alarm fires above it)", pct)
 	}
 
 	if c.ReportSender != "" && !plainAddress(c.ReportSender) {
-		bad("reportSender", "%q is not a plain e-mail address (name@example.com)", c.ReportSender)
+		p.bad("reportSender", "%q is not a plain e-mail address (name@example.com)", c.ReportSender)
 	}
 	if len(c.ReportRecipients) > 0 && c.ReportSender == "" {
-		bad("reportSender", "required when reportRecipients is set (an SES-verified identity)")
+		p.bad("reportSender", "required when reportRecipients is set (an SES-verified identity)")
 	}
 	for _, setting := range []struct {
 		name  string
@@ -504,25 +535,28 @@ func (c Config) Validate() error {
 	}{{"reportRecipients", c.ReportRecipients}, {"alarmEmails", c.AlarmEmails}} {
 		for _, a := range setting.addrs {
 			if !plainAddress(a) {
-				bad(setting.name, "%q is not a plain e-mail address", a)
+				p.bad(setting.name, "%q is not a plain e-mail address", a)
 			}
 		}
 	}
+}
 
+// checkStorage checks the report bucket, retention and removal policy.
+func (c Config) checkStorage(p *problems) {
 	if err := awsid.ValidateBucket(c.BucketName); err != nil {
-		bad("bucketName", "%v", err)
+		p.bad("bucketName", "%v", err)
 	}
 	if c.RunDataRetentionDays < MinRunDataRetentionDays {
-		bad("runDataRetentionDays", "%d, want at least %d (a failed execution can be redriven for 14 days)", c.RunDataRetentionDays, MinRunDataRetentionDays)
+		p.bad("runDataRetentionDays", "%d, want at least %d (a failed execution can be redriven for 14 days)", c.RunDataRetentionDays, MinRunDataRetentionDays)
 	}
 	if c.ReportRetentionDays < c.RunDataRetentionDays {
-		bad("reportRetentionDays", "%d is shorter than runDataRetentionDays %d", c.ReportRetentionDays, c.RunDataRetentionDays)
+		p.bad("reportRetentionDays", "%d is shorter than runDataRetentionDays %d", c.ReportRetentionDays, c.RunDataRetentionDays)
 	}
 	if c.NoncurrentVersionDays < 1 {
-		bad("noncurrentVersionDays", "%d, want at least 1", c.NoncurrentVersionDays)
+		p.bad("noncurrentVersionDays", "%d, want at least 1", c.NoncurrentVersionDays)
 	}
 	if c.AccessLogRetentionDays < 1 {
-		bad("accessLogRetentionDays", "%d, want at least 1", c.AccessLogRetentionDays)
+		p.bad("accessLogRetentionDays", "%d, want at least 1", c.AccessLogRetentionDays)
 	}
 	if _, ok := logRetention[c.LogRetentionDays]; !ok {
 		days := make([]int, 0, len(logRetention))
@@ -530,31 +564,28 @@ func (c Config) Validate() error {
 			days = append(days, d)
 		}
 		sort.Ints(days)
-		bad("logRetentionDays", "%d is not a CloudWatch Logs retention; valid: %s", c.LogRetentionDays, joinInts(days))
+		p.bad("logRetentionDays", "%d is not a CloudWatch Logs retention; valid: %s", c.LogRetentionDays, joinInts(days))
 	}
 	if c.RemovalPolicy != RemovalRetain && c.RemovalPolicy != RemovalDestroy {
-		bad("removalPolicy", "%q, want %q or %q", c.RemovalPolicy, RemovalRetain, RemovalDestroy)
+		p.bad("removalPolicy", "%q, want %q or %q", c.RemovalPolicy, RemovalRetain, RemovalDestroy)
 	}
+}
 
+// checkMemberRole checks how the member read role is deployed.
+func (c Config) checkMemberRole(p *problems) {
 	switch c.MemberRole.Deployment {
 	case MemberRoleStackSet:
 		if len(c.MemberRole.TargetOUs) == 0 {
-			bad("memberRole.targetOus", "list the OUs (or the root r-xxxx) the StackSet deploys the read role to")
+			p.bad("memberRole.targetOus", "list the OUs (or the root r-xxxx) the StackSet deploys the read role to")
 		}
-		checkList(&errs, "memberRole.targetOus", c.MemberRole.TargetOUs, awsid.ValidateOUOrRoot)
+		checkList(p, "memberRole.targetOus", c.MemberRole.TargetOUs, awsid.ValidateOUOrRoot)
 	case MemberRoleStack:
 		if len(c.MemberRole.TargetOUs) > 0 {
-			bad("memberRole.targetOus", "only used with deployment %q", MemberRoleStackSet)
+			p.bad("memberRole.targetOus", "only used with deployment %q", MemberRoleStackSet)
 		}
 	default:
-		bad("memberRole.deployment", "%q, want %q or %q", c.MemberRole.Deployment, MemberRoleStackSet, MemberRoleStack)
+		p.bad("memberRole.deployment", "%q, want %q or %q", c.MemberRole.Deployment, MemberRoleStackSet, MemberRoleStack)
 	}
-	if len(errs) == 0 {
-		// What the settings above let through, the functions must accept at
-		// cold start: the same validators, through the same environment.
-		errs = append(errs, c.functionErrors()...)
-	}
-	return errors.Join(errs...)
 }
 
 // Functions returns the three functions' configurations for the
@@ -603,6 +634,18 @@ func (c Config) Functions() (org.Config, scan.Config, report.Config) {
 func (c Config) functionErrors() []error {
 	list, sc, build := c.Functions()
 	var errs []error
+	// What the stack means, then what each function reads of it.
+	for _, v := range []struct {
+		function string
+		err      error
+	}{{"ListAccounts", list.Validate()}, {"ScanAccount", sc.Validate()}, {"BuildReport", build.Validate()}} {
+		if v.err != nil {
+			errs = append(errs, fmt.Errorf("%s would refuse its configuration: %w", v.function, v.err))
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
 	if _, err := org.LoadConfig(setting.Lookup(list.Env())); err != nil {
 		errs = append(errs, fmt.Errorf("ListAccounts would refuse its environment: %w", err))
 	}
@@ -644,14 +687,14 @@ func lessThanWeekly(expr string) string {
 
 // checkList reports each element of a list setting that validate refuses,
 // and the first duplicate.
-func checkList(errs *[]error, name string, list []string, validate func(string) error) {
+func checkList(p *problems, name string, list []string, validate func(string) error) {
 	for _, v := range list {
 		if err := validate(v); err != nil {
-			*errs = append(*errs, fmt.Errorf("%s: %w", name, err))
+			*p = append(*p, fmt.Errorf("%s: %w", name, err))
 		}
 	}
 	if d, ok := setting.FirstDuplicate(list); ok {
-		*errs = append(*errs, fmt.Errorf("%s: %q is listed twice", name, d))
+		*p = append(*p, fmt.Errorf("%s: %q is listed twice", name, d))
 	}
 }
 

@@ -188,86 +188,88 @@ func TestLessThanWeekly(t *testing.T) {
 	}
 }
 
+// parseConfigErrors are settings ParseConfig refuses and what its error says.
+var parseConfigErrors = []struct {
+	name   string
+	modify func(s map[string]any)
+	want   []string
+}{
+	{"unknown setting", func(s map[string]any) { s["maxConcurency"] = 5 }, []string{`unknown setting "maxConcurency"`}},
+	{"wrong type", func(s map[string]any) { s["maxConcurrency"] = "40" }, []string{"setting maxConcurrency", "got a JSON string"}},
+	{"bad hub account", func(s map[string]any) { s["hubAccount"] = "1234" }, []string{`hubAccount: "1234" is not a 12-digit`}},
+	{"missing management account", func(s map[string]any) { delete(s, "managementAccount") }, []string{"managementAccount"}},
+	{"bad region", func(s map[string]any) { s["hubRegion"] = "Ireland" }, []string{`hubRegion: "Ireland"`}},
+	{"no regions", func(s map[string]any) { s["regions"] = []any{} }, []string{"regions: list at least one region"}},
+	{"duplicate region", func(s map[string]any) { s["regions"] = []any{"eu-west-1", "eu-west-1"} }, []string{`"eu-west-1" is listed twice`}},
+	{"bad OU", func(s map[string]any) { s["includeOus"] = []any{"Sandbox"} }, []string{`includeOus: "Sandbox" is not an OU ID`}},
+	{"OU included and excluded", func(s map[string]any) {
+		s["includeOus"] = []any{"ou-ab12-11111111"}
+		s["excludeOus"] = []any{"ou-ab12-11111111"}
+	}, []string{"excludeOus: ou-ab12-11111111 is also in includeOus"}},
+	{"bad excluded account", func(s map[string]any) { s["excludeAccounts"] = []any{"12"} }, []string{"excludeAccounts"}},
+	{"bad read role name", func(s map[string]any) { s["readRoleName"] = "has space" }, []string{"readRoleName"}},
+	{"short external ID", func(s map[string]any) { s["externalId"] = "x" }, []string{"externalId: must be 2 to 1224 characters of letters, digits and _+=,.@:/-"}},
+	{"long external ID", func(s map[string]any) { s["externalId"] = strings.Repeat("a", 1225) }, []string{"externalId"}},
+	{"external ID with a space", func(s map[string]any) { s["externalId"] = "team a" }, []string{"externalId"}},
+	{"missing organization ID", func(s map[string]any) { delete(s, "organizationId") }, []string{"organizationId: required: the organization's ID"}},
+	{"bad organization ID", func(s map[string]any) { s["organizationId"] = "o-ABC" }, []string{`organizationId: "o-ABC" is not an organization ID`}},
+	{"short organization ID", func(s map[string]any) { s["organizationId"] = "o-abc123" }, []string{`organizationId: "o-abc123"`}},
+	{"root in excludeOus", func(s map[string]any) { s["excludeOus"] = []any{"r-ab12"} }, []string{`excludeOus: "r-ab12" is a root: excluding it would exclude every account`}},
+	{"bad tag key", func(s map[string]any) { s["tagKeys"] = []any{"owner", "a,b"} }, []string{`ListAccounts would refuse its configuration`, `TAG_KEYS: tag key "a,b" has a ","`}},
+	{"empty tag key", func(s map[string]any) { s["tagKeys"] = []any{""} }, []string{`tagKeys: tag key "" is not 1 to 128 characters long`}},
+	{"unreachable percent too high", func(s map[string]any) { s["unreachableAlarmPercent"] = 100 }, []string{"unreachableAlarmPercent: 100, want 0 to 99"}},
+	{"negative unreachable percent", func(s map[string]any) { s["unreachableAlarmPercent"] = -1 }, []string{"unreachableAlarmPercent: -1"}},
+	{"monthly schedule with the no-success alarm", func(s map[string]any) {
+		s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 9 1 * ? *)"}
+	}, []string{`noSuccessAlarm: schedule.expression "cron(0 9 1 * ? *)" restricts the day of the month`, "set noSuccessAlarm to false"}},
+	{"fortnightly rate with the no-success alarm", func(s map[string]any) {
+		s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "rate(14 days)"}
+	}, []string{"noSuccessAlarm", "runs every 14 days"}},
+	{"missing time zone", func(s map[string]any) { s["schedule"] = map[string]any{} }, []string{"schedule.timeZone: required"}},
+	{"unknown time zone", func(s map[string]any) { s["schedule"] = map[string]any{"timeZone": "Europe/Atlantis"} }, []string{`schedule.timeZone: "Europe/Atlantis" is not an IANA time zone`}},
+	{"bad cron", func(s map[string]any) {
+		s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "0 9 * * 1"}
+	}, []string{"schedule.expression"}},
+	{"cron with both days", func(s map[string]any) {
+		s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 9 * * MON *)"}
+	}, []string{"exactly one of day-of-month and day-of-week must be ?"}},
+	{"concurrency too high", func(s map[string]any) { s["maxConcurrency"] = 20000 }, []string{"maxConcurrency: 20000, want 1 to 10000"}},
+	{"tolerance over 100", func(s map[string]any) { s["toleratedFailurePercentage"] = 150 }, []string{"toleratedFailurePercentage: 150"}},
+	{"reserved below max concurrency", func(s map[string]any) {
+		s["maxConcurrency"] = 50
+		s["scannerReservedConcurrency"] = 40
+	}, []string{"scannerReservedConcurrency: 40 is below maxConcurrency 50"}},
+	{"recipients without sender", func(s map[string]any) { s["reportRecipients"] = []any{"a@example.com"} }, []string{"reportSender: required when reportRecipients is set"}},
+	{"sender with display name", func(s map[string]any) {
+		s["reportSender"] = "Reports <r@example.com>"
+	}, []string{"reportSender", "plain e-mail address"}},
+	{"bad alarm e-mail", func(s map[string]any) { s["alarmEmails"] = []any{"oncall"} }, []string{`alarmEmails: "oncall"`}},
+	{"amber above green", func(s map[string]any) {
+		s["complianceGreenPct"] = 60
+		s["complianceAmberPct"] = 70
+	}, []string{"complianceAmberPct: 70 is above complianceGreenPct 60"}},
+	{"amber above the default green", func(s map[string]any) { s["complianceAmberPct"] = 95 }, []string{"complianceAmberPct: 95 is above complianceGreenPct 90"}},
+	{"read concurrency too high", func(s map[string]any) { s["readConcurrency"] = 300 }, []string{"readConcurrency: 300, want 1 to 256"}},
+	{"region concurrency too high", func(s map[string]any) { s["regionConcurrency"] = 65 }, []string{"regionConcurrency: 65, want 1 to 64"}},
+	{"bad bucket name", func(s map[string]any) { s["bucketName"] = "Reports_Bucket" }, []string{"bucketName"}},
+	{"run data shorter than redrive window", func(s map[string]any) { s["runDataRetentionDays"] = 7 }, []string{"runDataRetentionDays: 7, want at least 15"}},
+	{"reports shorter than run data", func(s map[string]any) {
+		s["runDataRetentionDays"] = 60
+		s["reportRetentionDays"] = 30
+	}, []string{"reportRetentionDays: 30 is shorter than runDataRetentionDays 60"}},
+	{"log retention CloudWatch does not offer", func(s map[string]any) { s["logRetentionDays"] = 10 }, []string{"logRetentionDays: 10", "valid: 1, 3, 5, 7, 14"}},
+	{"bad removal policy", func(s map[string]any) { s["removalPolicy"] = "snapshot" }, []string{"removalPolicy"}},
+	{"bad deployment", func(s map[string]any) { s["memberRole"] = map[string]any{"deployment": "manual"} }, []string{`memberRole.deployment: "manual"`}},
+	{"stackset without OUs", func(s map[string]any) { s["memberRole"] = map[string]any{} }, []string{"memberRole.targetOus: list the OUs"}},
+	{"bad target OU", func(s map[string]any) { s["memberRole"] = map[string]any{"targetOus": []any{"root"}} }, []string{`memberRole.targetOus: "root"`}},
+	{"several at once", func(s map[string]any) {
+		s["hubAccount"] = "x"
+		s["maxConcurrency"] = -1
+	}, []string{"hubAccount", "maxConcurrency: -1"}},
+}
+
 func TestParseConfigErrors(t *testing.T) {
-	tests := []struct {
-		name   string
-		modify func(s map[string]any)
-		want   []string
-	}{
-		{"unknown setting", func(s map[string]any) { s["maxConcurency"] = 5 }, []string{`unknown setting "maxConcurency"`}},
-		{"wrong type", func(s map[string]any) { s["maxConcurrency"] = "40" }, []string{"setting maxConcurrency", "got a JSON string"}},
-		{"bad hub account", func(s map[string]any) { s["hubAccount"] = "1234" }, []string{`hubAccount: "1234" is not a 12-digit`}},
-		{"missing management account", func(s map[string]any) { delete(s, "managementAccount") }, []string{"managementAccount"}},
-		{"bad region", func(s map[string]any) { s["hubRegion"] = "Ireland" }, []string{`hubRegion: "Ireland"`}},
-		{"no regions", func(s map[string]any) { s["regions"] = []any{} }, []string{"regions: list at least one region"}},
-		{"duplicate region", func(s map[string]any) { s["regions"] = []any{"eu-west-1", "eu-west-1"} }, []string{`"eu-west-1" is listed twice`}},
-		{"bad OU", func(s map[string]any) { s["includeOus"] = []any{"Sandbox"} }, []string{`includeOus: "Sandbox" is not an OU ID`}},
-		{"OU included and excluded", func(s map[string]any) {
-			s["includeOus"] = []any{"ou-ab12-11111111"}
-			s["excludeOus"] = []any{"ou-ab12-11111111"}
-		}, []string{"excludeOus: ou-ab12-11111111 is also in includeOus"}},
-		{"bad excluded account", func(s map[string]any) { s["excludeAccounts"] = []any{"12"} }, []string{"excludeAccounts"}},
-		{"bad read role name", func(s map[string]any) { s["readRoleName"] = "has space" }, []string{"readRoleName"}},
-		{"short external ID", func(s map[string]any) { s["externalId"] = "x" }, []string{"externalId: must be 2 to 1224 characters of letters, digits and _+=,.@:/-"}},
-		{"long external ID", func(s map[string]any) { s["externalId"] = strings.Repeat("a", 1225) }, []string{"externalId"}},
-		{"external ID with a space", func(s map[string]any) { s["externalId"] = "team a" }, []string{"externalId"}},
-		{"missing organization ID", func(s map[string]any) { delete(s, "organizationId") }, []string{"organizationId: required: the organization's ID"}},
-		{"bad organization ID", func(s map[string]any) { s["organizationId"] = "o-ABC" }, []string{`organizationId: "o-ABC" is not an organization ID`}},
-		{"short organization ID", func(s map[string]any) { s["organizationId"] = "o-abc123" }, []string{`organizationId: "o-abc123"`}},
-		{"root in excludeOus", func(s map[string]any) { s["excludeOus"] = []any{"r-ab12"} }, []string{`excludeOus: "r-ab12" is a root: excluding it would exclude every account`}},
-		{"bad tag key", func(s map[string]any) { s["tagKeys"] = []any{"owner", "a,b"} }, []string{`tagKeys: "a,b" is not a tag key`}},
-		{"empty tag key", func(s map[string]any) { s["tagKeys"] = []any{""} }, []string{`tagKeys: "" is not a tag key`}},
-		{"unreachable percent too high", func(s map[string]any) { s["unreachableAlarmPercent"] = 100 }, []string{"unreachableAlarmPercent: 100, want 0 to 99"}},
-		{"negative unreachable percent", func(s map[string]any) { s["unreachableAlarmPercent"] = -1 }, []string{"unreachableAlarmPercent: -1"}},
-		{"monthly schedule with the no-success alarm", func(s map[string]any) {
-			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 9 1 * ? *)"}
-		}, []string{`noSuccessAlarm: schedule.expression "cron(0 9 1 * ? *)" restricts the day of the month`, "set noSuccessAlarm to false"}},
-		{"fortnightly rate with the no-success alarm", func(s map[string]any) {
-			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "rate(14 days)"}
-		}, []string{"noSuccessAlarm", "runs every 14 days"}},
-		{"missing time zone", func(s map[string]any) { s["schedule"] = map[string]any{} }, []string{"schedule.timeZone: required"}},
-		{"unknown time zone", func(s map[string]any) { s["schedule"] = map[string]any{"timeZone": "Europe/Atlantis"} }, []string{`schedule.timeZone: "Europe/Atlantis" is not an IANA time zone`}},
-		{"bad cron", func(s map[string]any) {
-			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "0 9 * * 1"}
-		}, []string{"schedule.expression"}},
-		{"cron with both days", func(s map[string]any) {
-			s["schedule"] = map[string]any{"timeZone": "UTC", "expression": "cron(0 9 * * MON *)"}
-		}, []string{"exactly one of day-of-month and day-of-week must be ?"}},
-		{"concurrency too high", func(s map[string]any) { s["maxConcurrency"] = 20000 }, []string{"maxConcurrency: 20000, want 1 to 10000"}},
-		{"tolerance over 100", func(s map[string]any) { s["toleratedFailurePercentage"] = 150 }, []string{"toleratedFailurePercentage: 150"}},
-		{"reserved below max concurrency", func(s map[string]any) {
-			s["maxConcurrency"] = 50
-			s["scannerReservedConcurrency"] = 40
-		}, []string{"scannerReservedConcurrency: 40 is below maxConcurrency 50"}},
-		{"recipients without sender", func(s map[string]any) { s["reportRecipients"] = []any{"a@example.com"} }, []string{"reportSender: required when reportRecipients is set"}},
-		{"sender with display name", func(s map[string]any) {
-			s["reportSender"] = "Reports <r@example.com>"
-		}, []string{"reportSender", "plain e-mail address"}},
-		{"bad alarm e-mail", func(s map[string]any) { s["alarmEmails"] = []any{"oncall"} }, []string{`alarmEmails: "oncall"`}},
-		{"amber above green", func(s map[string]any) {
-			s["complianceGreenPct"] = 60
-			s["complianceAmberPct"] = 70
-		}, []string{"complianceAmberPct: 70 is above complianceGreenPct 60"}},
-		{"amber above the default green", func(s map[string]any) { s["complianceAmberPct"] = 95 }, []string{"complianceAmberPct: 95 is above complianceGreenPct 90"}},
-		{"read concurrency too high", func(s map[string]any) { s["readConcurrency"] = 300 }, []string{"readConcurrency: 300, want 1 to 256"}},
-		{"region concurrency too high", func(s map[string]any) { s["regionConcurrency"] = 65 }, []string{"regionConcurrency: 65, want 1 to 64"}},
-		{"bad bucket name", func(s map[string]any) { s["bucketName"] = "Reports_Bucket" }, []string{"bucketName"}},
-		{"run data shorter than redrive window", func(s map[string]any) { s["runDataRetentionDays"] = 7 }, []string{"runDataRetentionDays: 7, want at least 15"}},
-		{"reports shorter than run data", func(s map[string]any) {
-			s["runDataRetentionDays"] = 60
-			s["reportRetentionDays"] = 30
-		}, []string{"reportRetentionDays: 30 is shorter than runDataRetentionDays 60"}},
-		{"log retention CloudWatch does not offer", func(s map[string]any) { s["logRetentionDays"] = 10 }, []string{"logRetentionDays: 10", "valid: 1, 3, 5, 7, 14"}},
-		{"bad removal policy", func(s map[string]any) { s["removalPolicy"] = "snapshot" }, []string{"removalPolicy"}},
-		{"bad deployment", func(s map[string]any) { s["memberRole"] = map[string]any{"deployment": "manual"} }, []string{`memberRole.deployment: "manual"`}},
-		{"stackset without OUs", func(s map[string]any) { s["memberRole"] = map[string]any{} }, []string{"memberRole.targetOus: list the OUs"}},
-		{"bad target OU", func(s map[string]any) { s["memberRole"] = map[string]any{"targetOus": []any{"root"}} }, []string{`memberRole.targetOus: "root"`}},
-		{"several at once", func(s map[string]any) {
-			s["hubAccount"] = "x"
-			s["maxConcurrency"] = -1
-		}, []string{"hubAccount", "maxConcurrency: -1"}},
-	}
-	for _, tt := range tests {
+	for _, tt := range parseConfigErrors {
 		t.Run(tt.name, func(t *testing.T) {
 			s := validSettings()
 			tt.modify(s)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/config-report/config-report/internal/report"
 )
 
 // newAlarms creates the alarm topic and the alarms that notify it: a failed
@@ -138,9 +139,9 @@ func noRecentSuccessAlarm(sm awsstepfunctions.StateMachine, cfg Config) *awsclou
 func accountsUnreachableAlarm(cfg Config) *awscloudwatch.AlarmProps {
 	reportMetric := func(name string) awscloudwatch.Metric {
 		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-			Namespace:     jsii.String(ReportMetricsNamespace),
+			Namespace:     jsii.String(report.MetricsNamespace),
 			MetricName:    jsii.String(name),
-			DimensionsMap: &map[string]*string{ReportMetricsDimensionName: jsii.String(cfg.Name)},
+			DimensionsMap: &map[string]*string{report.MetricsDimension: jsii.String(cfg.Name)},
 			Statistic:     jsii.String("Sum"),
 			Period:        awscdk.Duration_Hours(jsii.Number(1)),
 		})
@@ -153,8 +154,8 @@ func accountsUnreachableAlarm(cfg Config) *awscloudwatch.AlarmProps {
 			Label:      jsii.String("Unreachable accounts (% of the run)"),
 			Period:     awscdk.Duration_Hours(jsii.Number(1)),
 			UsingMetrics: &map[string]awscloudwatch.IMetric{
-				"unreachable": reportMetric(MetricAccountsUnreachable),
-				"inRun":       reportMetric(MetricAccountsInRun),
+				"unreachable": reportMetric(report.MetricAccountsUnreachable),
+				"inRun":       reportMetric(report.MetricAccountsInRun),
 			},
 		}),
 		Threshold:          jsii.Number(float64(cfg.UnreachablePercent())),

@@ -2,7 +2,6 @@ package main
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -58,7 +57,7 @@ func newFunctions(h *HubStack, moduleRoot string, removal awscdk.RemovalPolicy) 
 			"accounts are known only at run time, and aws:ResourceOrgID limits them to the organization's. It writes only " +
 			"shards, runs/<runId>/shards/<accountId>.json, and reads only whether a run's manifest, runs/<runId>/accounts.json, " +
 			"exists (HeadObject), so that it never writes a shard for a run that does not exist; run IDs exist only at run time.",
-		wildcards:           append(bucketObjects("runs/*/shards/*", "runs/*/accounts.json"), `/^Resource::arn:aws[a-z-]*:iam::\*:role\/`+regexp.QuoteMeta(cfg.ReadRoleName)+`$/`),
+		wildcards:           append(bucketObjects("runs/*/shards/*", "runs/*/accounts.json"), `/^Resource::arn:aws[a-z-]*:iam::\*:role\/`+strings.ReplaceAll(regexp.QuoteMeta(strings.TrimPrefix(cfg.ReadRoleName, "/")), "/", `\/`)+`$/`),
 		reservedConcurrency: cfg.ScannerReservedConcurrency,
 	}, moduleRoot, removal)
 	build = h.newFunction(functionSpec{
@@ -74,61 +73,14 @@ func newFunctions(h *HubStack, moduleRoot string, removal awscdk.RemovalPolicy) 
 }
 
 // functionEnvironments returns the environment variables of ListAccounts,
-// ScanAccount and BuildReport.
+// ScanAccount and BuildReport: each function's configuration (see
+// Config.Functions, which Validate checks the functions would accept)
+// rendered by its own package. The organization role's ARN takes the
+// stack's partition.
 func functionEnvironments(h *HubStack, cfg Config) (list, scan, build map[string]string) {
-	list = map[string]string{
-		"REPORT_BUCKET": cfg.BucketName,
-		"ORG_ROLE_ARN":  *h.OrgRoleARN(cfg.ManagementAccount),
-	}
-	setIf(list, "ORG_EXTERNAL_ID", cfg.ExternalID)
-	setIf(list, "INCLUDE_OUS", strings.Join(cfg.IncludeOUs, ","))
-	setIf(list, "EXCLUDE_OUS", strings.Join(cfg.ExcludeOUs, ","))
-	setIf(list, "EXCLUDE_ACCOUNTS", strings.Join(cfg.ExcludeAccounts, ","))
-	if cfg.TagKeys != nil {
-		// Set even when empty: an empty TAG_KEYS reads no tags, an unset one
-		// the lister's default.
-		list["TAG_KEYS"] = strings.Join(*cfg.TagKeys, ",")
-	}
-
-	scan = map[string]string{
-		"REGIONS":        strings.Join(cfg.Regions, ","),
-		"READ_ROLE_NAME": cfg.ReadRoleName,
-	}
-	setIf(scan, "READ_EXTERNAL_ID", cfg.ExternalID)
-	setIfPositive(scan, "REGION_CONCURRENCY", cfg.RegionConcurrency)
-	setIfPositive(scan, "DETAIL_CONCURRENCY", cfg.DetailConcurrency)
-	if cfg.ResolveResourceDetails != nil {
-		scan["RESOLVE_RESOURCE_DETAILS"] = strconv.FormatBool(*cfg.ResolveResourceDetails)
-	}
-
-	build = map[string]string{
-		"ENVIRONMENT": cfg.Name,
-		"REGIONS":     strings.Join(cfg.Regions, ","),
-	}
-	if cfg.ComplianceGreenPct != nil {
-		build["COMPLIANCE_GREEN_PCT"] = strconv.Itoa(*cfg.ComplianceGreenPct)
-	}
-	if cfg.ComplianceAmberPct != nil {
-		build["COMPLIANCE_AMBER_PCT"] = strconv.Itoa(*cfg.ComplianceAmberPct)
-	}
-	setIfPositive(build, "READ_CONCURRENCY", cfg.ReadConcurrency)
-	if cfg.EmailEnabled() {
-		build["REPORT_SENDER"] = cfg.ReportSender
-		build["REPORT_RECIPIENTS"] = strings.Join(cfg.ReportRecipients, ",")
-	}
-	return list, scan, build
-}
-
-func setIf(env map[string]string, key, value string) {
-	if value != "" {
-		env[key] = value
-	}
-}
-
-func setIfPositive(env map[string]string, key string, value int) {
-	if value > 0 {
-		env[key] = strconv.Itoa(value)
-	}
+	listCfg, scanCfg, buildCfg := cfg.Functions()
+	listCfg.RoleARN = *h.OrgRoleARN(cfg.ManagementAccount)
+	return listCfg.Env(), scanCfg.Env(), buildCfg.Env()
 }
 
 // functionStatements returns what ListAccounts, ScanAccount and BuildReport
@@ -161,7 +113,7 @@ func functionStatements(h *HubStack, cfg Config) (list, scan, build []awsiam.Pol
 		allow("ReadRunsAndReports", []string{"s3:GetObject"},
 			*bucket.ArnForObjects(jsii.String("runs/*")), *bucket.ArnForObjects(jsii.String("reports/*"))),
 		listBucket(bucket),
-		allow("WriteReports", []string{"s3:PutObject", "s3:AbortMultipartUpload"}, *bucket.ArnForObjects(jsii.String("reports/*"))),
+		allow("WriteReports", []string{"s3:PutObject"}, *bucket.ArnForObjects(jsii.String("reports/*"))),
 		// A rebuild after a successful re-run removes the stale re-run input.
 		allow("DeleteStaleRerunInput", []string{"s3:DeleteObject"}, *bucket.ArnForObjects(jsii.String("reports/*/rerun-input.json"))),
 	}

@@ -2,11 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
+	"github.com/config-report/config-report/internal/org"
+	"github.com/config-report/config-report/internal/report"
+	"github.com/config-report/config-report/internal/scan"
+	"github.com/config-report/config-report/internal/setting"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestHubFunctions(t *testing.T) {
@@ -102,7 +108,7 @@ func TestHubFunctionRoles(t *testing.T) {
 			logs(BuildReportPackage),
 			{Sid: "ReadRunsAndReports", Effect: "Allow", Actions: []string{"s3:GetObject"}, Resources: []string{f.obj("reports/*"), f.obj("runs/*")}},
 			{Sid: "ListReportBucket", Effect: "Allow", Actions: []string{"s3:ListBucket"}, Resources: []string{"<" + f.bucket + ".Arn>"}},
-			{Sid: "WriteReports", Effect: "Allow", Actions: []string{"s3:AbortMultipartUpload", "s3:PutObject"}, Resources: []string{f.obj("reports/*")}},
+			{Sid: "WriteReports", Effect: "Allow", Actions: []string{"s3:PutObject"}, Resources: []string{f.obj("reports/*")}},
 			{Sid: "DeleteStaleRerunInput", Effect: "Allow", Actions: []string{"s3:DeleteObject"}, Resources: []string{f.obj("reports/*/rerun-input.json")}},
 			{Sid: "SendReport", Effect: "Allow", Actions: []string{"ses:SendEmail"}, Resources: []string{
 				"arn:aws:ses:eu-west-1:333333333333:identity/config-report@example.com",
@@ -245,5 +251,83 @@ func TestHubTuningSettingsReachFunctions(t *testing.T) {
 		if diff := cmp.Diff(w, env(pkg)); diff != "" {
 			t.Errorf("%s environment mismatch (-want +got):\n%s", pkg, diff)
 		}
+	}
+}
+
+// TestFunctionsAcceptTheirEnvironment is the contract between the stack and
+// the functions: each function's environment, as synthesized, is read by the
+// function's own LoadConfig into exactly the configuration the stack meant
+// (Config.Functions), and names no variable the function does not read. A
+// variable renamed or dropped on either side fails here.
+func TestFunctionsAcceptTheirEnvironment(t *testing.T) {
+	tuned := func(s map[string]any) {
+		s["regionConcurrency"], s["detailConcurrency"], s["readConcurrency"] = 8.0, 2.0, 32.0
+		s["resolveResourceDetails"], s["complianceGreenPct"], s["complianceAmberPct"] = false, 95.0, 80.0
+		s["tagKeys"] = []any{}
+		s["readRoleName"] = "audit/config-reader"
+	}
+	for _, tt := range []struct {
+		name, env string
+		modify    func(map[string]any)
+	}{{"ptdev", "ptdev", nil}, {"prod", "prod", nil}, {"prod, every setting changed", "prod", tuned}} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newHubFixture(t, tt.env, tt.modify)
+			variables := func(pkg string) map[string]string {
+				raw := f.tp.Resources[f.fnIDs[pkg]].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+				env := make(map[string]string, len(raw))
+				for k, v := range raw {
+					env[k] = flat(v)
+				}
+				return env
+			}
+			list, sc, build := f.cfg.Functions()
+			sc.HubRegion = f.cfg.HubRegion
+			readsAsMeant(t, ListAccountsPackage, variables(ListAccountsPackage), list, org.LoadConfig)
+			scanEnv := variables(ScanAccountPackage)
+			scanEnv[scan.EnvHubRegion] = f.cfg.HubRegion // the Lambda runtime's
+			readsAsMeant(t, ScanAccountPackage, scanEnv, sc, scan.LoadConfig)
+			readsAsMeant(t, BuildReportPackage, variables(BuildReportPackage), build, report.LoadConfig)
+		})
+	}
+}
+
+// readsAsMeant checks that the function pkg reads env, with load (its
+// LoadConfig), into meant, and that env sets only variables it reads.
+func readsAsMeant[T any](t *testing.T, pkg string, env map[string]string, meant T, load func(func(string) (string, bool)) (T, error)) {
+	t.Helper()
+	names := setting.Names[T]()
+	for k := range env {
+		if !slices.Contains(names, k) {
+			t.Errorf("%s's environment sets %s, which the function does not read (it reads %v)", pkg, k, names)
+		}
+	}
+	got, err := load(setting.Lookup(env))
+	if err != nil {
+		t.Fatalf("%s refuses its environment %v: %v", pkg, env, err)
+	}
+	if diff := cmp.Diff(meant, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("%s reads (-meant +read):\n%s", pkg, diff)
+	}
+}
+
+// TestSynthRefusesWhatAFunctionWould: a setting the stack's own checks let
+// through but a function would refuse at cold start fails the synth, naming
+// the function and the variable.
+func TestSynthRefusesWhatAFunctionWould(t *testing.T) {
+	cfg := mustSynthApp(t, "ptdev", nil).Hub.Config
+	cfg.ReadConcurrency = 0
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate() of ptdev = %v, want nil", err)
+	}
+	list, _, _ := cfg.Functions()
+	list.TagKeys = []string{"owner", "owner"}
+	if _, err := org.LoadConfig(setting.Lookup(list.Env())); err == nil {
+		t.Fatal("ListAccounts accepts a tag key listed twice; the check below needs a value it refuses")
+	}
+	tags := []string{"owner", "owner"}
+	cfg.TagKeys = &tags
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "tagKeys") {
+		t.Errorf("Validate() with a tag key twice = %v, want an error naming tagKeys", err)
 	}
 }

@@ -36,13 +36,6 @@ const (
 	ScheduleMaxEventAgeH  = 1
 	DeadLetterRetention   = 14
 	NoSuccessDays         = 7
-	// ReportMetricsNamespace and the metric names are those BuildReport
-	// writes in CloudWatch's Embedded Metric Format, with dimension
-	// Environment=<env>.
-	ReportMetricsNamespace     = "ConfigReport"
-	MetricAccountsUnreachable  = "AccountsUnreachable"
-	MetricAccountsInRun        = "AccountsInRun"
-	ReportMetricsDimensionName = "Environment"
 )
 
 // HubStackProps configure the hub stack.

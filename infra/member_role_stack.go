@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/config-report/config-report/internal/access"
+	"github.com/config-report/config-report/internal/awsid"
 )
 
 // ReadRoleActions returns the only actions the member read role allows: the
@@ -25,7 +26,8 @@ func ReadRoleActions(resolveResourceDetails bool) []string {
 
 // ReadRoleProps configure a member read role.
 type ReadRoleProps struct {
-	// RoleName is the role's name (the scanner assumes it by name).
+	// RoleName is the role's name (the scanner assumes it by name),
+	// optionally with its path (audit/reader).
 	RoleName string
 	// HubAccount is the account the scanner role lives in.
 	HubAccount string
@@ -40,8 +42,10 @@ type ReadRoleProps struct {
 // it trusts only the scanner role (by ARN, through the hub account principal
 // so the role can be created before the hub) and may only read AWS Config.
 func newReadRole(scope constructs.Construct, id string, props ReadRoleProps) awsiam.Role {
+	path, name := awsid.SplitRolePath(props.RoleName)
 	return newHubTrustedRole(scope, id, hubTrustedRole{
-		name:        props.RoleName,
+		name:        name,
+		path:        path,
 		description: "Read-only AWS Config access for the config-report scanner in the hub account.",
 		hubAccount:  props.HubAccount,
 		hubRole:     ScannerRoleName,
@@ -57,7 +61,9 @@ func newReadRole(scope constructs.Construct, id string, props ReadRoleProps) aws
 // hubTrustedRole describes a read-only role outside the hub that one hub role
 // assumes: the organization role and the member read role.
 type hubTrustedRole struct {
-	name, description   string
+	name, description string
+	// path is the role's IAM path; "" or "/" for none.
+	path                string
 	hubAccount, hubRole string
 	externalID          string
 	policy, sid         string
@@ -70,8 +76,13 @@ type hubTrustedRole struct {
 // trustHubRole), with a one-hour maximum session and one inline statement of
 // read actions on "*".
 func newHubTrustedRole(scope constructs.Construct, id string, r hubTrustedRole) awsiam.Role {
+	var path *string
+	if r.path != "" && r.path != "/" {
+		path = jsii.String(r.path)
+	}
 	role := awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
 		RoleName:           jsii.String(r.name),
+		Path:               path,
 		Description:        jsii.String(r.description),
 		AssumedBy:          trustHubRole(r.hubAccount, r.hubRole, r.externalID),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -186,9 +185,10 @@ func TestReadRoleResourceDetails(t *testing.T) {
 					continue
 				}
 				vars := fn.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+				// Set only when it differs from the scanner's default, true.
 				got, set := vars["RESOLVE_RESOURCE_DETAILS"]
-				if tt.resolve == nil && set || tt.resolve != nil && got != fmt.Sprint(tt.resolve) {
-					t.Errorf("scanner RESOLVE_RESOURCE_DETAILS = %v (set %v), want %v", got, set, tt.resolve)
+				if off := tt.resolve == false; off != set || off && got != "false" {
+					t.Errorf("scanner RESOLVE_RESOURCE_DETAILS = %v (set %v), want it set to false only when resolveResourceDetails is false (%v)", got, set, tt.resolve)
 				}
 			}
 		})

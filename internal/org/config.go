@@ -130,6 +130,8 @@ func (c Config) Validate() error {
 	for _, k := range c.TagKeys {
 		if err := awsid.ValidateTagKey(k); err != nil {
 			bad("%s: %v", EnvTagKeys, err)
+		} else if strings.Contains(k, setting.ListSeparator) {
+			bad("%s: tag key %q has a %q, which separates the keys in %s: it cannot be read", EnvTagKeys, k, setting.ListSeparator, EnvTagKeys)
 		}
 	}
 	for _, l := range []struct {

@@ -17,7 +17,6 @@ type sample struct {
 	Wait     time.Duration `env:"WAIT" envDefault:"1h"`
 	Optional string        `env:"OPTIONAL"`
 	Region   string        `env:"AWS_REGION"`
-	internal int
 }
 
 func TestEnvironmentRoundTrip(t *testing.T) {
