@@ -215,7 +215,7 @@ func TestDemoUsage(t *testing.T) {
 		want string
 	}{
 		{name: "too few accounts", args: []string{"--accounts", "1"}, want: "--accounts must be from 2 to 50000"},
-		{name: "bad region", args: []string{"--regions", "eu-west-1,moon"}, want: `"moon" is not a region name`},
+		{name: "bad region", args: []string{"--regions", "eu-west-1,moon"}, want: `"moon" is not an AWS region name`},
 		{name: "disabled region not scanned", args: []string{"--regions", "eu-west-1", "--config-disabled-region", "us-east-1"}, want: "is not one of --regions"},
 		{name: "negative latency", args: []string{"--latency", "-1s"}, want: "--latency must not be negative"},
 		{name: "bad latency", args: []string{"--latency", "soon"}, want: "invalid value"},

@@ -145,7 +145,7 @@ func TestUsage(t *testing.T) {
 		{name: "rerun bad run id", args: []string{"rerun", "--state-machine-arn", testSMARN, "--run-id", "last-week", "--accounts", "111122223333"}, wantCode: 2, wantErr: "is not of the form"},
 		{name: "rerun both sources", args: []string{"rerun", "--state-machine-arn", testSMARN, "--run-id", "2026-11-30T0900Z-abc", "--failed", "--bucket", "b", "--accounts", "111122223333"}, wantCode: 2, wantErr: "exactly one of --failed and --accounts"},
 		{name: "rerun failed without bucket", args: []string{"rerun", "--state-machine-arn", testSMARN, "--run-id", "2026-11-30T0900Z-abc", "--failed"}, wantCode: 2, wantErr: "give --bucket"},
-		{name: "rerun bad account", args: []string{"rerun", "--state-machine-arn", testSMARN, "--run-id", "2026-11-30T0900Z-abc", "--accounts", "1234"}, wantCode: 2, wantErr: "not 12 digits"},
+		{name: "rerun bad account", args: []string{"rerun", "--state-machine-arn", testSMARN, "--run-id", "2026-11-30T0900Z-abc", "--accounts", "1234"}, wantCode: 2, wantErr: "is not a 12-digit account ID"},
 		{name: "rerun extra argument", args: []string{"rerun", "now"}, wantCode: 2, wantErr: `unexpected argument "now"`},
 	}
 	for _, tt := range tests {
