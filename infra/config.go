@@ -158,6 +158,16 @@ type Config struct {
 	ComplianceGreenPct *int `json:"complianceGreenPct"`
 	ComplianceAmberPct *int `json:"complianceAmberPct"`
 
+	// PaperSize ("A4" or "Letter") and ReportClassification (a line in every
+	// printed page's header) set up the workbook for printing.
+	PaperSize            string `json:"paperSize"`
+	ReportClassification string `json:"reportClassification"`
+	// ConsoleStartURL and ConsoleRoleName (an IAM Identity Center access
+	// portal and permission set) make the workbook's console links open in
+	// the right account.
+	ConsoleStartURL string `json:"consoleStartUrl"`
+	ConsoleRoleName string `json:"consoleRoleName"`
+
 	// ReportSender and ReportRecipients turn on e-mailing the workbook (SES).
 	ReportSender     string   `json:"reportSender"`
 	ReportRecipients []string `json:"reportRecipients"`
@@ -626,6 +636,11 @@ func (c Config) Functions() (org.Config, scan.Config, report.Config) {
 	if c.EmailEnabled() {
 		build.Sender, build.Recipients = c.ReportSender, c.ReportRecipients
 	}
+	if c.PaperSize != "" {
+		build.PaperSize = c.PaperSize
+	}
+	build.Classification = c.ReportClassification
+	build.ConsoleStartURL, build.ConsoleRoleName = c.ConsoleStartURL, c.ConsoleRoleName
 	return list, sc, build
 }
 

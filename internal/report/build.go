@@ -55,6 +55,12 @@ type Options struct {
 	GreenPct, AmberPct float64
 	// ReadConcurrency bounds concurrent shard reads (default 16).
 	ReadConcurrency int
+	// PaperSize is the paper every sheet is set up for, "A4" (default) or
+	// "Letter"; Classification is printed in every page's header.
+	PaperSize, Classification string
+	// Console, when its StartURL is set, makes the console links
+	// account-aware through IAM Identity Center.
+	Console ConsoleAccess
 	// SheetRowLimit is the number of rows per sheet, header included, after
 	// which a table continues on a further sheet; 0 means MaxSheetRows.
 	SheetRowLimit int

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/setting"
@@ -34,7 +37,31 @@ type Config struct {
 	Recipients []string `env:"REPORT_RECIPIENTS"`
 	// ReadConcurrency bounds concurrent shard reads (READ_CONCURRENCY, default 16).
 	ReadConcurrency int `env:"READ_CONCURRENCY" envDefault:"16" want:"a whole number from 1 to 256"`
+	// PaperSize is the paper the workbook's sheets are set up to print on
+	// (PAPER_SIZE: A4, the default, or Letter).
+	PaperSize string `env:"PAPER_SIZE" envDefault:"A4" want:"A4 or Letter"`
+	// Classification is printed in every page's header, e.g. "Internal"
+	// (REPORT_CLASSIFICATION; none by default).
+	Classification string `env:"REPORT_CLASSIFICATION" want:"a line of at most 100 characters"`
+	// ConsoleStartURL is the IAM Identity Center start URL (the AWS access
+	// portal, https://d-1234567890.awsapps.com/start) through which the
+	// workbook's console links open in the right account
+	// (CONSOLE_START_URL); without it the links open the console in
+	// whatever account the reader is signed in to.
+	ConsoleStartURL string `env:"CONSOLE_START_URL" want:"an https URL of the AWS access portal"`
+	// ConsoleRoleName is the permission set the account-aware links sign in
+	// with (CONSOLE_ROLE_NAME; required with CONSOLE_START_URL).
+	ConsoleRoleName string `env:"CONSOLE_ROLE_NAME" want:"a permission set name, e.g. ReadOnlyAccess"`
 }
+
+// Paper sizes the workbook can be set up for, as excelize numbers them
+// (ECMA-376 Part 1, 18.3.1.63 pageSetup, paperSize: 1 Letter, 9 A4).
+var paperSizes = map[string]int{"A4": 9, "Letter": 1}
+
+// maxClassification bounds REPORT_CLASSIFICATION: the page header holds at
+// most 255 characters with the run and the sheet's name beside it (ECMA-376
+// Part 1, 18.3.1.46 headerFooter).
+const maxClassification = 100
 
 // DefaultConfig returns the configuration with every default; Environment
 // and Regions are still to be set.
@@ -89,6 +116,15 @@ func (c Config) Validate() error {
 	if c.ReadConcurrency < 1 || c.ReadConcurrency > 256 {
 		return fmt.Errorf("config: READ_CONCURRENCY must be from 1 to 256, got %d", c.ReadConcurrency)
 	}
+	if _, ok := paperSizes[c.PaperSize]; !ok {
+		return fmt.Errorf("config: PAPER_SIZE must be A4 or Letter, got %q", c.PaperSize)
+	}
+	if n := utf8.RuneCountInString(c.Classification); n > maxClassification || strings.ContainsAny(c.Classification, "&\n") {
+		return fmt.Errorf("config: REPORT_CLASSIFICATION must be one line of at most %d characters without &, got %d characters", maxClassification, n)
+	}
+	if err := validateConsole(c.ConsoleStartURL, c.ConsoleRoleName); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	for _, r := range c.Recipients {
 		if _, err := mail.ParseAddress(r); err != nil {
 			return fmt.Errorf("config: REPORT_RECIPIENTS: %q is not an e-mail address: %w", r, err)
@@ -104,3 +140,26 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// validateConsole checks the account-aware console links' settings: both or
+// neither, an https start URL, and a permission set name as IAM Identity
+// Center accepts it ([\w+=,.@-]+, 1 to 32 characters: IAM Identity Center
+// API Reference, CreatePermissionSet, Name).
+func validateConsole(startURL, roleName string) error {
+	switch {
+	case startURL == "" && roleName == "":
+		return nil
+	case startURL == "" || roleName == "":
+		return errors.New("CONSOLE_START_URL and CONSOLE_ROLE_NAME go together: set both for account-aware console links, or neither")
+	}
+	u, err := url.Parse(startURL)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("CONSOLE_START_URL %q is not an https URL of the AWS access portal (https://d-1234567890.awsapps.com/start)", startURL)
+	}
+	if !permissionSetPattern.MatchString(roleName) {
+		return fmt.Errorf("CONSOLE_ROLE_NAME %q is not a permission set name (1 to 32 letters, digits and _+=,.@-)", roleName)
+	}
+	return nil
+}
+
+var permissionSetPattern = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
