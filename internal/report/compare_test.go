@@ -105,7 +105,7 @@ func TestWeekOverWeek(t *testing.T) {
 			got[r[0]] = [2]string{rawCell(t, f, SheetAccounts, "Q"+n), rawCell(t, f, SheetAccounts, "R"+n)}
 		}
 		want := map[string][2]string{
-			"111111111111": {"33.33", "-1"}, // 1/3 → 2/3 compliant; 3 → 2 resources
+			"111111111111": {"33.3", "-1"}, // 1/3 → 2/3 compliant; 3 → 2 resources
 			"222222222222": {"", ""},        // not scanned now: nothing to compare
 			"333333333333": {"0", "1"},      // 0/1 → 0/2; 1 → 2 resources
 			"444444444444": {"new account", "new account"},
@@ -113,8 +113,8 @@ func TestWeekOverWeek(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("account changes (-want +got):\n%s", diff)
 		}
-		if got := numFmt(t, f, SheetAccounts, "R2"); got != fmtDelta {
-			t.Errorf("resources change format = %q, want %q", got, fmtDelta)
+		if got, want := numFmt(t, f, SheetAccounts, "R2"), deltaFormat("#,##0", "", " better"); got != want {
+			t.Errorf("resources change format = %q, want %q", got, want)
 		}
 		if got := fontColor(t, f, SheetAccounts, "R2"); got != FontGood {
 			t.Errorf("fewer resources shown in %q, want %q", got, FontGood)
@@ -122,8 +122,8 @@ func TestWeekOverWeek(t *testing.T) {
 		if got := fontColor(t, f, SheetAccounts, "R4"); got != FontBad {
 			t.Errorf("more resources shown in %q, want %q", got, FontBad)
 		}
-		if got := numFmt(t, f, SheetAccounts, "Q2"); got != fmtDeltaPP {
-			t.Errorf("compliance change format = %q, want %q", got, fmtDeltaPP)
+		if got, want := numFmt(t, f, SheetAccounts, "Q2"), deltaFormat("0.0", " pp", " better"); got != want {
+			t.Errorf("compliance change format = %q, want %q", got, want)
 		}
 	})
 

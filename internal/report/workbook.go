@@ -2,12 +2,15 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -39,10 +42,8 @@ const (
 	fmtCount = "#,##0"
 	fmtPct   = "0.0%"
 	fmtDate  = "yyyy-mm-dd hh:mm:ss"
-	// Changes show an arrow and the delta (the cell stays a number); the
-	// font colour says whether the change is good or bad news.
-	fmtDelta   = `"▲ "#,##0;"▼ "#,##0;"= 0"`
-	fmtDeltaPP = `"▲ "0.00" pp";"▼ "0.00" pp";"= 0.00 pp"`
+	// Changes show an arrow, the delta and whether it is better or worse
+	// (the cell stays a number): see deltaFormat.
 )
 
 // Fill colours of the compliance cells.
@@ -59,11 +60,27 @@ type styles struct {
 	delta, deltaPP [3]int
 }
 
-// Font colours of good and bad changes.
+// Font colours of good and bad changes: blue and orange, which readers
+// with red-green colour blindness tell apart (Okabe & Ito's palette), and
+// the words "better" and "worse" in the number format say it without
+// colour.
 const (
-	FontGood = "007A33"
-	FontBad  = "C00000"
+	FontGood = "0072B2"
+	FontBad  = "D55E00"
 )
+
+// The workbook's one typeface and size. Arial is on every Windows and Mac;
+// LibreOffice substitutes the metric-compatible Liberation Sans, so columns
+// keep their widths and headers do not fall back to a serif face.
+const (
+	FontFamily = "Arial"
+	FontSize   = 10
+)
+
+// deadBandPP is the smallest change in percentage points shown as better
+// or worse: below it, a change is noise (one evaluation in thousands) and
+// shown neutral.
+const deadBandPP = 0.1
 
 // polarity says whether a rising figure is good news.
 type polarity int
@@ -81,7 +98,17 @@ func newStyles(f *excelize.File) (styles, error) {
 		if err != nil {
 			return
 		}
+		if st.Font == nil {
+			st.Font = &excelize.Font{}
+		}
+		st.Font.Family = FontFamily
+		if st.Font.Size == 0 {
+			st.Font.Size = FontSize
+		}
 		*dst, err = f.NewStyle(st)
+	}
+	if err := f.SetDefaultFont(FontFamily); err != nil {
+		return s, fmt.Errorf("workbook font: %w", err)
 	}
 	custom := func(v string) *string { return &v }
 	border := []excelize.Border{{Type: "bottom", Color: "8EA9DB", Style: 1}}
@@ -113,8 +140,9 @@ func newStyles(f *excelize.File) (styles, error) {
 	fill(&s.amber, FillAmber, "9C5700")
 	fill(&s.red, FillRed, "9C0006")
 	for tone, color := range [3]string{"000000", FontGood, FontBad} {
-		add(&s.delta[tone], &excelize.Style{CustomNumFmt: custom(fmtDelta), Font: &excelize.Font{Color: color}})
-		add(&s.deltaPP[tone], &excelize.Style{CustomNumFmt: custom(fmtDeltaPP), Font: &excelize.Font{Color: color}})
+		word := [3]string{"", " better", " worse"}[tone]
+		add(&s.delta[tone], &excelize.Style{CustomNumFmt: custom(deltaFormat(`#,##0`, "", word)), Font: &excelize.Font{Color: color}})
+		add(&s.deltaPP[tone], &excelize.Style{CustomNumFmt: custom(deltaFormat(`0.0`, " pp", word)), Font: &excelize.Font{Color: color}})
 	}
 	if err != nil {
 		return s, fmt.Errorf("workbook styles: %w", err)
@@ -122,10 +150,21 @@ func newStyles(f *excelize.File) (styles, error) {
 	return s, nil
 }
 
+// deltaFormat is the number format of a change: an arrow and the change in
+// num's format with unit, then word ("better", "worse" or none), for rises,
+// falls and no change; the cell stays a number.
+func deltaFormat(num, unit, word string) string {
+	q := func(s string) string { return `"` + s + `"` }
+	return q("▲ ") + num + q(unit+word) + ";" + q("▼ ") + num + q(unit+word) + ";" + q("= ") + num + q(unit)
+}
+
 // change returns the style of a change of d: points says it is in
-// percentage points.
+// percentage points, where changes within the dead band are neutral.
 func (s styles) change(d float64, p polarity, points bool) int {
 	if points {
+		if math.Abs(d) < deadBandPP {
+			p = neutral
+		}
 		return s.deltaPP[toneOf(d, p)]
 	}
 	return s.delta[toneOf(d, p)]
@@ -271,11 +310,17 @@ func (w *workbook) table(name string, cols []column, preamble [][]any, rows int)
 	return sw, headerRow + 1, nil
 }
 
-// printLayout prints a sheet landscape and one page wide, repeating rows
-// 1…repeat (the header) on every page when repeat > 0.
+// printLayout prints a sheet landscape on the configured paper, one page
+// wide, with the run and the classification in the header and the sheet
+// and "page x of y" in the footer, repeating rows 1…repeat (the header) on
+// every page when repeat > 0.
 func (w *workbook) printLayout(name string, repeat int) error {
 	landscape, one, auto := "landscape", 1, 0
-	if err := w.f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &auto}); err != nil {
+	paper := paperSizes[cmp.Or(w.b.opts.PaperSize, "A4")]
+	if err := w.f.SetPageLayout(name, &excelize.PageLayoutOptions{Size: &paper, Orientation: &landscape, FitToWidth: &one, FitToHeight: &auto}); err != nil {
+		return err
+	}
+	if err := w.f.SetHeaderFooter(name, w.headerFooter()); err != nil {
 		return err
 	}
 	fit := true
@@ -388,10 +433,11 @@ func (w *workbook) complianceChange(cur, prev Evaluations, hasPrev bool, missing
 	return excelize.Cell{StyleID: w.s.change(d, upGood, true), Value: d}
 }
 
-// roundPP rounds percentage points to 0.01, the precision the sheets show, so
-// float noise never shows as ▲ 0.00 and a real change never shows as 0.0.
+// roundPP rounds percentage points to 0.1, the precision the sheets show
+// percentages in (0.0%), so float noise never shows as ▲ 0.0 and a change
+// has the decimals of the values it is between.
 func roundPP(v float64) float64 {
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 2, 64), 64)
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 1, 64), 64)
 	return r
 }
 
@@ -436,4 +482,18 @@ func writeJSONFile(path string, v any) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// headerFooter is every sheet's page header and footer (ECMA-376 Part 1,
+// 18.3.1.46: &L &C &R sections, &A the sheet's name, &P the page, &N the
+// pages): the classification on the left and the environment and run on the
+// right of the header; the sheet on the left and "Page x of y" on the right
+// of the footer. A literal & is written &&.
+func (w *workbook) headerFooter() *excelize.HeaderFooterOptions {
+	esc := func(s string) string { return strings.ReplaceAll(s, "&", "&&") }
+	head := "&R" + esc("AWS Config compliance · "+w.b.opts.Environment+" · run "+w.b.in.RunID)
+	if c := w.b.opts.Classification; c != "" {
+		head = "&L&B" + esc(c) + head
+	}
+	return &excelize.HeaderFooterOptions{OddHeader: head, OddFooter: "&L&A&RPage &P of &N"}
 }
