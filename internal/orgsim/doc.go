@@ -69,8 +69,13 @@
 //     DescribeConformancePacks (Limit 0–20), BatchGetResourceConfig (1–100
 //     keys).
 //   - ses (REST-JSON): SendEmail (POST /v2/email/outbound-emails) with Simple
-//     or Raw content; messages are kept for Server.Emails.
-//   - s3: everything is handed to gofakes3 (in memory, path-style).
+//     or Raw content; messages are kept for Server.Emails. GetAccount and
+//     GetEmailIdentity report each account-region's SESAccount (sandbox,
+//     verified identities; Server.SetSES), which SendEmail then enforces.
+//   - s3: gofakes3 (in memory, path-style), except a bucket's default
+//     encryption and public access block (Get/Put/Delete), which gofakes3
+//     does not serve: answered with S3's defaults for a new bucket (SSE-S3,
+//     all public access blocked; see s3bucket.go).
 //
 // # Config conventions
 //

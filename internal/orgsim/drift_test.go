@@ -83,6 +83,8 @@ var served = []struct {
 		"FeedbackForwardingEmailAddressIdentityArn": "ignored", "ConfigurationSetName": "ignored", "EmailTags": "ignored",
 		"ListManagementOptions": "ignored", "ConfigurationOverrides": "ignored", "EndpointId": "ignored", "TenantName": "ignored",
 	}},
+	{"ses", "GetAccount", "sesv2", sesschemas.GetAccountResponse, map[string]string{}},
+	{"ses", "GetEmailIdentity", "sesv2", sesschemas.GetEmailIdentityResponse, map[string]string{"EmailIdentity": "read (the path)"}},
 }
 
 var (
@@ -131,6 +133,22 @@ var enumValues = map[string][]string{
 	"com.amazonaws.organizations#InvalidInputExceptionReason": vals(orgtypes.InvalidInputExceptionReason("").Values()),
 	"com.amazonaws.organizations#TargetType":                  vals(orgtypes.TargetType("").Values()),
 	"com.amazonaws.sesv2#ContentTransferEncoding":             vals(sestypes.AttachmentContentTransferEncoding("").Values()),
+	"com.amazonaws.sesv2#IdentityType":                        vals(sestypes.IdentityType("").Values()),
+	"com.amazonaws.sesv2#VerificationStatus":                  vals(sestypes.VerificationStatus("").Values()),
+	// Members of GetAccount's and GetEmailIdentity's snapshots the simulator does not send.
+	"com.amazonaws.sesv2#ContactLanguage":                       vals(sestypes.ContactLanguage("").Values()),
+	"com.amazonaws.sesv2#MailType":                              vals(sestypes.MailType("").Values()),
+	"com.amazonaws.sesv2#ReviewStatus":                          vals(sestypes.ReviewStatus("").Values()),
+	"com.amazonaws.sesv2#SuppressionListReason":                 vals(sestypes.SuppressionListReason("").Values()),
+	"com.amazonaws.sesv2#FeatureStatus":                         vals(sestypes.FeatureStatus("").Values()),
+	"com.amazonaws.sesv2#SuppressionConfidenceVerdictThreshold": vals(sestypes.SuppressionConfidenceVerdictThreshold("").Values()),
+	"com.amazonaws.sesv2#PricingPlan":                           vals(sestypes.PricingPlan("").Values()),
+	"com.amazonaws.sesv2#DkimStatus":                            vals(sestypes.DkimStatus("").Values()),
+	"com.amazonaws.sesv2#DkimSigningKeyLength":                  vals(sestypes.DkimSigningKeyLength("").Values()),
+	"com.amazonaws.sesv2#DkimSigningAttributesOrigin":           vals(sestypes.DkimSigningAttributesOrigin("").Values()),
+	"com.amazonaws.sesv2#BehaviorOnMxFailure":                   vals(sestypes.BehaviorOnMxFailure("").Values()),
+	"com.amazonaws.sesv2#MailFromDomainStatus":                  vals(sestypes.MailFromDomainStatus("").Values()),
+	"com.amazonaws.sesv2#VerificationError":                     vals(sestypes.VerificationError("").Values()),
 }
 
 func vals[T ~string](v []T) []string {
@@ -441,6 +459,9 @@ func (rec *recorder) wrap(h http.Handler) http.Handler {
 			op = v.Get("Action")
 		case "ses":
 			op = "SendEmail"
+			if o := sesAccountOperation(r); o != "" {
+				op = o
+			}
 		default:
 			_, op, _ = strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 		}
@@ -500,6 +521,8 @@ func tour(t *testing.T, org *Org, cfgFor func(principal, region string) aws.Conf
 	}
 	must(cfg.BatchGetResourceConfig(ctx, &configservice.BatchGetResourceConfigInput{ResourceKeys: keys}))
 	ses := sesv2.NewFromConfig(cfgFor(org.HubRoleARN(org.Spec.FormatterRoleName), "eu-west-1"))
+	must(ses.GetAccount(ctx, &sesv2.GetAccountInput{}))
+	must(ses.GetEmailIdentity(ctx, &sesv2.GetEmailIdentityInput{EmailIdentity: aws.String("example.com")}))
 	must(ses.SendEmail(ctx, &sesv2.SendEmailInput{FromEmailAddress: aws.String("r@example.com"),
 		Destination: &sestypes.Destination{ToAddresses: []string{"a@example.com"}},
 		Content:     &sestypes.EmailContent{Simple: &sestypes.Message{Subject: &sestypes.Content{Data: aws.String("s")}, Body: &sestypes.Body{Text: &sestypes.Content{Data: aws.String("b")}}}}}))
@@ -512,6 +535,7 @@ func tour(t *testing.T, org *Org, cfgFor func(principal, region string) aws.Conf
 func TestResponsesMatchSDKShapes(t *testing.T) {
 	org := Generate(permissive(Spec{Seed: 61, Accounts: 10, NonCompliantShare: 0.6, EvaluationErrorShare: 0.2, ConformancePacks: 2}))
 	srv := New(org)
+	srv.SetSES(org.HubAccountID, "eu-west-1", SESAccount{Identities: map[string]string{"example.com": "SUCCESS"}})
 	rec := &recorder{}
 	ts := httptest.NewServer(rec.wrap(srv.Handler()))
 	t.Cleanup(ts.Close)
@@ -582,7 +606,7 @@ func TestRequestSnapshotsAreUnderstood(t *testing.T) {
 			"DescribeConfigRules": cfgschemas.DescribeConfigRulesRequest, "DescribeComplianceByConfigRule": cfgschemas.DescribeComplianceByConfigRuleRequest,
 			"GetComplianceDetailsByConfigRule": cfgschemas.GetComplianceDetailsByConfigRuleRequest, "DescribeConfigRuleEvaluationStatus": cfgschemas.DescribeConfigRuleEvaluationStatusRequest,
 			"DescribeConformancePacks": cfgschemas.DescribeConformancePacksRequest, "BatchGetResourceConfig": cfgschemas.BatchGetResourceConfigRequest},
-		{"SendEmail": sesschemas.SendEmailRequest},
+		{"SendEmail": sesschemas.SendEmailRequest, "GetAccount": sesschemas.GetAccountRequest, "GetEmailIdentity": sesschemas.GetEmailIdentityRequest},
 	} {
 		for k, v := range s {
 			inputs[k] = v

@@ -95,6 +95,9 @@ func (restJSONProtocol) operation(c *call) (string, *apiError) {
 	if c.r.Method == http.MethodPost && c.r.URL.Path == "/v2/email/outbound-emails" {
 		return "SendEmail", nil
 	}
+	if op := sesAccountOperation(c.r); op != "" {
+		return op, nil
+	}
 	return "", &apiError{status: http.StatusNotFound, code: "NotFoundException", message: fmt.Sprintf("orgsim does not serve %s %s", c.r.Method, c.r.URL.Path)}
 }
 
@@ -277,6 +280,9 @@ func s3Operation(r *http.Request) string {
 	case bucket == "":
 		return "ListBuckets"
 	case !hasKey:
+		if op := bucketSettingOperation(r.Method, q); op != "" {
+			return op
+		}
 		switch r.Method {
 		case http.MethodPut:
 			return "CreateBucket"

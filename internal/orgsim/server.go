@@ -25,6 +25,7 @@ import (
 type Server struct {
 	org     *Org
 	s3      http.Handler
+	buckets bucketSettings
 	now     func() time.Time
 	secret  uint64
 	calls   *Calls
@@ -37,6 +38,7 @@ type Server struct {
 	byPrincipal map[string]*principal // Credentials() cache, by principal ARN
 	seq         uint64
 	emails      []Email
+	ses         map[sesKey]SESAccount
 }
 
 // Option configures a Server.
@@ -51,9 +53,11 @@ func WithClock(now func() time.Time) Option {
 // New returns a Server for org that is not listening: serve its Handler
 // yourself (URL then returns "").
 func New(org *Org, opts ...Option) *Server {
+	backend := s3mem.New()
 	s := &Server{
 		org:         org,
-		s3:          gofakes3.New(s3mem.New(), gofakes3.WithLogger(gofakes3.DiscardLog())).Server(),
+		s3:          gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server(),
+		buckets:     bucketSettings{store: backend, m: map[string]*bucketSetting{}},
 		now:         time.Now,
 		secret:      hashOf(org.seed, "server-secret"),
 		calls:       &Calls{},
@@ -418,7 +422,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "ses":
 		s.serveSES(c)
 	case "s3":
-		s.s3.ServeHTTP(w, r)
+		s.serveS3(c)
 	}
 }
 

@@ -89,6 +89,10 @@ func sesBadRequest(msg string) *apiError {
 }
 
 func (s *Server) serveSES(c *call) {
+	if c.op != "SendEmail" {
+		s.serveSESAccount(c)
+		return
+	}
 	var in sesSendEmailInput
 	if err := json.Unmarshal(c.body, &in); err != nil {
 		c.fail(sesBadRequest("Could not parse the request body: " + err.Error()))
@@ -143,6 +147,10 @@ func (s *Server) serveSES(c *call) {
 	}
 	if len(e.To)+len(e.Cc)+len(e.Bcc) == 0 {
 		c.fail(sesBadRequest("Missing required field Destination."))
+		return
+	}
+	if refused := s.sendRefusal(&e); refused != nil {
+		c.fail(refused)
 		return
 	}
 	s.mu.Lock()
