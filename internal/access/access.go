@@ -86,3 +86,50 @@ func OrgRole() []string {
 		OrganizationsListTagsForResource,
 	}
 }
+
+// Actions config-report check calls with the caller's own credentials, to
+// prove the hub is ready (each is the IAM action of the API operation it
+// names, except where said). Together with sts:AssumeRole on the
+// organization role and the read roles, whose sessions then call only the
+// lists above, they are everything the preflight needs.
+const (
+	// STSAssumeRole assumes the organization role and the read roles.
+	STSAssumeRole = "sts:AssumeRole"
+	// S3ListBucket is HeadBucket's action: the report bucket exists and is
+	// the caller's to read.
+	S3ListBucket = "s3:ListBucket"
+	// S3GetEncryptionConfiguration is GetBucketEncryption's action.
+	S3GetEncryptionConfiguration = "s3:GetEncryptionConfiguration"
+	// S3GetBucketVersioning is GetBucketVersioning's action.
+	S3GetBucketVersioning = "s3:GetBucketVersioning"
+	// S3GetBucketPublicAccessBlock is GetPublicAccessBlock's action.
+	S3GetBucketPublicAccessBlock = "s3:GetBucketPublicAccessBlock"
+	// StatesDescribeStateMachine and StatesListExecutions read the state
+	// machine and its last executions.
+	StatesDescribeStateMachine = "states:DescribeStateMachine"
+	StatesListExecutions       = "states:ListExecutions"
+	// LambdaGetAccountSettings reads the account's concurrency quota and
+	// what is unreserved; LambdaGetFunctionConcurrency the scanner's
+	// reservation.
+	LambdaGetAccountSettings     = "lambda:GetAccountSettings"
+	LambdaGetFunctionConcurrency = "lambda:GetFunctionConcurrency"
+	// SESGetAccount reads the sandbox status; SESGetEmailIdentity a sender's
+	// or recipient's verification (SES v2's actions keep the ses prefix).
+	SESGetAccount       = "ses:GetAccount"
+	SESGetEmailIdentity = "ses:GetEmailIdentity"
+)
+
+// Preflight returns the actions config-report check calls with the caller's
+// own credentials, sorted; the organization role's and the read role's
+// sessions call only OrgRole and ReadRole.
+func Preflight() []string {
+	actions := []string{
+		STSAssumeRole,
+		S3ListBucket, S3GetEncryptionConfiguration, S3GetBucketVersioning, S3GetBucketPublicAccessBlock,
+		StatesDescribeStateMachine, StatesListExecutions,
+		LambdaGetAccountSettings, LambdaGetFunctionConcurrency,
+		SESGetAccount, SESGetEmailIdentity,
+	}
+	slices.Sort(actions)
+	return actions
+}
