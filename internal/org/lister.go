@@ -120,6 +120,10 @@ type Listing struct {
 	// Untagged is the number of accounts whose tags were not read because
 	// the deadline came near (see Options.TagReserve); zero normally.
 	Untagged int
+	// ParentIDs maps the OU path of every root and OU the walk read (the
+	// accounts' OUPath) to its ID, so a path can be named as Organizations
+	// and StackSets name it.
+	ParentIDs map[string]string
 }
 
 // List walks the organization's OU tree and returns the active accounts the
@@ -136,7 +140,10 @@ func (l *Lister) List(ctx context.Context) (*Listing, error) {
 	if err := l.checkIncludes(t); err != nil {
 		return nil, err
 	}
-	res := &Listing{Inactive: map[string]int{}}
+	res := &Listing{Inactive: map[string]int{}, ParentIDs: make(map[string]string, len(t.parents))}
+	for id, p := range t.parents {
+		res.ParentIDs[p.path] = id
+	}
 	excludedIDs := setOf(l.filter.ExcludeAccounts)
 	for _, e := range t.accounts {
 		switch {

@@ -152,6 +152,12 @@
 // InternalServiceErrorException, S3 InternalError — or 503
 // ServiceUnavailable). The SDK's standard retryer retries all of them.
 //
+// Throttling by rate (SetRateLimits): a token bucket per caller account,
+// region and operation, refilled at a set rate, as AWS throttles; a call
+// that finds its bucket empty gets the same throttling error. AWS Config
+// publishes no rate for its read APIs: DefaultConfigRateLimit is an
+// assumption and says why. Throttled counts every throttled answer.
+//
 // Credentials: an unknown key gets UnrecognizedClientException (JSON
 // services, SES) or InvalidClientTokenId (STS) or InvalidAccessKeyId (S3); an
 // expired one ExpiredTokenException / ExpiredToken; an unsigned request

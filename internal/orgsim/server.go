@@ -33,6 +33,11 @@ type Server struct {
 	ts      *httptest.Server
 	handler http.Handler
 
+	rates rateState
+	// throttled counts the calls answered with a throttling error, random
+	// (Faults.Throttle) or by rate (SetRateLimits).
+	throttled *Calls
+
 	mu          sync.Mutex
 	keys        map[string]*principal // access key ID → principal
 	byPrincipal map[string]*principal // Credentials() cache, by principal ARN
@@ -61,6 +66,7 @@ func New(org *Org, opts ...Option) *Server {
 		now:         time.Now,
 		secret:      hashOf(org.seed, "server-secret"),
 		calls:       &Calls{},
+		throttled:   &Calls{},
 		keys:        make(map[string]*principal),
 		byPrincipal: make(map[string]*principal),
 	}
@@ -116,6 +122,22 @@ func (s *Server) Calls() *Calls { return s.calls }
 
 // SetFaults replaces the injected faults; the zero Faults turns them off.
 func (s *Server) SetFaults(f Faults) { s.faults.set(f) }
+
+// SetRateLimits makes the server throttle by rate, as AWS does: limits maps
+// operation keys, as Faults.Throttle does ("config:GetComplianceDetailsByConfigRule",
+// "config:*", "*"; the most specific key wins), to a token bucket that the
+// server keeps for each caller account, region and operation. A call that
+// finds its bucket empty is answered as a throttled call in its service's
+// protocol (AWS Config: ThrottlingException, HTTP 400, "Rate exceeded").
+// Buckets start full; the server's clock (WithClock) refills them. nil
+// turns rate limiting off. Random throttling (Faults) applies as well: a
+// call it throttles takes no token.
+func (s *Server) SetRateLimits(limits map[string]RateLimit) { s.rates.set(limits) }
+
+// Throttled counts the calls the server answered with a throttling error,
+// random or by rate, by operation key, caller account and region; Calls
+// counts them too.
+func (s *Server) Throttled() *Calls { return s.throttled }
 
 // Emails returns the messages received by SES v2 SendEmail, oldest first.
 func (s *Server) Emails() []Email {
@@ -370,6 +392,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.calls.add(callKey{op: c.opKey(), account: p.account, region: c.region})
 
 	f := s.faults.decide(c.opKey(), p.account, c.region)
+	// The bucket is checked when the call arrives; the latency that follows
+	// is the call's time in the service and on the way back.
+	limited := f.kind == faultNone && !s.rates.allow(c.opKey(), p.account, c.region, s.now())
 	if f.latency > 0 {
 		t := time.NewTimer(f.latency)
 		select {
@@ -379,10 +404,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	switch f.kind {
-	case faultThrottle:
+	if f.kind == faultThrottle || limited {
+		s.throttled.add(callKey{op: c.opKey(), account: p.account, region: c.region})
 		c.fail(c.proto.throttled())
 		return
+	}
+	switch f.kind {
 	case faultInternal:
 		c.fail(c.proto.serverError(http.StatusInternalServerError))
 		return
