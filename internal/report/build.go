@@ -981,7 +981,7 @@ func (b *builder) summary() *Summary {
 			t.Organization.InactiveByState = nil
 		}
 	}
-	return &Summary{
+	sum := &Summary{
 		SchemaVersion: SummaryVersion,
 		RunID:         b.in.RunID,
 		Environment:   b.opts.Environment,
@@ -994,4 +994,6 @@ func (b *builder) summary() *Summary {
 		OUs:           ous,
 		Resources:     newResourceSet(b.findings),
 	}
+	sum.Trend = trendOf(sum, b.in.Previous)
+	return sum
 }

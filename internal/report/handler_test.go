@@ -406,7 +406,7 @@ func TestHandleMixedRun(t *testing.T) {
 			t.Errorf("top rule row = %q, want 3 accounts, 4 resources", got)
 		}
 		chart := zipEntry(t, download(t, c, run.WorkbookKey(run1)), "xl/charts/chart1.xml")
-		if !strings.Contains(chart, "Summary&#39;!$D$") || !strings.Contains(chart, "Compliance by OU") {
+		if !strings.Contains(chart, "Summary&#39;!$D$") || !strings.Contains(chart, "worst first") {
 			t.Errorf("chart of compliance by OU missing or not on the OU table:\n%s", chart)
 		}
 	})

@@ -3,11 +3,10 @@ package report
 import (
 	"cmp"
 	"fmt"
-	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -15,424 +14,699 @@ import (
 	"github.com/config-report/config-report/internal/run"
 )
 
-// figure is one headline figure of the Summary sheet and the e-mail.
-type figure struct {
-	Label    string
-	Cur      float64
-	Prev     float64
-	HasPrev  bool
-	Pct      bool // a fraction shown as a percentage; its change is in points
-	Defined  bool // false when the figure (a compliance) is undefined
-	PrevDef  bool
-	Polarity polarity
-	// Missing and PrevMissing are shown instead of a value that was not
-	// recorded (the organization's totals of a run without them); "" leaves
-	// the cell blank.
-	Missing, PrevMissing string
+// The Summary's layout: the headline figures (KPI block), the legend and
+// the trend in columns A–F, the charts beside them from column H, the
+// details below. The first screen (about 30 rows) holds the headline, the
+// trend and both charts.
+const (
+	summaryChartCol = "H"
+	// ouChartBars is how many OUs the compliance-by-OU chart shows, worst
+	// first.
+	ouChartBars = 15
+)
+
+// summarySheet writes the Summary sheet, one block per method, top to bottom.
+type summarySheet struct {
+	w    *workbook
+	sum  *Summary
+	prev *Summary
+	row  int
+	// ouRows and trendRows are where the charts' data is (first and last
+	// row); zero when there is none. ous are the OU table's rows.
+	ouRows, trendRows [2]int
+	ous               []ouRollup
 }
 
-// Change returns the change since the previous run: a count, or percentage points.
-func (f figure) Change() (float64, bool) {
-	if !f.HasPrev || !f.Defined || !f.PrevDef {
-		return 0, false
-	}
-	if f.Pct {
-		return roundPP((f.Cur - f.Prev) * 100), true
-	}
-	return f.Cur - f.Prev, true
-}
-
-// figures are the headline figures of cur compared with prev (nil on a first run).
-func figures(cur, prev *Summary) []figure {
-	count := func(label string, c int, p func(*Summary) int, pol polarity) figure {
-		f := figure{Label: label, Cur: float64(c), Defined: true, PrevDef: true, Polarity: pol}
-		if prev != nil {
-			f.HasPrev, f.Prev = true, float64(p(prev))
-		}
-		return f
-	}
-	comp := figure{Label: "Overall compliance", Pct: true, Polarity: upGood}
-	comp.Cur, comp.Defined = cur.Totals.Compliance()
-	if prev != nil {
-		comp.HasPrev = true
-		comp.Prev, comp.PrevDef = prev.Totals.Compliance()
-	}
-	// The organization's totals and the coverage are in runs that recorded
-	// them only.
-	var prevOrg *OrganizationTotals
-	var prevCov *CoverageTotals
-	if prev != nil {
-		prevOrg, prevCov = prev.Totals.Organization, prev.Totals.Coverage
-	}
-	org := func(label string, v func(*OrganizationTotals) int) figure {
-		return recordedFigure(label, neutral, cur.Totals.Organization, prevOrg, prev != nil, v)
-	}
-	cov := func(label string, v func(*CoverageTotals) int, pol polarity) figure {
-		return recordedFigure(label, pol, cur.Totals.Coverage, prevCov, prev != nil, v)
-	}
-	// Figures since version 3: runs before it did not record them, counted
-	// accounts without rule results as scanned, and counted resources by
-	// rows (one per region and deployed rule).
-	since3 := func(label string, c int, p func(*Summary) int, pol polarity) figure {
-		f := count(label, c, p, pol)
-		if prev != nil && prev.beforeV3() {
-			f.PrevDef, f.PrevMissing = false, notRecordedText
-		}
-		return f
-	}
-	share := figure{Label: "Coverage: account-regions with rule results", Pct: true, Polarity: upGood}
-	share.Cur, share.Defined = cur.Totals.Coverage.Share()
-	if prev != nil {
-		share.HasPrev, share.PrevMissing = true, notRecordedText
-		share.Prev, share.PrevDef = prev.Totals.Coverage.Share()
-	}
-	t := cur.Totals
-	return []figure{
-		org("Accounts in the organization", func(o *OrganizationTotals) int { return o.Accounts }),
-		org("Accounts not active (suspended, closing, closed)", func(o *OrganizationTotals) int { return o.Inactive }),
-		org("Accounts excluded by configuration", func(o *OrganizationTotals) int { return o.Excluded }),
-		count("Accounts in this run", t.Accounts, func(s *Summary) int { return s.Totals.Accounts }, neutral),
-		since3("Accounts scanned (rule results read)", t.Scanned, func(s *Summary) int { return s.Totals.Scanned }, upGood),
-		since3("  of which partially scanned", t.Partial, func(s *Summary) int { return s.Totals.Partial }, upBad),
-		since3("Accounts with no data (role assumed, no rule results)", t.NoData, func(s *Summary) int { return s.Totals.NoData }, upBad),
-		count("Accounts unreachable", t.Unreachable, func(s *Summary) int { return s.Totals.Unreachable }, upBad),
-		count("Accounts not scanned", t.NotScanned, func(s *Summary) int { return s.Totals.NotScanned }, upBad),
-		count("Regions", len(cur.Regions), func(s *Summary) int { return len(s.Regions) }, neutral),
-		comp,
-		share,
-		cov("Account-regions in this run (accounts × regions)", func(c *CoverageTotals) int { return c.AccountRegions }, neutral),
-		cov("  with rule results", func(c *CoverageTotals) int { return c.WithResults }, upGood),
-		cov("    of which the recorder is off (results may be stale)", func(c *CoverageTotals) int { return c.RecorderStopped }, upBad),
-		cov("  Config not enabled", func(c *CoverageTotals) int { return c.ConfigNotEnabled }, upBad),
-		cov("  access denied to the read role", func(c *CoverageTotals) int { return c.AccessDenied }, upBad),
-		cov("  blocked by a service control policy", func(c *CoverageTotals) int { return c.BlockedBySCP }, neutral),
-		cov("  region not enabled for the account", func(c *CoverageTotals) int { return c.RegionDisabled }, neutral),
-		cov("  account unreachable", func(c *CoverageTotals) int { return c.Unreachable }, upBad),
-		cov("  not finished (account too large for the function's timeout)", func(c *CoverageTotals) int { return c.NotFinished }, upBad),
-		cov("  not scanned", func(c *CoverageTotals) int { return c.NotScanned }, upBad),
-		count("Rule evaluations compliant", t.Compliant, func(s *Summary) int { return s.Totals.Compliant }, upGood),
-		count("Rule evaluations non-compliant", t.NonCompliant, func(s *Summary) int { return s.Totals.NonCompliant }, upBad),
-		count("Rule evaluations not applicable", t.NotApplicable, func(s *Summary) int { return s.Totals.NotApplicable }, neutral),
-		count("Rule evaluations with insufficient data", t.InsufficientData, func(s *Summary) int { return s.Totals.InsufficientData }, upBad),
-		count("Rules", t.Rules, func(s *Summary) int { return s.Totals.Rules }, neutral),
-		since3("Non-compliant resources (distinct)", t.Resources, func(s *Summary) int { return s.Totals.Resources }, upBad),
-		since3("Findings (non-compliant resource × rule)", t.Findings, func(s *Summary) int { return s.Totals.Findings }, upBad),
-	}
-}
-
-// recordedFigure is a count from a part of the totals a run may not have
-// recorded (nil): "unavailable" for this run, "not recorded" for the
-// previous one (hasPrev), and no change unless both have it.
-func recordedFigure[T any](label string, pol polarity, cur, prev *T, hasPrev bool, v func(*T) int) figure {
-	f := figure{Label: label, Polarity: pol, Missing: unavailableText}
-	if cur != nil {
-		f.Cur, f.Defined = float64(v(cur)), true
-	}
-	if hasPrev {
-		f.HasPrev, f.PrevMissing = true, notRecordedText
-		if prev != nil {
-			f.Prev, f.PrevDef = float64(v(prev)), true
-		}
-	}
-	return f
-}
-
-// organizationText says where the organization's totals come from, or why
-// the run has none.
-func (w *workbook) organizationText() string {
-	o := w.b.in.Organization
-	if o == nil {
-		why := cmp.Or(w.b.in.OrganizationMissing, "none were recorded")
-		return "Totals unavailable for this run: " + why + ". Only the run's own accounts (its manifests) are counted."
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Listed by ListAccounts at %s UTC; re-runs do not change these totals.", o.ListedAt.UTC().Format("2006-01-02 15:04:05"))
-	if len(o.Inactive) > 0 {
-		parts := make([]string, 0, len(o.Inactive))
-		for _, st := range inactiveStates(o.Inactive) {
-			parts = append(parts, fmt.Sprintf("%d %s", o.Inactive[st], stateText(st)))
-		}
-		b.WriteString(" Not active: " + strings.Join(parts, ", ") + ".")
-	}
-	if o.Untagged > 0 {
-		b.WriteString(" Tags not read (ListAccounts' deadline came near): " + plural(o.Untagged, "account", "accounts") +
-			", whose tag columns are blank.")
-	}
-	if len(o.IncludeOUs) > 0 {
-		b.WriteString(" Only the accounts in INCLUDE_OUS (" + strings.Join(o.IncludeOUs, ", ") + ") are counted.")
-	}
-	if len(o.ExcludeOUs) > 0 {
-		b.WriteString(" The accounts in EXCLUDE_OUS (" + strings.Join(o.ExcludeOUs, ", ") + ") are not counted.")
-	}
-	return b.String()
-}
-
-// inactiveStates returns the states of m in stateOrder, then any other by name.
-func inactiveStates(m map[string]int) []string {
-	var out []string
-	for _, st := range stateOrder {
-		if _, ok := m[st]; ok {
-			out = append(out, st)
-		}
-	}
-	for _, st := range slices.Sorted(maps.Keys(m)) {
-		if !slices.Contains(stateOrder, st) {
-			out = append(out, st)
-		}
-	}
-	return out
-}
-
-// stateText is how the Summary names an account state.
-func stateText(state string) string {
-	if state == "PENDING_CLOSURE" {
-		return "closing"
-	}
-	return strings.ToLower(strings.ReplaceAll(state, "_", " "))
-}
-
-// summary fills the Summary sheet in memory: the run, the headline figures
-// and their changes, the top tens, and compliance by OU with a chart.
+// summary fills the Summary sheet in memory.
 func (w *workbook) summary() error {
-	const sh = SheetSummary
-	f, s, sum := w.f, w.s, w.rep.Summary
-	prev := w.b.in.Previous
-	set := func(cell string, v any, style int) {
-		_ = f.SetCellValue(sh, cell, v)
-		if style != 0 {
-			_ = f.SetCellStyle(sh, cell, cell, style)
-		}
-	}
-	at := func(col string, row int) string { return col + strconv.Itoa(row) }
-	for col, width := range map[string]float64{"A": 64, "B": 28, "C": 28, "D": 22, "E": 22, "F": 22} {
-		if err := f.SetColWidth(sh, col, col, width); err != nil {
+	s := &summarySheet{w: w, sum: w.rep.Summary, prev: w.b.in.Previous, row: 1}
+	for col, width := range map[string]float64{"A": 46, "B": 15, "C": 17, "D": 14, "E": 20, "F": 14, "G": 2} {
+		if err := w.f.SetColWidth(SheetSummary, col, col, width); err != nil {
 			return err
 		}
 	}
-	if err := w.printLayout(sh, 0); err != nil {
+	if err := w.printLayout(SheetSummary, 0); err != nil {
 		return err
 	}
-	set("A1", "AWS Config compliance report", s.title)
-	started, _ := run.IDTime(sum.RunID)
-	compared := "First run: there is no previous report to compare with, so no changes are shown."
-	if prev != nil {
-		compared = prev.RunID
+	for _, block := range []func(){s.title, s.headline, s.legend, s.trend, s.runDetails, s.figureTable,
+		s.comparison, s.topRules, s.topAccounts, s.ouTable} {
+		block()
+		s.row++
 	}
-	orgText := w.organizationText()
-	complianceText := ComplianceDefinition
+	if err := s.ouChart(); err != nil {
+		return err
+	}
+	if err := s.trendChart(); err != nil {
+		return err
+	}
+	return setUsedRange(w.f, SheetSummary)
+}
+
+// set writes v with style (0: none) at col and the current row.
+func (s *summarySheet) set(col string, v any, style int) {
+	cell := col + strconv.Itoa(s.row)
+	_ = s.w.f.SetCellValue(SheetSummary, cell, v)
+	if style != 0 {
+		_ = s.w.f.SetCellStyle(SheetSummary, cell, cell, style)
+	}
+}
+
+// cell writes a value built by the workbook's cell helpers (an
+// excelize.Cell with its style, a plain value, or nil for nothing).
+func (s *summarySheet) cell(col string, v any) {
+	switch c := v.(type) {
+	case nil:
+	case excelize.Cell:
+		s.set(col, c.Value, c.StyleID)
+	default:
+		s.set(col, c, 0)
+	}
+}
+
+// paragraph writes text across B:F (or A:F when label is ""), wrapped, as
+// high as it needs.
+func (s *summarySheet) paragraph(label, text string, style int) {
+	f, r := s.w.f, strconv.Itoa(s.row)
+	from := "B"
+	if label == "" {
+		from = "A"
+	} else {
+		s.set("A", label, s.w.s.label)
+	}
+	s.set(from, text, style)
+	_ = f.MergeCell(SheetSummary, from+r, "F"+r)
+	_ = f.SetCellStyle(SheetSummary, from+r, "F"+r, style)
+	perLine := 120
+	if from == "B" {
+		perLine = 90
+	}
+	_ = f.SetRowHeight(SheetSummary, s.row, 13*float64(max(1, (utf8.RuneCountInString(text)+perLine-1)/perLine)))
+	s.row++
+}
+
+// header writes a table's header row.
+func (s *summarySheet) header(titles ...string) {
+	for i, t := range titles {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		s.set(col, t, s.w.s.header)
+	}
+	_ = s.w.f.SetRowHeight(SheetSummary, s.row, 28)
+	s.row++
+}
+
+// subtitle writes a block's title.
+func (s *summarySheet) subtitle(text string) {
+	s.set("A", text, s.w.s.subtitle)
+	s.row++
+}
+
+// title writes the sheet's title and what the run is compared with.
+func (s *summarySheet) title() {
+	s.set("A", "AWS Config compliance — "+s.sum.Environment, s.w.s.title)
+	_ = s.w.f.SetRowHeight(SheetSummary, s.row, 24)
+	s.row++
+	started, _ := run.IDTime(s.sum.RunID)
+	line := fmt.Sprintf("Run %s, started %s UTC. ", s.sum.RunID, started.UTC().Format("2006-01-02 15:04"))
+	if s.prev != nil {
+		line += "Changes are since run " + s.prev.RunID + "."
+	} else {
+		line += "First run: there is no previous report, so no changes are shown."
+	}
+	s.paragraph("", line, s.w.s.noteWrap)
+}
+
+// pp is the change of a share in percentage points, or why there is none.
+func (s *summarySheet) pp(cur float64, curOK bool, prev float64, prevOK bool) any {
+	switch {
+	case s.prev == nil:
+		return s.w.str(firstRunText)
+	case !curOK || !prevOK:
+		return s.w.str(notRecordedText)
+	}
+	d := roundPP((cur - prev) * 100)
+	return excelize.Cell{StyleID: s.w.s.change(d, upGood, true), Value: d}
+}
+
+// shareStyle colours a share by the compliance thresholds.
+func (s *summarySheet) shareStyle(v float64) int {
+	switch o := s.w.b.opts; {
+	case v*100 >= o.GreenPct:
+		return s.w.s.green
+	case v*100 >= o.AmberPct:
+		return s.w.s.amber
+	}
+	return s.w.s.red
+}
+
+// headline writes the KPI block: compliance and coverage with their
+// changes, findings new, resolved and open, accounts scanned, the worst OU
+// and the worst rule.
+func (s *summarySheet) headline() {
+	t, st := s.sum.Totals, s.w.s
+	s.header("Headline", "This run", "Change since last run", "", "", "")
+	var pt Totals
+	if s.prev != nil {
+		pt = s.prev.Totals
+	}
+	c, cOK := t.Compliance()
+	pc, pcOK := pt.Compliance()
+	s.kpi("Compliance", s.w.compliance(t.Evaluations, true), s.pp(c, cOK, pc, pcOK),
+		fmt.Sprintf("of %s rule evaluations: compliant ÷ (compliant + non-compliant)", groupThousands(int64(t.Compliant+t.NonCompliant))))
+	cov, covOK := t.Coverage.Share()
+	pcov, pcovOK := pt.Coverage.Share()
+	var covCell any
+	if covOK {
+		covCell = excelize.Cell{StyleID: st.pct, Value: cov}
+	}
+	s.kpi("Coverage", covCell, s.pp(cov, covOK, pcov, pcovOK), s.coverageNote())
+	s.kpi("Open findings", excelize.Cell{StyleID: st.count, Value: t.Findings}, s.findingsChange(),
+		fmt.Sprintf("non-compliant resource × rule; %s distinct resources", groupThousands(int64(t.Resources))))
+	s.findingFlow()
+	s.kpi("Accounts scanned", excelize.Cell{StyleID: st.count, Value: t.Scanned}, nil, s.accountsNote())
+	s.worstOU()
+	s.worstRule()
+}
+
+// kpi writes one headline row: label, value, change and a note across D:F,
+// wrapped on two lines.
+func (s *summarySheet) kpi(label string, value, change any, note string) {
+	s.set("A", label, s.w.s.kpiLabel)
+	s.cell("B", value)
+	s.cell("C", change)
+	r := strconv.Itoa(s.row)
+	s.set("D", note, s.w.s.kpiNote)
+	_ = s.w.f.MergeCell(SheetSummary, "D"+r, "F"+r)
+	_ = s.w.f.SetCellStyle(SheetSummary, "D"+r, "F"+r, s.w.s.kpiNote)
+	_ = s.w.f.SetRowHeight(SheetSummary, s.row, 27)
+	s.row++
+}
+
+// findingsChange is the change in open findings, when both runs counted
+// findings (summaries before version 3 counted rows).
+func (s *summarySheet) findingsChange() any {
+	switch {
+	case s.prev == nil:
+		return s.w.str(firstRunText)
+	case s.prev.beforeV3():
+		return s.w.str(countedByRowsText)
+	}
+	d := s.sum.Totals.Findings - s.prev.Totals.Findings
+	return excelize.Cell{StyleID: s.w.s.change(float64(d), upBad, false), Value: d}
+}
+
+// findingFlow writes new, resolved and still open findings, or says they
+// come from the second run on.
+func (s *summarySheet) findingFlow() {
+	c := s.sum.Comparison
+	if c == nil {
+		s.kpi("New / resolved findings", s.w.str("—"), nil, "shown from the second run on")
+		return
+	}
+	s.kpi("New findings", excelize.Cell{StyleID: s.w.s.count, Value: c.New}, nil,
+		plural(c.NotPreviouslyChecked, "more finding", "more findings")+" where the account or region was not read last run")
+	s.kpi("Resolved findings", excelize.Cell{StyleID: s.w.s.count, Value: c.Resolved}, nil,
+		plural(c.Persisting, "finding", "findings")+" still open; "+plural(c.NotRechecked, "not re-checked", "not re-checked")+" (account or region not read now)")
+}
+
+// coverageNote says how many account-regions have results and where the
+// gaps are.
+func (s *summarySheet) coverageNote() string {
+	cv := s.sum.Totals.Coverage
+	if cv == nil {
+		return "not recorded"
+	}
+	return fmt.Sprintf("%s of %s account-regions have rule results; the gaps are listed first on the Coverage sheet",
+		groupThousands(int64(cv.WithResults)), groupThousands(int64(cv.AccountRegions)))
+}
+
+// accountsNote says what became of the run's accounts not scanned.
+func (s *summarySheet) accountsNote() string {
+	t := s.sum.Totals
+	return fmt.Sprintf("of %s in the run (%s partially); %s unreachable, %s with no data, %s not scanned",
+		groupThousands(int64(t.Accounts)), groupThousands(int64(t.Partial)), groupThousands(int64(t.Unreachable)),
+		groupThousands(int64(t.NoData)), groupThousands(int64(t.NotScanned)))
+}
+
+// worstOU writes the OU (with the OUs below it, not the whole
+// organization) with the lowest compliance.
+func (s *summarySheet) worstOU() {
+	var worst *ouRollup
+	var worstV float64
+	for _, o := range rollUpOUs(s.sum.OUs) {
+		v, ok := o.Compliance()
+		if ok && o.Accounts < s.sum.Totals.Accounts && (worst == nil || v < worstV) {
+			worst, worstV = &o, v
+		}
+	}
+	if worst == nil {
+		s.kpi("Worst OU", s.w.str("—"), nil, "no OU below the whole organization has rule results")
+		return
+	}
+	var prev Evaluations
+	found := false
+	if s.prev != nil {
+		i := slices.IndexFunc(rollUpOUs(s.prev.OUs), func(o ouRollup) bool { return o.Path == worst.Path })
+		if found = i >= 0; found {
+			prev = rollUpOUs(s.prev.OUs)[i].Evaluations
+		}
+	}
+	s.kpi("Worst OU", excelize.Cell{StyleID: s.shareStyle(worstV), Value: worstV}, s.w.complianceChange(worst.Evaluations, prev, found, "new OU"),
+		fmt.Sprintf("%s: compliance of its %s (OUs below it included)", worst.Path, plural(worst.Accounts, "account", "accounts")))
+}
+
+// worstRule writes the rule identity non-compliant in most accounts.
+func (s *summarySheet) worstRule() {
+	rules := worstRules(s.sum.Rules, 1)
+	if len(rules) == 0 {
+		s.kpi("Worst rule", s.w.str("—"), nil, "no rule is non-compliant in any account")
+		return
+	}
+	r := rules[0]
+	s.kpi("Worst rule", excelize.Cell{StyleID: s.w.s.count, Value: r.AccountsNonCompliant}, s.ruleChange(&r),
+		fmt.Sprintf("%s: accounts non-compliant, with %s", r.identity(), plural(r.Resources, "non-compliant resource", "non-compliant resources")))
+}
+
+// ruleChange is the change in a rule's accounts non-compliant.
+func (s *summarySheet) ruleChange(r *RuleSummary) any {
+	p, ok := s.w.b.prevRule.lookup(r)
+	switch {
+	case s.prev == nil:
+		return s.w.str(firstRunText)
+	case !ok:
+		return s.w.str("new rule")
+	}
+	d := r.AccountsNonCompliant - p.accountsNonCompliant()
+	return excelize.Cell{StyleID: s.w.s.change(float64(d), upBad, false), Value: d}
+}
+
+// worstRules returns up to n rules non-compliant in most accounts.
+func worstRules(all []RuleSummary, n int) []RuleSummary {
+	rules := slices.Clone(all)
+	slices.SortFunc(rules, func(a, b RuleSummary) int {
+		return cmp.Or(cmp.Compare(b.AccountsNonCompliant, a.AccountsNonCompliant), cmp.Compare(b.Resources, a.Resources),
+			strings.Compare(a.BaseName, b.BaseName))
+	})
+	i := slices.IndexFunc(rules, func(r RuleSummary) bool { return r.AccountsNonCompliant == 0 })
+	if i < 0 {
+		i = len(rules)
+	}
+	return rules[:min(i, n)]
+}
+
+// legend states what the colours and arrows mean.
+func (s *summarySheet) legend() {
+	o := s.w.b.opts
+	s.paragraph("", fmt.Sprintf("Compliance colours: green at or above %s%%, amber at or above %s%%, red below. "+
+		"Changes: ▲ rise, ▼ fall, followed by \"better\" (blue) or \"worse\" (orange); a change under %.1f percentage points is shown without either.",
+		strconv.FormatFloat(o.GreenPct, 'f', -1, 64), strconv.FormatFloat(o.AmberPct, 'f', -1, 64), deadBandPP), s.w.s.noteWrap)
+}
+
+// trend writes the environment's last runs, oldest first, as the trend
+// chart's data.
+func (s *summarySheet) trend() {
+	points := s.sum.Trend
+	s.subtitle(fmt.Sprintf("Trend: the last %s of %s", plural(len(points), "run", "runs"), s.sum.Environment))
+	s.header("Run", "Started", "Compliance", "Open findings", "Coverage")
+	s.trendRows[0] = s.row
+	for _, p := range points {
+		s.set("A", p.RunID, s.w.s.text)
+		s.set("B", p.Started.UTC().Format("2006-01-02"), s.w.s.text)
+		if p.Compliance != nil {
+			s.set("C", *p.Compliance, s.shareStyle(*p.Compliance))
+		}
+		s.set("D", p.Findings, s.w.s.count)
+		if p.Coverage != nil {
+			s.set("E", *p.Coverage, s.w.s.pct)
+		}
+		s.row++
+	}
+	s.trendRows[1] = s.row - 1
+	if slices.ContainsFunc(points, func(p TrendPoint) bool { return p.FindingsAreRows }) {
+		s.set("A", "Runs before summary version 3 counted the resource sheet's rows, not findings; "+
+			"they did not record coverage.", s.w.s.note)
+		s.row++
+	}
+}
+
+// runDetails writes the run's settings, where the organization's totals
+// come from and how compliance is defined.
+func (s *summarySheet) runDetails() {
+	s.subtitle("Details")
+	s.paragraph("Run", s.sum.RunID, s.w.s.wrap)
+	s.paragraph("Environment", s.sum.Environment, s.w.s.wrap)
+	compared := "First run: there is no previous report to compare with, so no changes are shown."
+	if s.prev != nil {
+		compared = s.prev.RunID
+	}
+	s.paragraph("Compared with", compared, s.w.s.wrap)
+	s.paragraph("Regions", strings.Join(s.sum.Regions, ", "), s.w.s.wrap)
+	s.paragraph("Organization", s.w.organizationText(), s.w.s.wrap)
+	text := ComplianceDefinition
 	proactive := 0
-	for i := range sum.Rules {
-		if sum.Rules[i].ProactiveOnly {
+	for i := range s.sum.Rules {
+		if s.sum.Rules[i].ProactiveOnly {
 			proactive++
 		}
 	}
 	if proactive > 0 {
-		complianceText += " " + plural(proactive, "rule is", "rules are") + " evaluated only proactively (marked \"proactive only\" on the Rules sheet): " +
+		text += " " + plural(proactive, "rule is", "rules are") + " evaluated only proactively (marked \"proactive only\" on the Rules sheet): " +
 			"no detective results, so in no figure."
 	}
-	info := []struct {
-		label string
-		value any
-		lines int // > 0: a paragraph across B:F, this many lines high
-	}{
-		{"Run", sum.RunID, 0},
-		{"Started (UTC)", started, 0},
-		{"Environment", sum.Environment, 0},
-		{"Regions", strings.Join(sum.Regions, ", "), 0},
-		{"Organization", orgText, max(2, (utf8.RuneCountInString(orgText)+99)/100)},
-		{"Compared with", compared, 0},
-		{"Compliance", complianceText, max(3, (utf8.RuneCountInString(complianceText)+99)/100)},
-	}
-	row := 3
-	for _, kv := range info {
-		set(at("A", row), kv.label, s.label)
-		style := s.text
-		if _, ok := kv.value.(time.Time); ok {
-			style = s.dateLeft
-		}
-		set(at("B", row), kv.value, style)
-		if kv.lines > 0 {
-			if err := f.MergeCell(sh, at("B", row), at("F", row)); err != nil {
-				return err
-			}
-			_ = f.SetCellStyle(sh, at("B", row), at("F", row), s.wrap)
-			_ = f.SetRowHeight(sh, row, 15*float64(kv.lines))
-		}
-		row++
-	}
+	s.paragraph("Compliance", text, s.w.s.wrap)
+}
 
-	row++
-	header := func(titles ...string) {
-		for i, t := range titles {
-			c, _ := excelize.CoordinatesToCellName(i+1, row)
-			set(c, t, s.header)
-		}
-		_ = f.SetRowHeight(sh, row, 30)
-		row++
-	}
-	header("Figure", "This run", "Previous run", "Change")
-	for _, fg := range figures(sum, prev) {
-		set(at("A", row), fg.Label, s.text)
-		valStyle := s.count
+// figureTable writes every headline figure with the previous run's and the
+// change.
+func (s *summarySheet) figureTable() {
+	st := s.w.s
+	s.header("Figure", "This run", "Previous run", "Change")
+	for _, fg := range figures(s.sum, s.prev) {
+		s.set("A", fg.Label, st.text)
+		valStyle := st.count
 		if fg.Pct {
-			valStyle = s.pct
+			valStyle = st.pct
 		}
 		switch {
 		case fg.Defined:
-			set(at("B", row), fg.Cur, valStyle)
+			s.set("B", fg.Cur, valStyle)
 		case fg.Missing != "":
-			set(at("B", row), fg.Missing, s.note)
+			s.set("B", fg.Missing, st.note)
 		}
 		switch {
-		case prev == nil:
-			set(at("C", row), "—", s.text)
-			set(at("D", row), firstRunText, s.text)
-		default:
-			switch {
-			case fg.PrevDef:
-				set(at("C", row), fg.Prev, valStyle)
-			case fg.PrevMissing != "":
-				set(at("C", row), fg.PrevMissing, s.note)
-			}
-			if d, ok := fg.Change(); ok {
-				set(at("D", row), d, s.change(d, fg.Polarity, fg.Pct))
-			}
+		case s.prev == nil:
+			s.set("C", "—", st.text)
+			s.set("D", firstRunText, st.text)
+		case fg.PrevDef:
+			s.set("C", fg.Prev, valStyle)
+		case fg.PrevMissing != "":
+			s.set("C", fg.PrevMissing, st.note)
 		}
-		row++
+		if d, ok := fg.Change(); ok && s.prev != nil {
+			s.set("D", d, st.change(d, fg.Polarity, fg.Pct))
+		}
+		s.row++
 	}
-	if c := sum.Comparison; c != nil {
-		for _, kv := range []struct {
-			label string
-			n     int
-		}{
-			{"New findings", c.New},
-			{"Findings not previously checked (account or region not read last run)", c.NotPreviouslyChecked},
-			{"Findings still open since the previous run", c.Persisting},
-			{"Findings resolved since the previous run", c.Resolved},
-			{"Findings not re-checked (account or region not scanned now)", c.NotRechecked},
-			{"Findings unknown (not in the previous run's CSV)", c.Unknown},
-		} {
-			set(at("A", row), kv.label, s.text)
-			set(at("B", row), kv.n, s.count)
-			row++
-		}
-		if w.rep.ResolvedNote != "" {
-			set(at("A", row), w.rep.ResolvedNote, s.note)
-			row++
-		}
-	} else {
-		set(at("A", row), "New and resolved findings are shown from the second run on.", s.note)
-		row++
-	}
+}
 
-	// The ten rules failing in most accounts.
-	row++
-	set(at("A", row), "Top 10 rules failing in most accounts", s.subtitle)
-	row++
-	header("Rule", "Accounts non-compliant", "Non-compliant resources", "Change in accounts non-compliant")
-	rules := slices.Clone(sum.Rules)
-	slices.SortFunc(rules, func(a, b RuleSummary) int {
-		return cmp.Or(cmp.Compare(b.AccountsNonCompliant, a.AccountsNonCompliant), cmp.Compare(b.Resources, a.Resources), strings.Compare(a.BaseName, b.BaseName))
-	})
-	n := 0
+// comparison writes the findings' flow since the previous run.
+func (s *summarySheet) comparison() {
+	c := s.sum.Comparison
+	if c == nil {
+		s.set("A", "New and resolved findings are shown from the second run on.", s.w.s.note)
+		s.row++
+		return
+	}
+	for _, kv := range []struct {
+		label string
+		n     int
+	}{
+		{"New findings", c.New},
+		{"Findings not previously checked (account or region not read last run)", c.NotPreviouslyChecked},
+		{"Findings still open since the previous run", c.Persisting},
+		{"Findings resolved since the previous run", c.Resolved},
+		{"Findings not re-checked (account or region not scanned now)", c.NotRechecked},
+		{"Findings unknown (not in the previous run's CSV)", c.Unknown},
+	} {
+		s.set("A", kv.label, s.w.s.text)
+		s.set("B", kv.n, s.w.s.count)
+		s.row++
+	}
+	if s.w.rep.ResolvedNote != "" {
+		s.set("A", s.w.rep.ResolvedNote, s.w.s.note)
+		s.row++
+	}
+}
+
+// topRules writes the ten rules failing in most accounts.
+func (s *summarySheet) topRules() {
+	s.subtitle("Top 10 rules failing in most accounts")
+	s.header("Rule", "Accounts non-compliant", "Non-compliant resources", "Change in accounts non-compliant")
+	rules := worstRules(s.sum.Rules, 10)
 	for _, r := range rules {
-		if r.AccountsNonCompliant == 0 || n == 10 {
-			break
-		}
-		set(at("A", row), r.identity().String(), s.text)
-		set(at("B", row), r.AccountsNonCompliant, s.count)
-		set(at("C", row), r.Resources, s.count)
-		p, ok := w.b.prevRule.lookup(&r)
-		w.setChange(at("D", row), r.AccountsNonCompliant, p.accountsNonCompliant(), ok, "new rule")
-		row++
-		n++
+		s.set("A", r.identity().String(), s.w.s.text)
+		s.set("B", r.AccountsNonCompliant, s.w.s.count)
+		s.set("C", r.Resources, s.w.s.count)
+		s.cell("D", s.ruleChange(&r))
+		s.row++
 	}
-	if n == 0 {
-		set(at("A", row), "No rule is non-compliant in any account.", s.note)
-		row++
+	if len(rules) == 0 {
+		s.set("A", "No rule is non-compliant in any account.", s.w.s.note)
+		s.row++
 	}
+}
 
-	// The ten accounts with most non-compliant resources.
-	row++
-	set(at("A", row), "Top 10 accounts with most non-compliant resources", s.subtitle)
-	row++
-	header("Account ID", "Account name", "OU path", "Non-compliant resources", "Change")
-	accounts := slices.Clone(sum.Accounts)
+// topAccounts writes the ten accounts with most non-compliant resources.
+func (s *summarySheet) topAccounts() {
+	s.subtitle("Top 10 accounts with most non-compliant resources")
+	s.header("Account ID", "Account name", "OU path", "Non-compliant resources", "Change")
+	accounts := slices.Clone(s.sum.Accounts)
 	slices.SortFunc(accounts, func(a, b AccountSummary) int {
 		return cmp.Or(cmp.Compare(b.Resources, a.Resources), strings.Compare(a.ID, b.ID))
 	})
-	n = 0
+	n := 0
 	for _, a := range accounts {
 		if a.Resources == 0 || n == 10 {
 			break
 		}
-		set(at("A", row), a.ID, s.text)
-		set(at("B", row), a.Name, s.text)
-		set(at("C", row), a.OUPath, s.text)
-		set(at("D", row), a.Resources, s.count)
-		if note, ok := w.accountDelta(&a, w.b.prevAccount[a.ID]); ok && !w.b.prevCountsRows() {
-			w.setChange(at("E", row), a.Resources, w.b.prevAccount[a.ID].Resources, true, "")
-		} else if ok {
-			set(at("E", row), countedByRowsText, s.text)
-		} else {
-			set(at("E", row), note, s.text)
+		s.set("A", a.ID, s.w.s.text)
+		s.set("B", a.Name, s.w.s.text)
+		s.set("C", a.OUPath, s.w.s.text)
+		s.set("D", a.Resources, s.w.s.count)
+		prev := s.w.b.prevAccount[a.ID]
+		switch note, ok := s.w.accountDelta(&a, prev); {
+		case ok && !s.w.b.prevCountsRows():
+			d := a.Resources - prev.Resources
+			s.set("E", d, s.w.s.change(float64(d), upBad, false))
+		case ok:
+			s.set("E", countedByRowsText, s.w.s.text)
+		default:
+			s.set("E", note, s.w.s.text)
 		}
-		row++
+		s.row++
 		n++
 	}
 	if n == 0 {
-		set(at("A", row), "No account has non-compliant resources.", s.note)
-		row++
+		s.set("A", "No account has non-compliant resources.", s.w.s.note)
+		s.row++
 	}
+}
 
-	// Compliance by OU, with a chart of the OUs with most accounts.
-	row++
-	set(at("A", row), "Compliance by OU", s.subtitle)
-	row++
-	header("OU path", "Accounts", "Scanned", "Compliance", "Non-compliant resources")
-	ous := slices.Clone(sum.OUs)
-	slices.SortFunc(ous, func(a, b OUSummary) int {
-		return cmp.Or(cmp.Compare(b.Accounts, a.Accounts), strings.Compare(a.Path, b.Path))
-	})
-	first := row
+// ouRollup is an OU's figures with every OU below it included.
+type ouRollup struct {
+	OUSummary
+	// Direct is the number of accounts directly in the OU.
+	Direct int
+}
+
+// rollUpOUs returns every OU path of ous and each of its ancestors, with
+// the figures of the OUs below it added in, by path.
+func rollUpOUs(ous []OUSummary) []ouRollup {
+	byPath := map[string]*ouRollup{}
 	for _, o := range ous {
-		set(at("A", row), cmp.Or(o.Path, "(no OU)"), s.text)
-		set(at("B", row), o.Accounts, s.count)
-		set(at("C", row), o.Scanned, s.count)
-		if v, ok := o.Compliance(); ok {
-			set(at("D", row), v, s.pct)
-		}
-		set(at("E", row), o.Resources, s.count)
-		row++
-	}
-	if len(ous) > 0 {
-		const maxBars = 25
-		last := first + min(len(ous), maxBars) - 1
-		title := "Compliance by OU"
-		if len(ous) > maxBars {
-			title = fmt.Sprintf("Compliance of the %d OUs with most accounts", maxBars)
-		}
-		minV, maxV := 0.0, 1.0
-		chart := &excelize.Chart{
-			Type: excelize.Bar,
-			Series: []excelize.ChartSeries{{
-				Name:       "'" + sh + "'!$D$" + strconv.Itoa(first-1),
-				Categories: fmt.Sprintf("'%s'!$A$%d:$A$%d", sh, first, last),
-				Values:     fmt.Sprintf("'%s'!$D$%d:$D$%d", sh, first, last),
-				Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"4472C4"}},
-			}},
-			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title}}},
-			Legend:    excelize.ChartLegend{Position: "none"},
-			XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: excelize.Font{Color: "404040"}},
-			YAxis:     excelize.ChartAxis{Minimum: &minV, Maximum: &maxV, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, MajorGridLines: true, Font: excelize.Font{Color: "404040"}},
-			Dimension: excelize.ChartDimension{Width: 640, Height: uint(max(320, 22*(last-first+1)+90))},
-			Format:    excelize.GraphicOptions{OffsetX: 10},
-		}
-		if err := f.AddChart(sh, at("G", first-1), chart); err != nil {
-			return err
+		path := cmp.Or(o.Path, "(no OU)")
+		for p := path; ; {
+			r := byPath[p]
+			if r == nil {
+				r = &ouRollup{OUSummary: OUSummary{Path: p}}
+				byPath[p] = r
+			}
+			r.Accounts += o.Accounts
+			r.Scanned += o.Scanned
+			r.Evaluations.add(o.Evaluations)
+			r.Resources += o.Resources
+			r.Findings += o.Findings
+			if p == path {
+				r.Direct += o.Accounts
+			}
+			i := strings.LastIndexByte(p, '/')
+			if i < 0 {
+				break
+			}
+			p = p[:i]
 		}
 	}
-	return setUsedRange(f, sh)
+	out := make([]ouRollup, 0, len(byPath))
+	for _, r := range byPath {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b ouRollup) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
+
+// ouTable writes compliance by OU, each OU with the OUs below it, worst
+// first: the data of the OU chart.
+func (s *summarySheet) ouTable() {
+	s.subtitle("Compliance by OU, worst first (each OU with the OUs below it)")
+	s.header("OU path", "Accounts (OUs below included)", "Accounts directly in the OU", "Compliance", "Change", "Non-compliant resources")
+	ous := rollUpOUs(s.sum.OUs)
+	slices.SortStableFunc(ous, func(a, b ouRollup) int {
+		av, aok := a.Compliance()
+		bv, bok := b.Compliance()
+		switch {
+		case aok != bok:
+			return map[bool]int{true: -1, false: 1}[aok]
+		case aok:
+			return cmp.Compare(av, bv)
+		}
+		return 0
+	})
+	prev := map[string]ouRollup{}
+	if s.prev != nil {
+		for _, o := range rollUpOUs(s.prev.OUs) {
+			prev[o.Path] = o
+		}
+	}
+	s.ouRows[0], s.ous = s.row, ous
+	for _, o := range ous {
+		s.set("A", o.Path, s.w.s.text)
+		s.set("B", o.Accounts, s.w.s.count)
+		s.set("C", o.Direct, s.w.s.count)
+		s.cell("D", s.w.compliance(o.Evaluations, true))
+		p, ok := prev[o.Path]
+		s.cell("E", s.w.complianceChange(o.Evaluations, p.Evaluations, ok, "new OU"))
+		s.set("F", o.Resources, s.w.s.count)
+		s.row++
+	}
+	s.ouRows[1] = s.row - 1
+}
+
+// ref is an absolute reference to col rows from–to of the Summary.
+func ref(col string, from, to int) string {
+	if from == to {
+		return fmt.Sprintf("'%s'!$%s$%d", SheetSummary, col, from)
+	}
+	return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", SheetSummary, col, from, col, to)
+}
+
+// ouChart charts the compliance of the worst OUs, worst first, each bar in
+// its threshold's colour and labelled with its value, beside the headline.
+func (s *summarySheet) ouChart() error {
+	first, last := s.ouRows[0], min(s.ouRows[1], s.ouRows[0]+ouChartBars-1)
+	if last < first {
+		return nil
+	}
+	var names []string
+	var values []float64
+	var colors []string
+	for _, o := range s.ous[:last-first+1] {
+		v, ok := o.Compliance()
+		if !ok {
+			v = math.NaN()
+		}
+		names, values, colors = append(names, o.Path), append(values, v), append(colors, s.fillOf(v, ok))
+	}
+	cats, vals, title := ref("A", first, last), ref("D", first, last), ref("D", first-1, first-1)
+	s.w.charts.strs[cats], s.w.charts.strs[title] = names, []string{"Compliance"}
+	s.w.charts.nums[vals] = numCache{values: values, format: "0.0%"}
+	s.w.charts.colors[vals] = colors
+	minV, maxV := 0.0, 1.0
+	chartTitle := fmt.Sprintf("Compliance of the %s, worst first", plural(last-first+1, "OU", "OUs"))
+	return s.w.f.AddChart(SheetSummary, summaryChartCol+"3", &excelize.Chart{
+		Type:      excelize.Bar,
+		Series:    []excelize.ChartSeries{{Name: title, Categories: cats, Values: vals, Fill: solid("7F7F7F")}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: chartTitle, Font: &excelize.Font{Family: FontFamily, Size: 11, Bold: true}}}},
+		Legend:    excelize.ChartLegend{Position: "none"},
+		PlotArea:  excelize.ChartPlotArea{ShowVal: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0.0%"}},
+		XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: excelize.Font{Family: FontFamily, Size: 9, Color: "404040"}},
+		YAxis:     excelize.ChartAxis{Minimum: &minV, Maximum: &maxV, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, MajorGridLines: true, Font: excelize.Font{Family: FontFamily, Size: 9, Color: "404040"}},
+		Dimension: excelize.ChartDimension{Width: 560, Height: uint(max(300, 20*(last-first+1)+90))},
+		Format: excelize.GraphicOptions{OffsetX: 4, AltText: chartTitle + ": " + altList(names, values) +
+			fmt.Sprintf(". Green at or above %v%%, amber at or above %v%%, red below.", s.w.b.opts.GreenPct, s.w.b.opts.AmberPct)},
+	})
+}
+
+// fillOf is the bar colour of a compliance by the thresholds.
+func (s *summarySheet) fillOf(v float64, ok bool) string {
+	switch o := s.w.b.opts; {
+	case !ok:
+		return ""
+	case v*100 >= o.GreenPct:
+		return ChartGreen
+	case v*100 >= o.AmberPct:
+		return ChartAmber
+	}
+	return ChartRed
+}
+
+// Bar colours of the compliance thresholds: stronger than the cell fills,
+// which would be too pale as bars.
+const (
+	ChartGreen = "63BE7B"
+	ChartAmber = "FFC000"
+	ChartRed   = "F8696B"
+)
+
+// trendChart charts compliance and coverage over the trend's runs.
+func (s *summarySheet) trendChart() error {
+	first, last := s.trendRows[0], s.trendRows[1]
+	if last < first {
+		return nil
+	}
+	var dates []string
+	var comp, cov []float64
+	for _, p := range s.sum.Trend {
+		dates = append(dates, p.Started.UTC().Format("2006-01-02"))
+		comp, cov = append(comp, share(p.Compliance)), append(cov, share(p.Coverage))
+	}
+	cats := ref("B", first, last)
+	s.w.charts.strs[cats] = dates
+	s.w.charts.strs[ref("C", first-1, first-1)], s.w.charts.strs[ref("E", first-1, first-1)] = []string{"Compliance"}, []string{"Coverage"}
+	s.w.charts.nums[ref("C", first, last)] = numCache{values: comp, format: "0.0%"}
+	s.w.charts.nums[ref("E", first, last)] = numCache{values: cov, format: "0.0%"}
+	minV, maxV := 0.0, 1.0
+	line := func(col, color string) excelize.ChartSeries {
+		return excelize.ChartSeries{Name: ref(col, first-1, first-1), Categories: cats, Values: ref(col, first, last),
+			Line: excelize.LineOptions{Width: 2.25}, Fill: solid(color),
+			Marker: excelize.ChartMarker{Symbol: "circle", Size: 6, Fill: solid(color)}}
+	}
+	title := fmt.Sprintf("Compliance and coverage, last %s", plural(len(dates), "run", "runs"))
+	return s.w.f.AddChart(SheetSummary, summaryChartCol+"24", &excelize.Chart{
+		Type:      excelize.Line,
+		Series:    []excelize.ChartSeries{line("C", "0072B2"), line("E", "009E73")},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title, Font: &excelize.Font{Family: FontFamily, Size: 11, Bold: true}}}},
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		PlotArea:  excelize.ChartPlotArea{ShowVal: len(dates) <= 6, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0.0%"}},
+		XAxis:     excelize.ChartAxis{Font: excelize.Font{Family: FontFamily, Size: 9, Color: "404040"}},
+		YAxis:     excelize.ChartAxis{Minimum: &minV, Maximum: &maxV, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}, MajorGridLines: true, Font: excelize.Font{Family: FontFamily, Size: 9, Color: "404040"}},
+		Dimension: excelize.ChartDimension{Width: 560, Height: 280},
+		Format: excelize.GraphicOptions{OffsetX: 4, AltText: title + ". Compliance: " + altList(dates, comp) +
+			". Coverage: " + altList(dates, cov) + "."},
+	})
+}
+
+// share is a trend point's share, NaN when it has none.
+func share(v *float64) float64 {
+	if v == nil {
+		return math.NaN()
+	}
+	return *v
+}
+
+// solid is a solid fill of color.
+func solid(color string) excelize.Fill {
+	return excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
+}
+
+// altList writes a chart's points for its alternative text, "a 77.7%, b
+// 80.1%", within Excel's limit on alt text.
+func altList(names []string, values []float64) string {
+	var b strings.Builder
+	for i, n := range names {
+		v := "no data"
+		if !math.IsNaN(values[i]) {
+			v = strconv.FormatFloat(values[i]*100, 'f', 1, 64) + "%"
+		}
+		part := n + " " + v
+		if i > 0 {
+			part = ", " + part
+		}
+		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(part) > excelize.MaxGraphicAltTextLength-200 {
+			b.WriteString(", …")
+			break
+		}
+		b.WriteString(part)
+	}
+	return b.String()
 }
 
 // setUsedRange states the used range of a sheet written cell by cell:
@@ -450,30 +724,3 @@ func setUsedRange(f *excelize.File, sheet string) error {
 	used, _ := excelize.CoordinatesToCellName(width, max(1, len(rows)))
 	return f.SetSheetDimension(sheet, "A1:"+used)
 }
-
-func (w *workbook) setChange(cell string, cur, prev int, hasPrev bool, missing string) {
-	var v any
-	switch {
-	case w.b.firstRun():
-		v = firstRunText
-	case !hasPrev:
-		v = missing
-	default:
-		_ = w.f.SetCellValue(SheetSummary, cell, cur-prev)
-		_ = w.f.SetCellStyle(SheetSummary, cell, cell, w.s.change(float64(cur-prev), upBad, false))
-		return
-	}
-	_ = w.f.SetCellValue(SheetSummary, cell, v)
-	_ = w.f.SetCellStyle(SheetSummary, cell, cell, w.s.text)
-}
-
-// plural returns "1 account" or "3 accounts", with the words given.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return groupThousands(int64(n)) + " " + many
-}
-
-// notScannedText says how many accounts were not scanned.
-func notScannedText(n int) string { return plural(n, "account was", "accounts were") + " not scanned" }

@@ -72,6 +72,11 @@ type Summary struct {
 	// Resources identifies every non-compliant resource of the run, compactly,
 	// so the next run can tell new from persisting and resolved ones.
 	Resources ResourceSet `json:"resources"`
+	// Trend holds the headline figures of the environment's last TrendRuns
+	// runs, oldest first, this one last; carried forward from the previous
+	// summary. Absent from summaries written before it was kept, which the
+	// next run reads as a trend of that run alone.
+	Trend []TrendPoint `json:"trend,omitempty"`
 }
 
 // Evaluations counts rule evaluations (one per rule, account and region) by

@@ -54,7 +54,7 @@ const (
 )
 
 type styles struct {
-	title, subtitle, header, label, text, wrap, note, count, pct, date, dateLeft, link int
+	title, subtitle, header, label, kpiLabel, kpiNote, text, wrap, note, noteWrap, count, pct, date, dateLeft, link int
 	green, amber, red                                                                  int
 	// Change styles by tone (toneNone, toneGood, toneBad).
 	delta, deltaPP [3]int
@@ -105,6 +105,10 @@ func newStyles(f *excelize.File) (styles, error) {
 		if st.Font.Size == 0 {
 			st.Font.Size = FontSize
 		}
+		if st.Alignment == nil {
+			// Top, as the labels and wrapped text beside them are.
+			st.Alignment = &excelize.Alignment{Vertical: "top"}
+		}
 		*dst, err = f.NewStyle(st)
 	}
 	if err := f.SetDefaultFont(FontFamily); err != nil {
@@ -121,9 +125,12 @@ func newStyles(f *excelize.File) (styles, error) {
 		Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"},
 	})
 	add(&s.label, &excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Vertical: "top"}})
+	add(&s.kpiLabel, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 11}, Alignment: &excelize.Alignment{Vertical: "top"}})
 	add(&s.text, &excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
 	add(&s.wrap, &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	add(&s.note, &excelize.Style{Font: &excelize.Font{Italic: true, Color: "595959"}})
+	add(&s.kpiNote, &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top", Indent: 1}})
+	add(&s.noteWrap, &excelize.Style{Font: &excelize.Font{Italic: true, Color: "595959"}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	add(&s.count, &excelize.Style{CustomNumFmt: custom(fmtCount)})
 	add(&s.pct, &excelize.Style{CustomNumFmt: custom(fmtPct)})
 	add(&s.date, &excelize.Style{CustomNumFmt: custom(fmtDate)})
@@ -200,6 +207,9 @@ type workbook struct {
 	b     *builder
 	rep   *Report
 	limit int // rows per sheet, header included
+	// charts holds what the charts show, written into their caches once
+	// the workbook is saved.
+	charts *chartCache
 }
 
 // writeWorkbook writes every sheet, in order, to rep.WorkbookPath. Big tables
@@ -212,7 +222,7 @@ func writeWorkbook(ctx context.Context, b *builder, rep *Report, resolvedPath st
 	if err != nil {
 		return err
 	}
-	w := &workbook{f: f, s: s, b: b, rep: rep, limit: b.opts.SheetRowLimit}
+	w := &workbook{f: f, s: s, b: b, rep: rep, limit: b.opts.SheetRowLimit, charts: newChartCache()}
 	if err := f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return fmt.Errorf("workbook: %w", err)
 	}
@@ -249,12 +259,13 @@ func writeWorkbook(ctx context.Context, b *builder, rep *Report, resolvedPath st
 	if err := f.SaveAs(rep.WorkbookPath); err != nil {
 		return fmt.Errorf("save workbook: %w", err)
 	}
-	return nil
+	return fillChartCaches(rep.WorkbookPath, w.charts)
 }
 
 // table starts a streamed table sheet: widths, the preamble rows above the
-// header, the header (frozen, with an autofilter over rows data rows), and
-// returns the writer and the first data row.
+// header, the header (frozen with the first column, repeated on printed
+// pages, with an autofilter over rows data rows), and returns the writer
+// and the first data row.
 func (w *workbook) table(name string, cols []column, preamble [][]any, rows int) (*excelize.StreamWriter, int, error) {
 	if _, err := w.f.NewSheet(name); err != nil {
 		return nil, 0, err
@@ -267,7 +278,14 @@ func (w *workbook) table(name string, cols []column, preamble [][]any, rows int)
 	if err := w.f.AutoFilter(name, "A"+strconv.Itoa(headerRow)+":"+last, nil); err != nil {
 		return nil, 0, err
 	}
-	if err := w.printLayout(name, headerRow); err != nil {
+	// Only the header row repeats on every printed page: a preamble above
+	// it (the Coverage sheet's re-run input) is printed once.
+	if err := w.printLayout(name, 0); err != nil {
+		return nil, 0, err
+	}
+	if err := w.f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", Scope: name, RefersTo: fmt.Sprintf("'%s'!$%d:$%d", name, headerRow, headerRow),
+	}); err != nil {
 		return nil, 0, err
 	}
 	// The stream writer writes the sheet's <dimension> when it is created,
@@ -281,6 +299,14 @@ func (w *workbook) table(name string, cols []column, preamble [][]any, rows int)
 	if err := w.f.SetSheetDimension(name, "A1:"+used); err != nil {
 		return nil, 0, err
 	}
+	// Account and resource IDs are text that looks like numbers: tell
+	// Excel so, or it flags each with a "number stored as text" triangle.
+	// Every number the sheets hold is a number, so the whole used range
+	// can say it (written with the sheet's other settings, at no cost per
+	// row).
+	if err := w.f.AddIgnoredErrors(name, "A1:"+used, excelize.IgnoredErrorsNumberStoredAsText); err != nil {
+		return nil, 0, err
+	}
 	sw, err := w.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, 0, err
@@ -290,9 +316,10 @@ func (w *workbook) table(name string, cols []column, preamble [][]any, rows int)
 			return nil, 0, err
 		}
 	}
-	topLeft := "A" + strconv.Itoa(headerRow+1)
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: headerRow, TopLeftCell: topLeft, ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: topLeft, ActiveCell: topLeft, Pane: "bottomLeft"}}}); err != nil {
+	// The header and the first column (what a row is about) stay in view.
+	topLeft := "B" + strconv.Itoa(headerRow+1)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 1, YSplit: headerRow, TopLeftCell: topLeft, ActivePane: "bottomRight",
+		Selection: []excelize.Selection{{SQRef: topLeft, ActiveCell: topLeft, Pane: "bottomRight"}}}); err != nil {
 		return nil, 0, err
 	}
 	for i, r := range preamble {
