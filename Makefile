@@ -7,7 +7,7 @@ ENVS    ?= ptdev prod
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: all demo test deps npm fmtcheck vet lint unit e2e synth bench clean
+.PHONY: all demo test deps npm fmtcheck vet lint unit e2e synth bench docs-images clean
 
 all: test
 
@@ -52,6 +52,10 @@ synth: deps
 		echo "cdk synth -c env=$$env"; \
 		npx --no-install cdk synth --no-notices --quiet -c env=$$env -o cdk.out/$$env >/dev/null || exit 1; \
 	done
+
+## docs-images: re-render the README's pictures of the demo workbook (needs LibreOffice and poppler-utils)
+docs-images:
+	docs/render.sh
 
 ## bench: the benchmarks recorded in the README (slow)
 bench:

@@ -35,64 +35,88 @@ func (f figure) Change() (float64, bool) {
 	return f.Cur - f.Prev, true
 }
 
-// figures are the headline figures of cur compared with prev (nil on a first run).
+// figures are the headline figures of cur compared with prev (nil on a
+// first run): the accounts, the coverage, then the evaluations and findings.
 func figures(cur, prev *Summary) []figure {
-	count := func(label string, c int, p func(*Summary) int, pol polarity) figure {
-		f := figure{Label: label, Cur: float64(c), Defined: true, PrevDef: true, Polarity: pol}
-		if prev != nil {
-			f.HasPrev, f.Prev = true, float64(p(prev))
-		}
-		return f
+	fb := figureBuilder{cur: cur, prev: prev}
+	return slices.Concat(fb.accounts(), fb.coverage(), fb.evaluations())
+}
+
+// figureBuilder builds figures of cur compared with prev.
+type figureBuilder struct{ cur, prev *Summary }
+
+// count is a figure every summary version recorded the same way.
+func (fb figureBuilder) count(label string, c int, p func(*Summary) int, pol polarity) figure {
+	f := figure{Label: label, Cur: float64(c), Defined: true, PrevDef: true, Polarity: pol}
+	if fb.prev != nil {
+		f.HasPrev, f.Prev = true, float64(p(fb.prev))
 	}
-	comp := figure{Label: "Overall compliance", Pct: true, Polarity: upGood}
-	comp.Cur, comp.Defined = cur.Totals.Compliance()
-	if prev != nil {
-		comp.HasPrev = true
-		comp.Prev, comp.PrevDef = prev.Totals.Compliance()
+	return f
+}
+
+// since3 is a figure since summary version 3: runs before it did not record
+// it, counted accounts without rule results as scanned, and counted
+// resources by rows (one per region and deployed rule).
+func (fb figureBuilder) since3(label string, c int, p func(*Summary) int, pol polarity) figure {
+	f := fb.count(label, c, p, pol)
+	if fb.prev != nil && fb.prev.beforeV3() {
+		f.PrevDef, f.PrevMissing = false, notRecordedText
 	}
-	// The organization's totals and the coverage are in runs that recorded
-	// them only.
+	return f
+}
+
+// share is a percentage figure whose value may be undefined.
+func (fb figureBuilder) share(label string, v func(*Summary) (float64, bool)) figure {
+	f := figure{Label: label, Pct: true, Polarity: upGood}
+	f.Cur, f.Defined = v(fb.cur)
+	if fb.prev != nil {
+		f.HasPrev, f.PrevMissing = true, notRecordedText
+		f.Prev, f.PrevDef = v(fb.prev)
+	}
+	return f
+}
+
+// accounts are the organization's and the run's account figures.
+func (fb figureBuilder) accounts() []figure {
+	// The organization's totals are in runs that recorded them only.
 	var prevOrg *OrganizationTotals
-	var prevCov *CoverageTotals
-	if prev != nil {
-		prevOrg, prevCov = prev.Totals.Organization, prev.Totals.Coverage
+	if fb.prev != nil {
+		prevOrg = fb.prev.Totals.Organization
 	}
 	org := func(label string, v func(*OrganizationTotals) int) figure {
-		return recordedFigure(label, neutral, cur.Totals.Organization, prevOrg, prev != nil, v)
+		return recordedFigure(label, neutral, fb.cur.Totals.Organization, prevOrg, fb.prev != nil, v)
 	}
-	cov := func(label string, v func(*CoverageTotals) int, pol polarity) figure {
-		return recordedFigure(label, pol, cur.Totals.Coverage, prevCov, prev != nil, v)
-	}
-	// Figures since version 3: runs before it did not record them, counted
-	// accounts without rule results as scanned, and counted resources by
-	// rows (one per region and deployed rule).
-	since3 := func(label string, c int, p func(*Summary) int, pol polarity) figure {
-		f := count(label, c, p, pol)
-		if prev != nil && prev.beforeV3() {
-			f.PrevDef, f.PrevMissing = false, notRecordedText
-		}
-		return f
-	}
-	share := figure{Label: "Coverage: account-regions with rule results", Pct: true, Polarity: upGood}
-	share.Cur, share.Defined = cur.Totals.Coverage.Share()
-	if prev != nil {
-		share.HasPrev, share.PrevMissing = true, notRecordedText
-		share.Prev, share.PrevDef = prev.Totals.Coverage.Share()
-	}
-	t := cur.Totals
+	t := fb.cur.Totals
 	return []figure{
 		org("Accounts in the organization", func(o *OrganizationTotals) int { return o.Accounts }),
 		org("Accounts not active (suspended, closing, closed)", func(o *OrganizationTotals) int { return o.Inactive }),
 		org("Accounts excluded by configuration", func(o *OrganizationTotals) int { return o.Excluded }),
-		count("Accounts in this run", t.Accounts, func(s *Summary) int { return s.Totals.Accounts }, neutral),
-		since3("Accounts scanned (rule results read)", t.Scanned, func(s *Summary) int { return s.Totals.Scanned }, upGood),
-		since3("  of which partially scanned", t.Partial, func(s *Summary) int { return s.Totals.Partial }, upBad),
-		since3("Accounts with no data (role assumed, no rule results)", t.NoData, func(s *Summary) int { return s.Totals.NoData }, upBad),
-		count("Accounts unreachable", t.Unreachable, func(s *Summary) int { return s.Totals.Unreachable }, upBad),
-		count("Accounts not scanned", t.NotScanned, func(s *Summary) int { return s.Totals.NotScanned }, upBad),
-		count("Regions", len(cur.Regions), func(s *Summary) int { return len(s.Regions) }, neutral),
+		fb.count("Accounts in this run", t.Accounts, func(s *Summary) int { return s.Totals.Accounts }, neutral),
+		fb.since3("Accounts scanned (rule results read)", t.Scanned, func(s *Summary) int { return s.Totals.Scanned }, upGood),
+		fb.since3("  of which partially scanned", t.Partial, func(s *Summary) int { return s.Totals.Partial }, upBad),
+		fb.since3("Accounts with no data (role assumed, no rule results)", t.NoData, func(s *Summary) int { return s.Totals.NoData }, upBad),
+		fb.count("Accounts unreachable", t.Unreachable, func(s *Summary) int { return s.Totals.Unreachable }, upBad),
+		fb.count("Accounts not scanned", t.NotScanned, func(s *Summary) int { return s.Totals.NotScanned }, upBad),
+		fb.count("Regions", len(fb.cur.Regions), func(s *Summary) int { return len(s.Regions) }, neutral),
+	}
+}
+
+// coverage are the compliance, the coverage and the account-regions by
+// what the scan found.
+func (fb figureBuilder) coverage() []figure {
+	// The coverage is in runs that recorded it only.
+	var prevCov *CoverageTotals
+	if fb.prev != nil {
+		prevCov = fb.prev.Totals.Coverage
+	}
+	cov := func(label string, v func(*CoverageTotals) int, pol polarity) figure {
+		return recordedFigure(label, pol, fb.cur.Totals.Coverage, prevCov, fb.prev != nil, v)
+	}
+	comp := fb.share("Overall compliance", func(s *Summary) (float64, bool) { return s.Totals.Compliance() })
+	comp.PrevMissing = ""
+	return []figure{
 		comp,
-		share,
+		fb.share("Coverage: account-regions with rule results", func(s *Summary) (float64, bool) { return s.Totals.Coverage.Share() }),
 		cov("Account-regions in this run (accounts × regions)", func(c *CoverageTotals) int { return c.AccountRegions }, neutral),
 		cov("  with rule results", func(c *CoverageTotals) int { return c.WithResults }, upGood),
 		cov("    of which the recorder is off (results may be stale)", func(c *CoverageTotals) int { return c.RecorderStopped }, upBad),
@@ -103,13 +127,20 @@ func figures(cur, prev *Summary) []figure {
 		cov("  account unreachable", func(c *CoverageTotals) int { return c.Unreachable }, upBad),
 		cov("  not finished (account too large for the function's timeout)", func(c *CoverageTotals) int { return c.NotFinished }, upBad),
 		cov("  not scanned", func(c *CoverageTotals) int { return c.NotScanned }, upBad),
-		count("Rule evaluations compliant", t.Compliant, func(s *Summary) int { return s.Totals.Compliant }, upGood),
-		count("Rule evaluations non-compliant", t.NonCompliant, func(s *Summary) int { return s.Totals.NonCompliant }, upBad),
-		count("Rule evaluations not applicable", t.NotApplicable, func(s *Summary) int { return s.Totals.NotApplicable }, neutral),
-		count("Rule evaluations with insufficient data", t.InsufficientData, func(s *Summary) int { return s.Totals.InsufficientData }, upBad),
-		count("Rules", t.Rules, func(s *Summary) int { return s.Totals.Rules }, neutral),
-		since3("Non-compliant resources (distinct)", t.Resources, func(s *Summary) int { return s.Totals.Resources }, upBad),
-		since3("Findings (non-compliant resource × rule)", t.Findings, func(s *Summary) int { return s.Totals.Findings }, upBad),
+	}
+}
+
+// evaluations are the rule evaluations by state, the rules and the findings.
+func (fb figureBuilder) evaluations() []figure {
+	t := fb.cur.Totals
+	return []figure{
+		fb.count("Rule evaluations compliant", t.Compliant, func(s *Summary) int { return s.Totals.Compliant }, upGood),
+		fb.count("Rule evaluations non-compliant", t.NonCompliant, func(s *Summary) int { return s.Totals.NonCompliant }, upBad),
+		fb.count("Rule evaluations not applicable", t.NotApplicable, func(s *Summary) int { return s.Totals.NotApplicable }, neutral),
+		fb.count("Rule evaluations with insufficient data", t.InsufficientData, func(s *Summary) int { return s.Totals.InsufficientData }, upBad),
+		fb.count("Rules", t.Rules, func(s *Summary) int { return s.Totals.Rules }, neutral),
+		fb.since3("Non-compliant resources (distinct)", t.Resources, func(s *Summary) int { return s.Totals.Resources }, upBad),
+		fb.since3("Findings (non-compliant resource × rule)", t.Findings, func(s *Summary) int { return s.Totals.Findings }, upBad),
 	}
 }
 
