@@ -54,7 +54,7 @@ var emailTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 <p style="margin-top: 0; color: #555;">Run {{.RunID}}. {{.Compared}}</p>
 <table cellpadding="6" cellspacing="0" style="border-collapse: collapse; border: 1px solid #ccc;">
 <tr style="background: #d9e1f2;"><th align="left">Figure</th><th align="right">This run</th><th align="right">Previous run</th><th align="right">Change</th></tr>
-{{range .Rows}}<tr style="border-top: 1px solid #ddd;"><td>{{.Label}}</td><td align="right">{{.Value}}</td><td align="right">{{.Previous}}</td><td align="right"{{if eq .Tone "good"}} style="color: #008000;"{{else if eq .Tone "bad"}} style="color: #c00000;"{{end}}>{{.Change}}</td></tr>
+{{range .Rows}}<tr style="border-top: 1px solid #ddd;"><td>{{.Label}}</td><td align="right">{{.Value}}</td><td align="right">{{.Previous}}</td><td align="right"{{if eq .Tone "good"}} style="color: #0072B2;"{{else if eq .Tone "bad"}} style="color: #D55E00;"{{end}}>{{.Change}}</td></tr>
 {{end}}</table>
 {{with .Comparison}}<p>Since run {{.PreviousRunID}}: <b>{{.New}}</b> new findings (a non-compliant resource under one rule){{if .NotPreviouslyChecked}}, {{.NotPreviouslyChecked}} more where the previous run could not look (not new, maybe old){{end}}, <b>{{.Resolved}}</b> resolved, {{.Persisting}} still open{{if .NotRechecked}}, {{.NotRechecked}} not re-checked (account or region not scanned this time){{end}}{{if .Unknown}}, {{.Unknown}} unknown (not in the previous run's CSV){{end}}.</p>{{end}}
 {{if .ResolvedNote}}<p style="color: #555;">{{.ResolvedNote}}</p>{{end}}
@@ -100,9 +100,13 @@ func formatChange(f figure) (text, tone string) {
 	}
 	unit := ""
 	mag := groupThousands(int64(math.Abs(d)))
+	pol := f.Polarity
 	if f.Pct {
 		unit = " pp"
-		mag = strconv.FormatFloat(math.Abs(d), 'f', 2, 64)
+		mag = strconv.FormatFloat(math.Abs(d), 'f', 1, 64)
+		if math.Abs(d) < deadBandPP {
+			pol = neutral
+		}
 	}
 	switch {
 	case d > 0:
@@ -112,8 +116,9 @@ func formatChange(f figure) (text, tone string) {
 	default:
 		return "= 0" + unit, ""
 	}
-	tone = [...]string{toneNone: "", toneGood: "good", toneBad: "bad"}[toneOf(d, f.Polarity)]
-	return text, tone
+	t := toneOf(d, pol)
+	text += [...]string{toneNone: "", toneGood: " better", toneBad: " worse"}[t]
+	return text, [...]string{toneNone: "", toneGood: "good", toneBad: "bad"}[t]
 }
 
 // emailLinks say where the e-mail points to the workbook.
