@@ -185,11 +185,12 @@ func TestFormatChange(t *testing.T) {
 		text, tone string
 	}{
 		{"first run", figure{Cur: 5, Defined: true}, "first run", ""},
-		{"more resources is bad", figure{Cur: 1500, Prev: 200, HasPrev: true, Defined: true, PrevDef: true, Polarity: upBad}, "▲ 1,300", "bad"},
-		{"fewer resources is good", figure{Cur: 2, Prev: 5, HasPrev: true, Defined: true, PrevDef: true, Polarity: upBad}, "▼ 3", "good"},
-		{"compliance in points", figure{Cur: 0.8, Prev: 0.75, Pct: true, HasPrev: true, Defined: true, PrevDef: true, Polarity: upGood}, "▲ 5.00 pp", "good"},
+		{"more resources is bad", figure{Cur: 1500, Prev: 200, HasPrev: true, Defined: true, PrevDef: true, Polarity: upBad}, "▲ 1,300 worse", "bad"},
+		{"fewer resources is good", figure{Cur: 2, Prev: 5, HasPrev: true, Defined: true, PrevDef: true, Polarity: upBad}, "▼ 3 better", "good"},
+		{"compliance in points", figure{Cur: 0.8, Prev: 0.75, Pct: true, HasPrev: true, Defined: true, PrevDef: true, Polarity: upGood}, "▲ 5.0 pp better", "good"},
 		{"neutral", figure{Cur: 10, Prev: 12, HasPrev: true, Defined: true, PrevDef: true}, "▼ 2", ""},
 		{"no change", figure{Cur: 3, Prev: 3, HasPrev: true, Defined: true, PrevDef: true, Polarity: upBad}, "= 0", ""},
+		{"within the dead band", figure{Cur: 0.7755, Prev: 0.7762, Pct: true, HasPrev: true, Defined: true, PrevDef: true, Polarity: upGood}, "▼ 0.1 pp", ""},
 		{"undefined before", figure{Cur: 0.5, Pct: true, HasPrev: true, Defined: true}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
