@@ -104,7 +104,7 @@ func formatChange(f figure) (text, tone string) {
 	if f.Pct {
 		unit = " pp"
 		mag = strconv.FormatFloat(math.Abs(d), 'f', 1, 64)
-		if math.Abs(d) < deadBandPP {
+		if withinDeadBand(d) {
 			pol = neutral
 		}
 	}

@@ -317,7 +317,7 @@ func worstRules(all []RuleSummary, n int) []RuleSummary {
 func (s *summarySheet) legend() {
 	o := s.w.b.opts
 	s.paragraph("", fmt.Sprintf("Compliance colours: green at or above %s%%, amber at or above %s%%, red below. "+
-		"Changes: ▲ rise, ▼ fall, followed by \"better\" (blue) or \"worse\" (orange); a change under %.1f percentage points is shown without either.",
+		"Changes: ▲ rise, ▼ fall, followed by \"better\" (blue) or \"worse\" (orange); a change of compliance of %.1f percentage points or less is shown without either.",
 		strconv.FormatFloat(o.GreenPct, 'f', -1, 64), strconv.FormatFloat(o.AmberPct, 'f', -1, 64), deadBandPP), s.w.s.noteWrap)
 }
 

@@ -77,10 +77,14 @@ const (
 	FontSize   = 10
 )
 
-// deadBandPP is the smallest change in percentage points shown as better
-// or worse: below it, a change is noise (one evaluation in thousands) and
-// shown neutral.
+// deadBandPP is the largest change in percentage points shown neutral,
+// neither better nor worse: as the sheets show it (to 0.1 pp), such a change
+// is noise, one evaluation in a thousand.
 const deadBandPP = 0.1
+
+// withinDeadBand reports whether a change of d percentage points, rounded
+// as shown, is within the dead band.
+func withinDeadBand(d float64) bool { return math.Abs(roundPP(d)) <= deadBandPP }
 
 // polarity says whether a rising figure is good news.
 type polarity int
@@ -169,7 +173,7 @@ func deltaFormat(num, unit, word string) string {
 // percentage points, where changes within the dead band are neutral.
 func (s styles) change(d float64, p polarity, points bool) int {
 	if points {
-		if math.Abs(d) < deadBandPP {
+		if withinDeadBand(d) {
 			p = neutral
 		}
 		return s.deltaPP[toneOf(d, p)]
