@@ -231,6 +231,9 @@ type ruleAgg struct {
 	// detective says some deployment of the identity is evaluated
 	// detectively: it is proactive only when none is.
 	detective bool
+	// where is a deployment in the first configured region that has one,
+	// for the Rules sheet's link to the rule's page.
+	where ruleDeployment
 }
 
 func newRuleAgg(id ruleid.Identity) *ruleAgg {
@@ -269,6 +272,11 @@ type builder struct {
 	goneStatus   map[uint64]string // the previous run's findings not open now: resolved or not re-checked
 	resolvedRows int
 	resolvedNote string
+
+	// csvLens and resolvedLens count the lengths of the CSV's and the
+	// resolved spool's values, column by column, to size the resource
+	// sheets' columns.
+	csvLens, resolvedLens *[csvColumns]lengths
 }
 
 func newBuilder(opts Options, in Input) *builder {
@@ -317,6 +325,7 @@ func (b *builder) readShards(ctx context.Context, csvPath string) error {
 	if err := rw.flush(); err != nil {
 		return err
 	}
+	b.csvLens = &rw.lens
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", csvPath, err)
 	}
@@ -465,6 +474,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 		}
 		ids := make(map[string]ruleid.Identity, len(reg.Rules))
 		packs := make(map[string]string)
+		regionRank := slices.Index(b.opts.Regions, reg.Region)
 		for _, r := range reg.Rules {
 			id := ruleid.Of(r.Name, r.CreatedBy, r.ConformancePack)
 			ids[r.Name] = id
@@ -480,6 +490,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 			agg.Source = cmp.Or(agg.Source, r.Source)
 			agg.Identifier = cmp.Or(agg.Identifier, r.Identifier)
 			agg.names[r.Name] = true
+			agg.where.note(regionRank, acc.ID, reg.Region, r.Name)
 			if r.ConformancePack != "" {
 				agg.packs[ruleid.PackName(r.ConformancePack)] = true
 			}
@@ -905,6 +916,7 @@ func (b *builder) placeGone(rc io.Reader, gone []uint64, path string) error {
 	if err := rw.flush(); err != nil {
 		return err
 	}
+	b.resolvedLens = &rw.lens
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("spool resolved resources: %w", err)
 	}

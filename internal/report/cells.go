@@ -2,10 +2,14 @@ package report
 
 import (
 	"fmt"
-	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // MaxCellChars is Excel's limit of characters (UTF-16 code units) in a cell.
@@ -53,23 +57,6 @@ func utf16Len(s string) int {
 	return n
 }
 
-// consoleURL returns the address of a resource's page in the AWS Config
-// console of its region, in the partition the region belongs to.
-func consoleURL(region, resourceType, resourceID string) string {
-	host := region + ".console.aws.amazon.com"
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		host = region + ".console.amazonaws.cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		host = "console.amazonaws-us-gov.com"
-	}
-	q := url.Values{}
-	q.Set("resourceId", resourceID)
-	q.Set("resourceType", resourceType)
-	return "https://" + host + "/config/home?region=" + url.QueryEscape(region) +
-		"#/resources/details?" + q.Encode()
-}
-
 // maxFormulaString is the longest string literal Excel accepts in a formula.
 const maxFormulaString = 255
 
@@ -96,4 +83,136 @@ func formulaString(s string) string {
 		s = s[cut:]
 	}
 	return strings.Join(parts, "&")
+}
+
+// maxFit is the longest value, in characters, a column is sized for; longer
+// values wrap or are cut at the column's edge.
+const maxFit = 120
+
+// lengths counts a column's values by length in characters, so the column
+// can be sized to fit most of them (the 95th percentile) without a pass
+// over the rows: counting costs one increment per value.
+type lengths struct {
+	n     [maxFit + 1]uint32
+	total uint32
+}
+
+// add counts a value of s's length (its longest line).
+func (l *lengths) add(s string) { l.addLen(textWidth(s)) }
+
+func (l *lengths) addLen(n int) {
+	l.n[min(max(n, 0), maxFit)]++
+	l.total++
+}
+
+// merge adds o's counts to l's.
+func (l *lengths) merge(o *lengths) {
+	for i, c := range o.n {
+		l.n[i] += c
+	}
+	l.total += o.total
+}
+
+// p95 is the length 95 % of the values are at most; 0 without values.
+func (l *lengths) p95() int {
+	if l.total == 0 {
+		return 0
+	}
+	need := (uint64(l.total)*95 + 99) / 100
+	var seen uint64
+	for n, c := range l.n {
+		seen += uint64(c)
+		if seen >= need {
+			return n
+		}
+	}
+	return maxFit
+}
+
+// textWidth is the length in characters of s's longest line.
+func textWidth(s string) int {
+	longest, n := 0, 0
+	for _, r := range s {
+		if r == '\n' {
+			longest, n = max(longest, n), 0
+			continue
+		}
+		n++
+	}
+	return max(longest, n)
+}
+
+// cellWidth is the length in characters a cell value shows as: its text,
+// a count with thousands separators, a percentage, a date, or a change
+// with its arrow and word ("▲ 12.5 pp better").
+func (w *workbook) cellWidth(v any) int {
+	c, ok := v.(excelize.Cell)
+	if ok {
+		v = c.Value
+	}
+	n := 0
+	switch v := v.(type) {
+	case nil:
+		return 0
+	case string:
+		return textWidth(v)
+	case int:
+		n = len(strconv.Itoa(max(v, -v)))
+		n += (n - 1) / 3 // thousands separators
+	case float64:
+		if !ok || !slices.Contains(w.s.deltaPP[:], c.StyleID) {
+			v *= 100 // a fraction shown as a percentage
+		}
+		n = len(strconv.FormatFloat(v, 'f', 1, 64)) + 1
+	case time.Time:
+		return len(fmtDate)
+	default:
+		return textWidth(fmt.Sprint(v))
+	}
+	if ok && (slices.Contains(w.s.delta[:], c.StyleID) || slices.Contains(w.s.deltaPP[:], c.StyleID)) {
+		n += len("▲  pp better") // at most this much around the number
+	}
+	return n
+}
+
+// fitColumns sizes each column to the 95th percentile of its values' lengths
+// (counted in ls, one per column), at least as wide as its header's longest
+// word and at most the column's own width, which wrapped text fills.
+func fitColumns(cols []column, ls []lengths) []column {
+	out := slices.Clone(cols)
+	for i := range out {
+		c := &out[i]
+		head := headerWidth(c.title)
+		w := head
+		if i < len(ls) {
+			w = max(w, float64(ls[i].p95())+2)
+		}
+		c.width = min(w, max(c.width, head))
+	}
+	return out
+}
+
+// headerWidth is the narrowest a column can be for its header, wrapped
+// over the header row's three lines, to show whole words beside the
+// filter button.
+func headerWidth(title string) float64 {
+	longest := 0
+	for _, w := range strings.Fields(title) {
+		longest = max(longest, textWidth(w))
+	}
+	return float64(max(longest, (textWidth(title)+2)/3)) + 3
+}
+
+// wrapped is a text cell whose text wraps within its column.
+func (w *workbook) wrapped(v string) excelize.Cell {
+	return excelize.Cell{StyleID: w.s.wrap, Value: cellText(v)}
+}
+
+// link is a cell that opens address and shows label (a HYPERLINK formula:
+// the stream writer has no hyperlinks), or nil without an address.
+func (w *workbook) link(address, label string) any {
+	if address == "" {
+		return nil
+	}
+	return excelize.Cell{StyleID: w.s.link, Formula: hyperlinkFormula(address, label), Value: label}
 }

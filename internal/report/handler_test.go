@@ -204,8 +204,8 @@ func TestHandleMixedRun(t *testing.T) {
 			{name: "5 of 6 is amber", id: "222222222222", status: StatusScanned, fill: FillAmber, owner: "bob"},
 			{name: "1 of 3 is red", id: "333333333333", status: StatusPartial, fill: FillRed, reason: "access denied in us-east-1"},
 			{name: "unreachable", id: "444444444444", status: StatusUnreachable, reason: "AssumeRole: AccessDenied"},
-			{name: "missing shard", id: "555555555555", status: StatusNotScanned, reason: "no shard"},
-			{name: "malformed shard", id: "666666666666", status: StatusNotScanned, reason: "unreadable shard"},
+			{name: "missing shard", id: "555555555555", status: StatusNotScanned, reason: "The scan did not finish"},
+			{name: "malformed shard", id: "666666666666", status: StatusNotScanned, reason: "unreadable scan result: decode shard"},
 			{name: "unknown schema", id: "777777777777", status: StatusNotScanned, reason: "unknown schema version: decode shard"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -234,7 +234,8 @@ func TestHandleMixedRun(t *testing.T) {
 		r := rows(t, f, SheetRules)
 		wantHeader := []string{"Rule", "Managed by", "Security Hub control", "Deployed names", "Source", "Identifier", "Conformance packs", "Accounts non-compliant", "Accounts compliant",
 			"Evaluations compliant", "Evaluations non-compliant", "Evaluations not applicable", "Evaluations insufficient data",
-			"Evaluation errors", "Non-compliant resources", "Compliance", "Accounts non-compliant change", "Resources change"}
+			"Evaluation errors", "Non-compliant resources", "Compliance", "Accounts non-compliant change", "Resources change",
+			"Rule in AWS Config", "Documentation"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
 			t.Fatalf("Rules header (-want +got):\n%s", diff)
 		}
@@ -261,42 +262,45 @@ func TestHandleMixedRun(t *testing.T) {
 
 	t.Run("resources", func(t *testing.T) {
 		r := rows(t, f, SheetResources)
-		wantHeader := []string{"Account ID", "Account name", "Region", "Rule", "Managed by", "Security Hub control", "Conformance pack",
+		// The account's OU and tags follow its name, so a team can filter
+		// its own rows.
+		wantHeader := []string{"Account ID", "Account name", "OU path", "Owner", "Team", "Region", "Rule", "Managed by", "Security Hub control", "Conformance pack",
 			"Deployed rule name", "Resource type", "Resource ID", "Resource name", "Annotation", "Recorded at (UTC)", "New since last run", "Link"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
 			t.Fatalf("resources header (-want +got):\n%s", diff)
 		}
 		var got [][]string
 		for _, row := range r[1:] {
-			got = append(got, []string{row[0], row[1], row[2], row[7], row[8], row[9]})
+			row = append(row, make([]string, len(wantHeader))...)
+			got = append(got, []string{row[0], row[1], row[2], row[3], row[4], row[5], row[10], row[11], row[12]})
 			// The rule as the Rules sheet names it, beside the deployed name.
-			if strings.HasPrefix(row[7], "ec2-imdsv2-check-conformance-pack-") {
-				if id := strings.Join(row[3:7], "|"); id != "ec2-imdsv2-check|Conformance pack||ops-pack" {
-					t.Errorf("rule identity of %s = %q, want ec2-imdsv2-check|Conformance pack||ops-pack", row[7], id)
+			if strings.HasPrefix(row[10], "ec2-imdsv2-check-conformance-pack-") {
+				if id := strings.Join(row[6:10], "|"); id != "ec2-imdsv2-check|Conformance pack||ops-pack" {
+					t.Errorf("rule identity of %s = %q, want ec2-imdsv2-check|Conformance pack||ops-pack", row[10], id)
 				}
-			} else if row[3] != row[7] || row[4] != "Customer" {
-				t.Errorf("customer rule %s shown as %q managed by %q", row[7], row[3], row[4])
+			} else if row[6] != row[10] || row[7] != "Customer" {
+				t.Errorf("customer rule %s shown as %q managed by %q", row[10], row[6], row[7])
 			}
 		}
 		// Ordered by account, region, rule, resource type and ID.
 		want := [][]string{
-			{"111111111111", "payments-prod", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "logs-111"},
-			{"222222222222", "search-dev", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-222-a"},
-			{"222222222222", "search-dev", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-222-z"},
-			{"333333333333", "legacy", "eu-west-1", "ec2-imdsv2-check-conformance-pack-a1b2c3d4e", "AWS::EC2::Instance", "i-0001"},
-			{"333333333333", "legacy", "eu-west-1", "ec2-imdsv2-check-conformance-pack-a1b2c3d4e", "AWS::EC2::Instance", "i-0002"},
-			{"333333333333", "legacy", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-333"},
+			{"111111111111", "payments-prod", "Root/Workloads/Prod", "alice", "payments", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "logs-111"},
+			{"222222222222", "search-dev", "Root/Workloads/Dev", "bob", "", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-222-a"},
+			{"222222222222", "search-dev", "Root/Workloads/Dev", "bob", "", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-222-z"},
+			{"333333333333", "legacy", "Root/Workloads/Prod", "", "", "eu-west-1", "ec2-imdsv2-check-conformance-pack-a1b2c3d4e", "AWS::EC2::Instance", "i-0001"},
+			{"333333333333", "legacy", "Root/Workloads/Prod", "", "", "eu-west-1", "ec2-imdsv2-check-conformance-pack-a1b2c3d4e", "AWS::EC2::Instance", "i-0002"},
+			{"333333333333", "legacy", "Root/Workloads/Prod", "", "", "eu-west-1", "s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b-333"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("resource rows (-want +got):\n%s", diff)
 		}
-		if got := cell(t, f, SheetResources, "M2"); got != "2026-11-30 08:05:00" {
+		if got := cell(t, f, SheetResources, "P2"); got != "2026-11-30 08:05:00" {
 			t.Errorf("recorded at = %q, want 2026-11-30 08:05:00", got)
 		}
-		if got := cell(t, f, SheetResources, "N2"); got != firstRunText {
+		if got := cell(t, f, SheetResources, "Q2"); got != firstRunText {
 			t.Errorf("new since last run on a first run = %q, want %q", got, firstRunText)
 		}
-		formula, err := f.GetCellFormula(SheetResources, "O2")
+		formula, err := f.GetCellFormula(SheetResources, "R2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,22 +316,51 @@ func TestHandleMixedRun(t *testing.T) {
 
 	t.Run("coverage", func(t *testing.T) {
 		r := rows(t, f, SheetCoverage)
-		if !strings.Contains(r[0][0], "3 accounts were not scanned") {
-			t.Errorf("Coverage!A1 = %q, want the re-run explanation", r[0][0])
+		// Counts by status above the table, in its order.
+		if want := "unreachable: 2 · not scanned: 6 · access denied: 1 · Config not enabled: 1 · recorder off: 1 · scanned: 3"; r[1][0] != want {
+			t.Errorf("Coverage!A2 = %q, want the counts by status %q", r[1][0], want)
+		}
+		if !strings.Contains(r[2][0], "3 accounts were not scanned") {
+			t.Errorf("Coverage!A3 = %q, want the re-run explanation", r[2][0])
 		}
 		var input run.ExecutionInput
-		if err := json.Unmarshal([]byte(r[1][0]), &input); err != nil {
-			t.Fatalf("Coverage!A2 = %q is not the re-run input: %v", r[1][0], err)
+		if err := json.Unmarshal([]byte(r[3][0]), &input); err != nil {
+			t.Fatalf("Coverage!A4 = %q is not the re-run input: %v", r[3][0], err)
 		}
 		if diff := cmp.Diff(rerun, input); diff != "" {
 			t.Errorf("re-run input on the Coverage sheet (-want +got):\n%s", diff)
 		}
-		header := r[4]
+		h := slices.IndexFunc(r, func(row []string) bool { return len(row) > 0 && row[0] == "Account ID" })
+		if h < 0 {
+			t.Fatal("Coverage has no header row")
+		}
+		for i, row := range r[:h] {
+			if len(row) > 0 && strings.Contains(strings.ToLower(row[0]), "shard") {
+				t.Errorf("Coverage row %d says %q: plain words, not shard", i+1, row[0])
+			}
+		}
+		header := r[h]
 		if diff := cmp.Diff([]string{"Account ID", "Account name", "OU path", "Region", "Status", "Reason", "Detail (as recorded)", "Recorder", "Rules", "Non-compliant resources"}, header); diff != "" {
 			t.Fatalf("Coverage header (-want +got):\n%s", diff)
 		}
+		// Gaps first, by status, then account and region; scanned last.
+		var order []string
+		for _, row := range r[h+1:] {
+			order = append(order, row[4]+" "+row[0]+" "+row[3])
+		}
+		wantOrder := []string{
+			"unreachable 444444444444 eu-west-1", "unreachable 444444444444 us-east-1",
+			"not scanned 555555555555 eu-west-1", "not scanned 555555555555 us-east-1",
+			"not scanned 666666666666 eu-west-1", "not scanned 666666666666 us-east-1",
+			"not scanned 777777777777 eu-west-1", "not scanned 777777777777 us-east-1",
+			"access denied 333333333333 us-east-1", "Config not enabled 111111111111 us-east-1", "recorder off 222222222222 us-east-1",
+			"scanned 111111111111 eu-west-1", "scanned 222222222222 eu-west-1", "scanned 333333333333 eu-west-1",
+		}
+		if diff := cmp.Diff(wantOrder, order); diff != "" {
+			t.Errorf("Coverage order (-want +got):\n%s", diff)
+		}
 		got := map[string]string{}
-		for _, row := range r[5:] {
+		for _, row := range r[h+1:] {
 			row = append(row, make([]string, 10)...)
 			got[row[0]+" "+row[3]] = row[4] + ": " + row[6]
 			if (row[4] == "scanned") != (row[5] == "") {
@@ -343,8 +376,8 @@ func TestHandleMixedRun(t *testing.T) {
 			"333333333333 us-east-1": "access denied: config:DescribeConfigRules denied",
 			"444444444444 eu-west-1": "unreachable: AssumeRole: AccessDenied: the read role does not trust the scanner",
 			"444444444444 us-east-1": "unreachable: AssumeRole: AccessDenied: the read role does not trust the scanner",
-			"555555555555 eu-west-1": "not scanned: no shard: the scan did not finish",
-			"555555555555 us-east-1": "not scanned: no shard: the scan did not finish",
+			"555555555555 eu-west-1": "not scanned: ",
+			"555555555555 us-east-1": "not scanned: ",
 		}
 		for k, w := range want {
 			if got[k] != w {

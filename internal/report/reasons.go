@@ -31,9 +31,9 @@ func whatToDo(status, raw string) string {
 		case strings.HasPrefix(raw, "no shard"):
 			return "The scan did not finish: re-run the account with the re-run input above the Coverage table."
 		case strings.HasPrefix(raw, "unknown schema version"):
-			return "Its shard was written by a newer scanner: update the report function, then rebuild."
+			return "Its scan result was written by a newer scanner: update the report function, then rebuild."
 		case strings.HasPrefix(raw, "unreadable shard"):
-			return "Its shard cannot be read: re-run the account with the re-run input."
+			return "Its scan result cannot be read: re-run the account with the re-run input."
 		case strings.HasPrefix(raw, "the shard has no result"):
 			return "The scan recorded nothing for this region: re-run the account."
 		}

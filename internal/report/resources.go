@@ -128,6 +128,10 @@ type resourceWriter struct {
 	w    *csv.Writer
 	rec  []string
 	rows int
+	// lens counts each column's values by length (in bytes: characters
+	// for the ASCII most values are), to size the workbook's columns
+	// without reading the rows twice.
+	lens [csvColumns]lengths
 }
 
 func newResourceWriter(w io.Writer) (*resourceWriter, error) {
@@ -167,6 +171,7 @@ func (rw *resourceWriter) write(r *resourceRow) error {
 	}
 	rec[colFinding] = fmt.Sprintf("%016x", r.findingKey())
 	for i, v := range rec {
+		rw.lens[i].addLen(len(v))
 		rec[i] = neutralize(v, i)
 	}
 	if err := rw.w.Write(rec); err != nil {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // tagKeys are the account tag columns: owner and team first, then any other
@@ -34,51 +36,77 @@ func tagValue(tags map[string]string, key string) string {
 	return ""
 }
 
+// tagTitle is a tag column's header: the key with a capital.
+func tagTitle(key string) string {
+	r, n := utf8.DecodeRuneInString(key)
+	return string(unicode.ToUpper(r)) + key[n:]
+}
+
 func (w *workbook) accounts() error {
 	keys := w.tagKeys()
 	cols := []column{{"Account ID", 15}, {"Account name", 28}, {"OU path", 32}}
 	for _, k := range keys {
-		cols = append(cols, column{strings.ToUpper(k[:1]) + k[1:], 18})
+		cols = append(cols, column{tagTitle(k), 20})
 	}
 	cols = append(cols,
-		column{"Status", 17}, column{"Reason", 90}, column{"Detail (as recorded)", 30}, column{"Regions scanned", 10},
+		column{"Status", 17}, column{"Reason", 48}, column{"Detail (as recorded)", 36}, column{"Regions scanned", 10},
 		column{"Evaluations compliant", 12}, column{"Evaluations non-compliant", 13}, column{"Evaluations not applicable", 13},
 		column{"Evaluations insufficient data", 13}, column{"Non-compliant resources", 13}, column{"Findings (resource × rule)", 13},
-		column{"Compliance", 12}, column{"Compliance change", 13}, column{"Resources change", 13})
-	sw, row, err := w.table(SheetAccounts, cols, nil, len(w.b.accounts))
+		column{"Compliance", 12}, column{"Compliance change", 16}, column{"Resources change", 16})
+	console := w.b.opts.Console.enabled()
+	if console {
+		cols = append(cols, column{"AWS console", 16})
+	}
+	cells := make([][]any, len(w.b.accounts))
+	ls := make([]lengths, len(cols))
+	for i := range w.b.accounts {
+		cells[i] = w.accountRow(&w.b.accounts[i], keys, console)
+		for j, v := range cells[i] {
+			ls[j].addLen(w.cellWidth(v))
+		}
+	}
+	sw, row, err := w.table(SheetAccounts, fitColumns(cols, ls), nil, len(w.b.accounts))
 	if err != nil {
 		return err
 	}
-	for i := range w.b.accounts {
-		a := &w.b.accounts[i]
-		prev := w.b.prevAccount[a.ID]
-		var compChange, resChange any
-		if note, ok := w.accountDelta(a, prev); ok {
-			compChange = w.complianceChange(a.Evaluations, prev.Evaluations, true, "")
-			resChange = w.resourceChange(a.Resources, prev.Resources, true, "")
-		} else if note != "" {
-			compChange, resChange = w.str(note), w.str(note)
-		}
-		cells := []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath)}
-		for _, k := range keys {
-			cells = append(cells, w.str(tagValue(a.Tags, k)))
-		}
-		detail := ""
-		if a.Status == StatusUnreachable || a.Status == StatusNotScanned {
-			detail = a.Reason // partly read accounts: the Coverage sheet has each region's
-		}
-		cells = append(cells, w.str(a.Status), w.str(accountWhatToDo(a)), w.str(detail))
-		if hasResults(a.Status) {
-			cells = append(cells, w.num(a.RegionsScanned),
-				w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),
-				w.num(a.Resources), w.num(a.Findings), w.compliance(a.Evaluations, true), compChange, resChange)
-		} else { // no figures: blank, not zeros
-			cells = append(cells, nil, nil, nil, nil, nil, nil, nil, nil, compChange, resChange)
-		}
-		if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
+	for _, c := range cells {
+		if err := sw.SetRow("A"+strconv.Itoa(row), c); err != nil {
 			return err
 		}
 		row++
 	}
 	return sw.Flush()
+}
+
+// accountRow is an account's row of the Accounts sheet; console adds a
+// link that signs in to the account through the access portal.
+func (w *workbook) accountRow(a *AccountSummary, keys []string, console bool) []any {
+	prev := w.b.prevAccount[a.ID]
+	var compChange, resChange any
+	if note, ok := w.accountDelta(a, prev); ok {
+		compChange = w.complianceChange(a.Evaluations, prev.Evaluations, true, "")
+		resChange = w.resourceChange(a.Resources, prev.Resources, true, "")
+	} else if note != "" {
+		compChange, resChange = w.str(note), w.str(note)
+	}
+	cells := []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath)}
+	for _, k := range keys {
+		cells = append(cells, w.str(tagValue(a.Tags, k)))
+	}
+	detail := ""
+	if a.Status == StatusUnreachable || a.Status == StatusNotScanned {
+		detail = recordedDetail(a.Reason) // partly read accounts: the Coverage sheet has each region's
+	}
+	cells = append(cells, w.str(a.Status), w.wrapped(accountWhatToDo(a)), w.wrapped(detail))
+	if hasResults(a.Status) {
+		cells = append(cells, w.num(a.RegionsScanned),
+			w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),
+			w.num(a.Resources), w.num(a.Findings), w.compliance(a.Evaluations, true), compChange, resChange)
+	} else { // no figures: blank, not zeros
+		cells = append(cells, nil, nil, nil, nil, nil, nil, nil, nil, compChange, resChange)
+	}
+	if console {
+		cells = append(cells, w.link(w.b.opts.Console.home(a.ID), "Open console"))
+	}
+	return cells
 }

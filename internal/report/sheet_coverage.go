@@ -1,57 +1,176 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/config-report/config-report/internal/run"
 )
 
+// coverageOrder is the order of the Coverage sheet's statuses, in its counts
+// and its table: what the team running the report can fix first, then what
+// an account's owner can, then the organization's choices, then the
+// account-regions with results.
+var coverageOrder = []string{
+	StatusUnreachable, StatusNotScanned, coverageNotFinished, coverageAccessDenied,
+	coverageConfigNotEnabled, coverageRecorderOff, coverageBlockedBySCP, coverageRegionDisabled,
+	coverageScanned,
+}
+
+// coverageRank is a status's place in coverageOrder; a status of a newer
+// scanner comes last among the gaps.
+func coverageRank(status string) int {
+	if i := slices.Index(coverageOrder, status); i >= 0 {
+		return i
+	}
+	return len(coverageOrder) - 1
+}
+
+// coverageRows returns the Coverage rows in the sheet's order: the gaps
+// (every status but scanned) first, by status, then account and region,
+// then the scanned account-regions by account and region.
+func (b *builder) coverageRows() []coverageRow {
+	rows := slices.Clone(b.coverage)
+	slices.SortStableFunc(rows, func(x, y coverageRow) int {
+		return cmp.Or(cmp.Compare(coverageRank(x.status), coverageRank(y.status)),
+			strings.Compare(b.accounts[x.account].ID, b.accounts[y.account].ID), strings.Compare(x.region, y.region))
+	})
+	return rows
+}
+
+// coverageCounts words the number of account-regions of each status, in
+// the sheet's order: "Config not enabled: 193 · access denied: 12 · …".
+func coverageCounts(rows []coverageRow) string {
+	n := map[string]int{}
+	var order []string
+	for _, r := range rows { // rows are in the sheet's order
+		if n[r.status] == 0 {
+			order = append(order, r.status)
+		}
+		n[r.status]++
+	}
+	parts := make([]string, len(order))
+	for i, st := range order {
+		parts[i] = st + ": " + formatCount(n[st])
+	}
+	return strings.Join(parts, " · ")
+}
+
+// formatCount writes n with thousands separators, as the sheets show counts.
+func formatCount(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// recordedDetail is the Detail column's text for an account or region
+// without results: the error as recorded, except the report's own wording
+// of a missing or unreadable scan result, which the Reason column already
+// says in plain words.
+func recordedDetail(raw string) string {
+	switch {
+	case strings.HasPrefix(raw, "no shard"), strings.HasPrefix(raw, "the shard has no result"):
+		return ""
+	case strings.HasPrefix(raw, "unreadable shard: "):
+		return "unreadable scan result: " + strings.TrimPrefix(raw, "unreadable shard: ")
+	}
+	return raw
+}
+
 func (w *workbook) coverage() error {
 	cols := []column{
-		{"Account ID", 15}, {"Account name", 28}, {"OU path", 30}, {"Region", 15}, {"Status", 18},
-		{"Reason", 90}, {"Detail (as recorded)", 40}, {"Recorder", 30}, {"Rules", 9}, {"Non-compliant resources", 13},
+		{"Account ID", 15}, {"Account name", 28}, {"OU path", 30}, {"Region", 15}, {"Status", 19},
+		{"Reason", 48}, {"Detail (as recorded)", 36}, {"Recorder", 26}, {"Rules", 9}, {"Non-compliant resources", 13},
 	}
-	var preamble [][]any
-	if rr := w.rep.Rerun; rr != nil {
-		b, err := json.Marshal(rr)
-		if err != nil {
-			return err
-		}
-		input := string(b)
-		if len(input) > MaxCellChars {
-			input = "(too long for a cell: use the file below)"
-		}
-		preamble = [][]any{
-			{excelize.Cell{StyleID: w.s.label, Value: fmt.Sprintf("%s. To scan exactly them again into this run, start an execution of the state machine with this input (also in %s):",
-				notScannedText(len(rr.AccountIDs)), run.RerunInputKey(w.b.in.RunID))}},
-			{w.str(input)},
-		}
-	} else {
-		preamble = [][]any{{excelize.Cell{StyleID: w.s.label, Value: "Every account has a shard: no re-run is needed."}}}
+	rows := w.b.coverageRows()
+	gaps := 0
+	for gaps < len(rows) && rows[gaps].status != coverageScanned {
+		gaps++
 	}
-	if n := w.b.totals.Unreachable; n > 0 {
-		preamble = append(preamble, []any{excelize.Cell{StyleID: w.s.note, Value: plural(n, "account is", "accounts are") +
-			" unreachable (the read role could not be assumed) and not in the re-run input: fix the role first, then re-run them with their IDs."}})
+	cells := make([][]any, len(rows))
+	ls := make([]lengths, len(cols))
+	for i, c := range rows {
+		a := &w.b.accounts[c.account]
+		cells[i] = []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath), w.str(c.region), w.str(c.status),
+			w.wrapped(whatToDo(c.status, c.reason)), w.wrapped(recordedDetail(c.reason)), w.wrapped(c.recorder), w.num(c.rules), w.num(c.resources)}
+		if !coverageHasResults(c.status) {
+			cells[i][8], cells[i][9] = nil, nil // no rule results: blank, not zero
+		}
+		for j, v := range cells[i] {
+			ls[j].addLen(w.cellWidth(v))
+		}
 	}
-	sw, row, err := w.table(SheetCoverage, cols, preamble, len(w.b.coverage))
+	preamble, err := w.coveragePreamble(rows, gaps)
 	if err != nil {
 		return err
 	}
-	for _, c := range w.b.coverage {
-		a := &w.b.accounts[c.account]
-		cells := []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath), w.str(c.region), w.str(c.status), w.str(whatToDo(c.status, c.reason)),
-			w.str(c.reason), w.str(c.recorder), w.num(c.rules), w.num(c.resources)}
-		if !coverageHasResults(c.status) {
-			cells[8], cells[9] = nil, nil // no rule results: blank, not zero
-		}
-		if err := sw.SetRow("A"+strconv.Itoa(row), cells); err != nil {
+	sw, row, err := w.table(SheetCoverage, fitColumns(cols, ls), preamble, len(rows))
+	if err != nil {
+		return err
+	}
+	// Printing prints the gaps: the scanned account-regions are the
+	// counts above them (a first page of them when there are no gaps).
+	printed := gaps
+	if gaps == 0 {
+		printed = min(len(rows), printedRows)
+	}
+	if err := w.printArea(SheetCoverage, len(cols), row+printed-1); err != nil {
+		return err
+	}
+	for _, c := range cells {
+		if err := sw.SetRow("A"+strconv.Itoa(row), c); err != nil {
 			return err
 		}
 		row++
 	}
 	return sw.Flush()
+}
+
+// coveragePreamble is what the Coverage sheet says above its table: the
+// account-regions by status, the accounts to re-run and how, and what
+// printing prints.
+func (w *workbook) coveragePreamble(rows []coverageRow, gaps int) ([][]any, error) {
+	label := func(s string) []any { return []any{excelize.Cell{StyleID: w.s.label, Value: s}} }
+	note := func(s string) []any { return []any{excelize.Cell{StyleID: w.s.note, Value: s}} }
+	preamble := [][]any{
+		label(fmt.Sprintf("%s account-regions (every account in every configured region) by status, gaps first:",
+			formatCount(len(rows)))),
+		{w.str(coverageCounts(rows))},
+	}
+	if rr := w.rep.Rerun; rr != nil {
+		b, err := json.Marshal(rr)
+		if err != nil {
+			return nil, err
+		}
+		input := string(b)
+		if len(input) > MaxCellChars {
+			input = "(too long for a cell: use the file below)"
+		}
+		preamble = append(preamble,
+			label(fmt.Sprintf("%s. To scan exactly them again into this run, start an execution of the state machine with this input (also in %s):",
+				notScannedText(len(rr.AccountIDs)), run.RerunInputKey(w.b.in.RunID))),
+			[]any{w.str(input)})
+	} else {
+		preamble = append(preamble, label("Every account's scan finished: no re-run is needed."))
+	}
+	if n := w.b.totals.Unreachable; n > 0 {
+		preamble = append(preamble, note(plural(n, "account is", "accounts are")+
+			" unreachable (the read role could not be assumed) and not in the re-run input: fix the role first, then re-run them with their IDs."))
+	}
+	switch {
+	case gaps > 0 && gaps < len(rows):
+		preamble = append(preamble, note(fmt.Sprintf("Printing prints the %s; the scanned ones follow them on screen. %s",
+			plural(gaps, "gap", "gaps"), printAllHint)))
+	case gaps == 0 && len(rows) > printedRows:
+		preamble = append(preamble, note(fmt.Sprintf("Printing prints the first %d rows. %s", printedRows, printAllHint)))
+	}
+	return preamble, nil
 }

@@ -12,17 +12,136 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-func (w *workbook) resourceIDCells(r *resourceRow, more ...any) []any {
-	return append([]any{
-		w.str(r.AccountID), w.str(r.AccountName), w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
-		w.str(r.Control), w.str(r.Pack), w.str(r.Rule), w.str(r.Type), w.str(r.ID), w.str(r.Name),
-	}, more...)
+// printedRows is how many rows of a long table its print area holds,
+// about a printed page: a resource sheet of a million rows is not printed
+// by accident.
+const printedRows = 40
+
+// printAllHint says how to print more of a sheet than its print area.
+const printAllHint = "To print other rows, filter the table, select them and print the selection " +
+	"(Excel: File › Print › Print Selection; LibreOffice: File › Print › Selected cells); " +
+	"to print every row, clear the print area (Excel: Page Layout › Print Area › Clear Print Area; LibreOffice: Format › Print Ranges › Clear)."
+
+// printArea sets what printing a sheet prints: its columns 1…cols of rows
+// 1…last.
+func (w *workbook) printArea(name string, cols, last int) error {
+	end, err := excelize.CoordinatesToCellName(cols, last, true)
+	if err != nil {
+		return err
+	}
+	return w.f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Area", Scope: name, RefersTo: fmt.Sprintf("'%s'!$A$1:%s", name, end),
+	})
+}
+
+// resourceTable is a resource sheet's layout: its columns, sized to the
+// values counted in csv (nil when there are none), with the account's OU
+// path and tags after its name so a team can filter its own rows, and how
+// to fill those columns for a row.
+type resourceTable struct {
+	cols []column
+	lens []lengths
+	keys []string // the account tags shown
+	// accounts finds an account's index in builder.accounts.
+	accounts map[string]int
+	lastID   string
+	last     []any // the account cells of lastID
+}
+
+func (w *workbook) newResourceTable(csv *[csvColumns]lengths, more []column, moreLens []lengths) *resourceTable {
+	t := &resourceTable{keys: w.tagKeys(), accounts: make(map[string]int, len(w.b.accounts))}
+	var c [csvColumns]lengths
+	if csv != nil {
+		c = *csv
+	}
+	ou := lengths{}
+	tags := make([]lengths, len(t.keys))
+	for i := range w.b.accounts {
+		a := &w.b.accounts[i]
+		t.accounts[a.ID] = i
+		ou.add(a.OUPath)
+		for j, k := range t.keys {
+			tags[j].add(tagValue(a.Tags, k))
+		}
+	}
+	t.cols = append(t.cols, resourceIDColumns[:2]...)
+	t.lens = append(t.lens, c[colAccountID], c[colAccountName])
+	t.cols = append(t.cols, column{"OU path", 32})
+	t.lens = append(t.lens, ou)
+	for j, k := range t.keys {
+		t.cols = append(t.cols, column{tagTitle(k), 20})
+		t.lens = append(t.lens, tags[j])
+	}
+	// Rule is the base name, or the deployed name when there is none.
+	rule := c[colBaseName]
+	rule.merge(&c[colRule])
+	t.cols = append(t.cols, resourceIDColumns[2:]...)
+	t.lens = append(t.lens, c[colRegion], rule, c[colManagedBy], c[colControl], c[colPack], c[colRule], c[colType], c[colID], c[colName])
+	t.cols = append(t.cols, more...)
+	t.lens = append(t.lens, moreLens...)
+	return t
+}
+
+// fixedLength counts values that all show as n characters.
+func fixedLength(n int) lengths {
+	var l lengths
+	l.addLen(n)
+	return l
+}
+
+// accountCells are a row's OU path and account tags; rows come by
+// account, so each account's cells are built once.
+func (w *workbook) accountCells(t *resourceTable, id string) []any {
+	if id == t.lastID && t.last != nil {
+		return t.last
+	}
+	cells := make([]any, 1+len(t.keys))
+	if i, ok := t.accounts[id]; ok {
+		a := &w.b.accounts[i]
+		cells[0] = w.str(a.OUPath)
+		for j, k := range t.keys {
+			if v := tagValue(a.Tags, k); v != "" {
+				cells[1+j] = w.str(v)
+			}
+		}
+	}
+	t.lastID, t.last = id, cells
+	return cells
+}
+
+func (w *workbook) resourceIDCells(t *resourceTable, r *resourceRow, more ...any) []any {
+	cells := make([]any, 0, len(t.cols))
+	cells = append(cells, w.str(r.AccountID), w.str(r.AccountName))
+	cells = append(cells, w.accountCells(t, r.AccountID)...)
+	cells = append(cells, w.str(r.Region), w.str(cmp.Or(r.BaseName, r.Rule)), w.str(r.ManagedBy),
+		w.str(r.Control), w.str(r.Pack), w.str(r.Rule), w.str(r.Type), w.str(r.ID), w.str(r.Name))
+	return append(cells, more...)
+}
+
+// resourceLink opens a resource's page in the AWS Config console, or for
+// an account-level rule's result, the rule's page; through the access
+// portal, in the resource's account.
+func (w *workbook) resourceLink(r *resourceRow) any {
+	dest, label := resourceDestination(r.Region, r.Rule, r.Type, r.ID)
+	return w.link(w.b.opts.Console.open(r.AccountID, dest), label)
 }
 
 // resources streams the CSV spool into the Non-compliant resources sheets.
 func (w *workbook) resources(ctx context.Context, csvPath string) error {
-	total := w.b.rows
-	return w.split(ctx, SheetResources, resourceColumns, csvPath, total, "No non-compliant resources.", func(r *resourceRow) []any {
+	n := resourceColumns[len(resourceIDColumns):] // annotation, recorded at, new, link
+	newLens := lengths{}
+	if w.b.csvLens != nil {
+		newLens = w.b.csvLens[colNew]
+	}
+	if w.b.firstRun() {
+		newLens = fixedLength(len(firstRunText))
+	}
+	var ann lengths
+	if w.b.csvLens != nil {
+		ann = w.b.csvLens[colAnnotation]
+	}
+	t := w.newResourceTable(w.b.csvLens, n, []lengths{ann, fixedLength(len(fmtDate)), newLens, fixedLength(len("Open in AWS Config"))})
+	return w.split(ctx, SheetResources, t, csvPath, w.b.rows, "No non-compliant resources.", func(r *resourceRow) []any {
 		isNew := r.New
 		switch {
 		case w.b.firstRun():
@@ -34,8 +153,7 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 		case isNew == newNotPreviouslyChecked:
 			isNew = "not checked last run"
 		}
-		return w.resourceIDCells(r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew),
-			excelize.Cell{StyleID: w.s.link, Formula: hyperlinkFormula(consoleURL(r.Region, r.Type, r.ID), "Open in AWS Config"), Value: "Open in AWS Config"})
+		return w.resourceIDCells(t, r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew), w.resourceLink(r))
 	})
 }
 
@@ -50,8 +168,16 @@ func (w *workbook) resolved(ctx context.Context, spool string) error {
 	if w.b.resolvedRows == 0 {
 		spool = ""
 	}
-	return w.split(ctx, SheetResolved, resolvedColumns, spool, w.b.resolvedRows, empty, func(r *resourceRow) []any {
-		return w.resourceIDCells(r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(w.b.goneStatus[r.findingKey()]))
+	var ann, status lengths
+	if w.b.resolvedLens != nil {
+		ann = w.b.resolvedLens[colAnnotation]
+	}
+	for _, st := range w.b.goneStatus {
+		status.add(st)
+	}
+	t := w.newResourceTable(w.b.resolvedLens, resolvedColumns[len(resourceIDColumns):], []lengths{ann, fixedLength(len(fmtDate)), status})
+	return w.split(ctx, SheetResolved, t, spool, w.b.resolvedRows, empty, func(r *resourceRow) []any {
+		return w.resourceIDCells(t, r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(w.b.goneStatus[r.findingKey()]))
 	})
 }
 
@@ -64,10 +190,12 @@ func (s *Summary) runIDOrEmpty() string {
 
 // split streams the rows of a CSV spool into sheets named base, base 2, …,
 // each holding at most limit rows with its header. An empty table gets one
-// sheet with the empty text in its first row.
-func (w *workbook) split(ctx context.Context, base string, cols []column, path string, total int, empty string, cells func(*resourceRow) []any) error {
+// sheet with the empty text in its first row. A sheet longer than a page
+// prints its first rows only, and says so above its table.
+func (w *workbook) split(ctx context.Context, base string, t *resourceTable, path string, total int, empty string, cells func(*resourceRow) []any) error {
 	per := w.limit - 1
 	sheets := max(1, (total+per-1)/per)
+	cols := fitColumns(t.cols, t.lens)
 	if path == "" || total == 0 {
 		sw, row, err := w.table(base, cols, nil, 1)
 		if err != nil {
@@ -95,9 +223,18 @@ func (w *workbook) split(ctx context.Context, base string, cols []column, path s
 			name = base + " " + strconv.Itoa(n)
 		}
 		rows := min(per, total-written)
-		sw, row, err := w.table(name, cols, nil, rows)
+		var preamble [][]any
+		if rows > printedRows {
+			preamble = [][]any{{excelize.Cell{StyleID: w.s.note, Value: fmt.Sprintf("Printing prints the first %d rows. %s", printedRows, printAllHint)}}}
+		}
+		sw, row, err := w.table(name, cols, preamble, rows)
 		if err != nil {
 			return err
+		}
+		if rows > printedRows {
+			if err := w.printArea(name, len(cols), row+printedRows-1); err != nil {
+				return err
+			}
 		}
 		for range rows {
 			if err := rr.next(&r); err != nil {

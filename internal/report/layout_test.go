@@ -1,0 +1,146 @@
+package report
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/run/runtest"
+)
+
+// TestIgnoredErrors: every table sheet tells Excel that the numbers it
+// holds as text (account and resource IDs) are meant as text, over its
+// whole used range, so Excel flags none with a "number stored as text"
+// triangle.
+func TestIgnoredErrors(t *testing.T) {
+	c := runtest.NewS3(t)
+	newMixedRun(run1).put(t, c, run1)
+	if _, err := newHandler(t, c).Handle(context.Background(), In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	path := download(t, c, run.WorkbookKey(run1))
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	dimension := regexp.MustCompile(`<dimension ref="([^"]+)"`)
+	ignored := regexp.MustCompile(`<ignoredErrors><ignoredError sqref="([^"]+)" numberStoredAsText="(?:1|true)"></ignoredError></ignoredErrors>`)
+	tables := 0
+	for _, zf := range z.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
+			continue
+		}
+		xml := zipEntry(t, path, zf.Name)
+		if !strings.Contains(xml, "<autoFilter") {
+			continue // the Summary, not a table
+		}
+		tables++
+		dim := dimension.FindStringSubmatch(xml)
+		got := ignored.FindStringSubmatch(xml)
+		if dim == nil || got == nil || got[1] != dim[1] {
+			t.Errorf("%s: ignored errors %q, want numberStoredAsText over the used range %q", zf.Name, got, dim)
+		}
+		// The element's place in the sheet: after the page setup, as
+		// ECMA-376 orders a worksheet's children.
+		if i, j := strings.Index(xml, "<pageSetup"), strings.Index(xml, "<ignoredErrors>"); i < 0 || j < i {
+			t.Errorf("%s: <ignoredErrors> at %d, before <pageSetup> at %d", zf.Name, j, i)
+		}
+	}
+	if tables != 5 {
+		t.Errorf("%d table sheets, want 5", tables)
+	}
+	f := openWorkbook(t, path)
+	if v := cell(t, f, SheetAccounts, "A2"); v != "111111111111" {
+		t.Errorf("Accounts!A2 = %q, want the account ID as text", v)
+	}
+}
+
+// TestColumnWidths: columns fit most of their values (the 95th
+// percentile), within the column's limit, never narrower than their
+// header's words; reasons wrap.
+func TestColumnWidths(t *testing.T) {
+	c := runtest.NewS3(t)
+	newMixedRun(run1).put(t, c, run1)
+	if _, err := newHandler(t, c).Handle(context.Background(), In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	f := openWorkbook(t, download(t, c, run.WorkbookKey(run1)))
+	for _, tc := range []struct {
+		sheet, col string
+		want       float64
+	}{
+		{SheetAccounts, "A", 14},  // 12 digits and a margin
+		{SheetAccounts, "G", 48},  // Reason: long, at its limit, wrapped
+		{SheetAccounts, "I", 10},  // Regions scanned: one digit, its header's longest word
+		{SheetResources, "L", 20}, // Resource type: AWS::EC2::Instance and a margin
+		{SheetCoverage, "D", 11},  // Region: eu-west-1 and us-east-1
+	} {
+		got, err := f.GetColWidth(tc.sheet, tc.col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s column %s is %v wide, want %v", tc.sheet, tc.col, got, tc.want)
+		}
+	}
+	for _, ref := range []struct{ sheet, cell string }{{SheetAccounts, "G3"}, {SheetCoverage, "F9"}} {
+		if st := cellStyle(t, f, ref.sheet, ref.cell); st.Alignment == nil || !st.Alignment.WrapText {
+			t.Errorf("%s!%s (reason) does not wrap", ref.sheet, ref.cell)
+		}
+	}
+}
+
+func TestLengthsP95(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		values []int
+		want   int
+	}{
+		{"none", nil, 0},
+		{"one", []int{7}, 7},
+		{"a long tail is left out", append(repeat(10, 95), repeat(100, 5)...), 10},
+		{"past the tail it counts", append(repeat(10, 94), repeat(100, 6)...), 100},
+		{"longer than a column fits", []int{500}, maxFit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var l lengths
+			for _, v := range tc.values {
+				l.addLen(v)
+			}
+			if got := l.p95(); got != tc.want {
+				t.Errorf("p95() = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func repeat(v, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+func TestFitColumns(t *testing.T) {
+	cols := []column{{"Account ID", 15}, {"Reason", 48}, {"Evaluations insufficient data", 13}}
+	ls := make([]lengths, 3)
+	ls[0].add("111111111111")
+	ls[1].add(strings.Repeat("x", 90))
+	ls[2].add("3")
+	got := fitColumns(cols, ls)
+	want := []float64{14, 48, 15} // values + 2, the limit, the header's words
+	for i := range want {
+		if got[i].width != want[i] {
+			t.Errorf("%s: width %v, want %v", got[i].title, got[i].width, want[i])
+		}
+	}
+	if cols[1].width != 48 || fmt.Sprint(cols[0]) != fmt.Sprint(column{"Account ID", 15}) {
+		t.Error("fitColumns changed its argument")
+	}
+}
