@@ -41,8 +41,8 @@ const demoRegion = "us-east-1"
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "demo", demoSynopsis)
 	accounts := fs.Int("accounts", 300, "accounts in the simulated organization (2 to 50000)")
-	regions := fs.String("regions", "us-east-1,eu-west-1,eu-central-1,ap-southeast-2", "comma-separated regions to scan")
-	disabled := fs.String("config-disabled-region", "ap-southeast-2", `a region of --regions where no account has AWS Config enabled ("" for none; the default only applies when it is one of --regions)`)
+	regions := fs.String("regions", demoRegions, "comma-separated regions to scan")
+	disabled := fs.String("config-disabled-region", demoDisabledRegion, `a region of --regions where no account has AWS Config enabled ("" for none; the default only applies when it is one of --regions)`)
 	seed := fs.Int64("seed", 1, "seed of the simulated organization; the same seed gives the same organization")
 	latency := fs.Duration("latency", 0, "simulated latency added to every AWS call, e.g. 20ms")
 	throttle := fs.Float64("throttle", 0, "share of AWS Config calls answered with ThrottlingException (0 to 0.9); the SDK retries them")

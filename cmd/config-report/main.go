@@ -1,7 +1,8 @@
 // Command config-report runs the config-report pipeline from a workstation:
 // on a simulated organization (demo), against real AWS with the user's
 // credentials (run), to re-run a deployed state machine's failed accounts
-// (rerun), or to rebuild a run's report from its shards (report).
+// (rerun), or to rebuild a run's report from its shards (report); and it
+// checks a deployment before its first run (check).
 //
 // Usage errors exit with status 2, failures with status 1; both are one line
 // on stderr that says what to do.
@@ -39,6 +40,7 @@ func commands() []command {
 		{name: "run", summary: "run the pipeline against real AWS with your credentials", run: runRun},
 		{name: "rerun", summary: "start a state machine execution that re-runs a run's failed accounts", run: runRerun},
 		{name: "report", summary: "rebuild a run's report from its shards (local folder or bucket)", run: runReport},
+		{name: "check", summary: "check before the first run that a deployment will work (roles, accounts, Config, hub)", run: runCheck},
 	}
 }
 

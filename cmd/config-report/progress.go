@@ -26,6 +26,9 @@ type progressView struct {
 	drawn     time.Time
 	lastTenth int
 	last      pipeline.Progress
+	// checking words the lines for check, which checks accounts rather than
+	// scanning them.
+	checking bool
 }
 
 // redrawEvery limits how often the bar is redrawn.
@@ -72,6 +75,10 @@ func (v *progressView) update(p pipeline.Progress) {
 		case pipeline.StageList:
 			fmt.Fprintln(v.w, "listing the organization's accounts…")
 		case pipeline.StageScan:
+			if v.checking {
+				fmt.Fprintf(v.w, "checking %d accounts\n", p.Accounts)
+				break
+			}
 			fmt.Fprintf(v.w, "run %s: scanning %d accounts\n", p.RunID, p.Accounts)
 		case pipeline.StageBuild:
 			if !v.tty || prev.Stage != pipeline.StageScan {
@@ -121,7 +128,11 @@ func (v *progressView) endBar() {
 }
 
 func (v *progressView) plainLine(p pipeline.Progress) {
-	fmt.Fprintf(v.w, "scanned %d/%d accounts (%d%%): %s, %s\n",
+	verb := "scanned"
+	if v.checking {
+		verb = "checked"
+	}
+	fmt.Fprintf(v.w, "%s %d/%d accounts (%d%%): %s, %s\n", verb,
 		p.Done(), p.Accounts, percent(p.Done(), p.Accounts), counts(p), p.Elapsed.Round(time.Second))
 }
 

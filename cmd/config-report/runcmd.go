@@ -73,22 +73,11 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "run", runSynopsis)
 	var f runFlags
 	var regions string
-	fs.StringVar(&f.profile, "profile", "", "AWS profile to use (default: the AWS CLI's credential chain)")
-	fs.StringVar(&f.region, "region", "", "region of the AWS calls that are not per scanned region (default: the profile's)")
-	fs.StringVar(&f.orgRoleARN, "org-role-arn", "", "ARN of the organization-listing role in the management account (required)")
-	fs.StringVar(&f.externalID, "external-id", "", "ExternalId the read roles (and the organization role) require")
-	fs.StringVar(&f.orgExternalID, "org-external-id", "", "ExternalId the organization role requires, when it differs from --external-id")
-	fs.StringVar(&f.readRoleName, "read-role-name", access.ReadRoleName, "name of the read role in every member account, optionally with its path")
-	fs.StringVar(&regions, "regions", "", "comma-separated regions to scan (required)")
+	f.register(fs, &regions, "scan")
 	fs.StringVar(&f.account, "account", "", "scan only this account ID (its name, OU path and tags still come from Organizations)")
-	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultConcurrency, "accounts scanned at once")
 	fs.StringVar(&f.bucket, "bucket", "", "write the run and its report to this S3 bucket instead of --out")
 	fs.StringVar(&f.out, "out", "./report", "local folder for the run and its report (also a copy of the report with --bucket)")
 	fs.StringVar(&f.environment, "environment", "local", "environment name shown in the report")
-	fs.StringVar(&f.includeOUs, "include-ous", "", "comma-separated OU or root IDs to scan (default: the whole organization)")
-	fs.StringVar(&f.excludeOUs, "exclude-ous", "", "comma-separated OU IDs not to scan")
-	fs.StringVar(&f.excludeAccounts, "exclude-accounts", "", "comma-separated account IDs not to scan")
-	fs.StringVar(&f.tagKeys, "tag-keys", strings.Join(org.DefaultTagKeys, ","), "comma-separated account tags copied into the report")
 	fs.IntVar(&f.tolerated, "tolerated-failure-percentage", statemachine.DefaultToleratedFailurePercentage, toleratedFlagUsage)
 	if err := fs.parse(args); err != nil {
 		return err
@@ -214,6 +203,38 @@ func runRun(ctx context.Context, e *env, args []string) error {
 }
 
 func (f *runFlags) validate() error {
+	if err := f.validateOrganization(); err != nil {
+		return err
+	}
+	switch {
+	case f.account != "" && awsid.ValidateAccountID(f.account) != nil:
+		return usagef("--account %q is not a 12-digit account ID", f.account)
+	case f.bucket == "" && f.out == "":
+		return usagef("give --out or --bucket")
+	}
+	return nil
+}
+
+// register adds the flags that say which organization, roles and regions
+// a command reads (run scans them, check checks them); verb says what it
+// does to the accounts.
+func (f *runFlags) register(fs *flagSet, regions *string, verb string) {
+	fs.StringVar(&f.profile, "profile", "", "AWS profile to use (default: the AWS CLI's credential chain)")
+	fs.StringVar(&f.region, "region", "", "region of the AWS calls that are not per scanned region (default: the profile's)")
+	fs.StringVar(&f.orgRoleARN, "org-role-arn", "", "ARN of the organization-listing role in the management account (required)")
+	fs.StringVar(&f.externalID, "external-id", "", "ExternalId the read roles (and the organization role) require")
+	fs.StringVar(&f.orgExternalID, "org-external-id", "", "ExternalId the organization role requires, when it differs from --external-id")
+	fs.StringVar(&f.readRoleName, "read-role-name", access.ReadRoleName, "name of the read role in every member account, optionally with its path")
+	fs.StringVar(regions, "regions", "", "comma-separated regions to "+verb+" (required)")
+	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultConcurrency, "accounts "+map[string]string{"scan": "scanned", "check": "checked"}[verb]+" at once")
+	fs.StringVar(&f.includeOUs, "include-ous", "", "comma-separated OU or root IDs to "+verb+" (default: the whole organization)")
+	fs.StringVar(&f.excludeOUs, "exclude-ous", "", "comma-separated OU IDs not to "+verb)
+	fs.StringVar(&f.excludeAccounts, "exclude-accounts", "", "comma-separated account IDs not to "+verb)
+	fs.StringVar(&f.tagKeys, "tag-keys", strings.Join(org.DefaultTagKeys, ","), "comma-separated account tags copied into the report")
+}
+
+// validateOrganization checks the flags register adds.
+func (f *runFlags) validateOrganization() error {
 	switch {
 	case f.orgRoleARN == "":
 		return usagef("--org-role-arn is required: the organization-listing role in the management account")
@@ -221,10 +242,6 @@ func (f *runFlags) validate() error {
 		return usagef("--org-role-arn: %v", awsid.ValidateRoleARN(f.orgRoleARN))
 	case len(f.regions) == 0:
 		return usagef("--regions is required: the regions to scan, e.g. eu-west-1,us-east-1")
-	case f.account != "" && awsid.ValidateAccountID(f.account) != nil:
-		return usagef("--account %q is not a 12-digit account ID", f.account)
-	case f.bucket == "" && f.out == "":
-		return usagef("give --out or --bucket")
 	}
 	if err := checkRegions(f.regions); err != nil {
 		return err

@@ -13,6 +13,13 @@ var demoEpoch = time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
 // runHour is how long after the week's reference time the weekly run starts.
 const runHour = 3 * time.Hour
 
+// The demo organization's regions and the one where no account has AWS
+// Config enabled, by default (demo and check --demo).
+const (
+	demoRegions        = "us-east-1,eu-west-1,eu-central-1,ap-southeast-2"
+	demoDisabledRegion = "ap-southeast-2"
+)
+
 // demoOrgSpec says which simulated organization the demo scans.
 type demoOrgSpec struct {
 	Seed           int64

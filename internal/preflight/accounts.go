@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -98,10 +99,12 @@ func (c *Checker) checkAccount(ctx context.Context, scanner *scan.Scanner, cfg s
 	p := accountProbe{account: a}
 	creds := scanner.Credentials(sessionRun, a.ID)
 	if _, err := creds.Retrieve(ctx); err != nil {
+		// In the scanner's words (its shard's reason).
+		msg := fmt.Sprintf("cannot assume %s: %s", scanner.RoleARN(a.ID), awsMessage(err))
 		if scan.Unreachable(err) {
-			p.unreachable = awsMessage(err)
+			p.unreachable = msg
 		} else {
-			p.failure = awsMessage(err)
+			p.failure = msg
 		}
 		return p
 	}

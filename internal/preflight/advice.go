@@ -11,6 +11,7 @@ import (
 	"github.com/config-report/config-report/internal/access"
 	"github.com/config-report/config-report/internal/org"
 	"github.com/config-report/config-report/internal/run"
+	"github.com/config-report/config-report/internal/scan"
 )
 
 // Names are how advice names the deployment's stacks and settings: with
@@ -53,7 +54,7 @@ const (
 
 // judgeAccounts turns the account probes into findings, the account
 // checks and the roll-up of unreachable accounts by OU.
-func (c *Checker) judgeAccounts(res *Result, listing *org.Listing, probes []accountProbe) {
+func (c *Checker) judgeAccounts(res *Result, listing *org.Listing, probes []accountProbe, sc scan.Config) {
 	n := c.Settings.Names
 	var (
 		unreachable []accountProbe
@@ -65,6 +66,7 @@ func (c *Checker) judgeAccounts(res *Result, listing *org.Listing, probes []acco
 		failed      []Finding
 		serviceLink int
 		probed      int
+		reached     = map[string]int{} // region → accounts where Config was asked (not blocked or disabled)
 	)
 	for _, p := range probes {
 		a := p.account
@@ -85,6 +87,9 @@ func (c *Checker) judgeAccounts(res *Result, listing *org.Listing, probes []acco
 		res.Totals.Reachable++
 		for _, r := range p.regions {
 			probed++
+			if r.status != run.RegionBlockedBySCP && r.status != run.RegionDisabled {
+				reached[r.region]++
+			}
 			switch r.status {
 			case run.RegionConfigNotEnabled:
 				off[r.region] = append(off[r.region], a.ID)
@@ -118,16 +123,16 @@ func (c *Checker) judgeAccounts(res *Result, listing *org.Listing, probes []acco
 		res.Checks = append(res.Checks, Check{Name: CheckReadRole, Status: NotRun, Detail: "no account to check", Advice: "the filters select no account"})
 		return
 	}
-	scope := fmt.Sprintf("%d accounts checked", checked)
+	scope := plural(checked, "account") + " checked"
 	if checked < res.Totals.Selected {
-		scope = fmt.Sprintf("%d of the %d selected accounts checked", checked, res.Totals.Selected)
+		scope += fmt.Sprintf(" (of %d selected)", res.Totals.Selected)
 	}
 
-	readRole := Check{Name: CheckReadRole, Status: Passed, Detail: fmt.Sprintf("assumed in all %s", scope)}
+	readRole := Check{Name: CheckReadRole, Status: Passed, Detail: "assumed in all " + scope}
 	if len(unreachable) > 0 {
 		readRole.Status = Failed
 		readRole.Detail = fmt.Sprintf("cannot be assumed in %d of %s", len(unreachable), scope)
-		readRole.Advice = readRoleAdvice(n, res.Caller, res.UnreachableByOU, listing.ParentIDs, len(unreachable), checked)
+		readRole.Advice = readRoleAdvice(n, sc, res.Caller, res.UnreachableByOU, listing.ParentIDs, len(unreachable), checked)
 	}
 	res.Checks = append(res.Checks, readRole)
 	if res.Totals.Reachable == 0 {
@@ -144,30 +149,30 @@ func (c *Checker) judgeAccounts(res *Result, listing *org.Listing, probes []acco
 			total += len(ids)
 		}
 		config.Status = Failed
-		config.Detail = fmt.Sprintf("not enabled in %d account-regions: %s", total, byRegion(off))
-		config.Advice = configAdvice(n, off, res.Totals.Reachable)
+		config.Detail = fmt.Sprintf("not enabled in %s: %s", plural(total, "account-region"), byRegion(off))
+		config.Advice = configAdvice(n, off, reached)
 	}
 	res.Checks = append(res.Checks, config)
 
 	recorder := Check{Name: CheckRecorder, Status: Passed, Detail: "recording wherever Config is on"}
 	if len(stopped) > 0 {
 		recorder.Status = Failed
-		recorder.Detail = fmt.Sprintf("stopped in %d account-regions: %s", len(stopped), byRegion(regionsOf(stopped)))
+		recorder.Detail = fmt.Sprintf("stopped in %s: %s", plural(len(stopped), "account-region"), byRegion(regionsOf(stopped)))
 		recorder.Advice = "start each recorder with the account's credentials (aws configservice start-configuration-recorder --configuration-recorder-name <name> --region <region>; the findings list them): until then the report warns that their results may be stale"
 	}
 	res.Checks = append(res.Checks, recorder)
 
-	reads := access.ReadRole(c.Settings.Scan.ResolveResourceDetails)
+	reads := access.ReadRole(sc.ResolveResourceDetails)
 	readsCheck := Check{Name: CheckReads, Status: Passed, Detail: fmt.Sprintf("the %d reads the scanner makes are allowed in every account-region reached", len(reads))}
 	if len(denied) > 0 {
 		var parts []string
 		for _, action := range slices.Sorted(maps.Keys(denied)) {
-			parts = append(parts, fmt.Sprintf("%s in %d account-regions (%d accounts)", action, len(denied[action]), len(accountsOf(denied[action]))))
+			parts = append(parts, fmt.Sprintf("%s in %s (%s)", action, plural(len(denied[action]), "account-region"), plural(len(accountsOf(denied[action])), "account")))
 		}
 		readsCheck.Status = Failed
 		readsCheck.Detail = "denied: " + strings.Join(parts, "; ")
-		readsCheck.Advice = fmt.Sprintf("the read role in these accounts does not allow what %s grants (%s): deploy its instances there again (an outdated policy), and look for a permissions boundary or policy that denies it",
-			n.MemberRoleStack, strings.Join(reads, ", "))
+		readsCheck.Advice = fmt.Sprintf("the read role in these accounts does not allow all %d reads %s grants: deploy its instances there again (an outdated policy), and look for a permissions boundary or policy that denies them",
+			len(reads), n.MemberRoleStack)
 		if _, ok := denied[access.ConfigBatchGetResourceConfig]; ok && len(denied) == 1 {
 			readsCheck.Advice += "; without config:BatchGetResourceConfig the report only lacks resource names"
 		}
@@ -177,16 +182,16 @@ func (c *Checker) judgeAccounts(res *Result, listing *org.Listing, probes []acco
 	scp := Check{Name: CheckSCP, Status: Passed, Detail: "no region blocked by a service control policy"}
 	if len(blocked) > 0 {
 		scp.Status = NotRun
-		scp.Detail = fmt.Sprintf("%d account-regions blocked: %s", len(blocked), byRegion(regionsOf(blocked)))
-		scp.Advice = fmt.Sprintf("the organization's choice, shown in the report as blocked by SCP: to scan them, exempt the read role (%s) in %s; otherwise leave those regions out of %s",
-			n.ReadRoleName, policies(blocked), n.Regions)
+		scp.Detail = fmt.Sprintf("%s blocked: %s", plural(len(blocked), "account-region"), byRegion(regionsOf(blocked)))
+		scp.Advice = fmt.Sprintf("the organization's choice, shown in the report as blocked by SCP: to scan them, exempt the read role %s (%s) in %s; otherwise leave those regions out of %s",
+			sc.ReadRoleName, n.ReadRoleName, policies(blocked), n.Regions)
 	}
 	res.Checks = append(res.Checks, scp)
 
 	optIn := Check{Name: CheckRegions, Status: Passed, Detail: "every region checked is enabled in its account"}
 	if len(disabled) > 0 {
 		optIn.Status = NotRun
-		optIn.Detail = fmt.Sprintf("%d account-regions not enabled by their account: %s", len(disabled), byRegion(regionsOf(disabled)))
+		optIn.Detail = fmt.Sprintf("%s not enabled by their account: %s", plural(len(disabled), "account-region"), byRegion(regionsOf(disabled)))
 		optIn.Advice = fmt.Sprintf("the account's choice, shown in the report as region not enabled: enable the region in the account (Account settings, AWS Regions) to scan it, or leave it out of %s", n.Regions)
 	}
 	res.Checks = append(res.Checks, optIn)
@@ -226,14 +231,17 @@ func rollUp(probes []accountProbe, parentIDs map[string]string) []OUCount {
 }
 
 // readRoleAdvice says where the read role is missing, whole OUs first.
-func readRoleAdvice(n Names, caller string, ous []OUCount, parentIDs map[string]string, unreachable, checked int) string {
+func readRoleAdvice(n Names, sc scan.Config, caller string, ous []OUCount, parentIDs map[string]string, unreachable, checked int) string {
+	role := fmt.Sprintf("the read role %s (%s)", sc.ReadRoleName, n.ReadRoleName)
+	// What the roles' ExternalId condition must be, and how it fails.
+	want, wrong := fmt.Sprintf("the ExternalId in %s", n.ExternalID), fmt.Sprintf("wants another ExternalId than %s's", n.ExternalID)
+	if sc.ReadExternalID == "" {
+		want, wrong = fmt.Sprintf("no ExternalId (%s sets none)", n.ExternalID), fmt.Sprintf("wants an ExternalId (%s sets none)", n.ExternalID)
+	}
+	trust := cmp.Or(n.Trusted, "the principal ScanAccount runs as")
 	if unreachable == checked {
-		trust := "the principal ScanAccount runs as"
-		if n.Trusted != "" {
-			trust = n.Trusted
-		}
-		return fmt.Sprintf("no account's read role admits %s: deploy %s if it is not deployed yet; check that %s is the ExternalId the roles require; "+
-			"the roles trust %s only, so run check as a principal they trust (README, \"Before the first run\")", caller, n.MemberRoleStack, n.ExternalID, trust)
+		return fmt.Sprintf("no account's read role admits %s: deploy %s if it is not deployed yet; the roles must want %s and trust %s only, "+
+			"so run check as a principal they trust (README, \"Before the first run\")", caller, n.MemberRoleStack, want, trust)
 	}
 	var parts []string
 	rest := unreachable
@@ -256,12 +264,12 @@ func readRoleAdvice(n Names, caller string, ous []OUCount, parentIDs map[string]
 		}
 	}
 	if rest > 0 {
-		trust := "the scanner"
-		if n.Trusted != "" {
-			trust = n.Trusted
+		which := "in these " + plural(rest, "account")
+		if len(parts) > 0 {
+			which = "in the other " + plural(rest, "account")
 		}
-		parts = append(parts, fmt.Sprintf("in the %d other accounts (listed below) the read role %s is missing, does not trust %s, or wants another ExternalId than %s: check %s's instances in them",
-			rest, n.ReadRoleName, trust, n.ExternalID, n.MemberRoleStack))
+		parts = append(parts, fmt.Sprintf("%s (findings below) %s is missing, does not trust %s, or %s: check %s's instances in them",
+			which, role, caller, wrong, n.MemberRoleStack))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -282,18 +290,19 @@ func targetOver(path string, parentIDs map[string]string, targets []string) stri
 	return ""
 }
 
-// configAdvice says how to get Config recording where it is off.
-func configAdvice(n Names, off map[string][]string, reachable int) string {
+// configAdvice says how to get Config recording where it is off; reached
+// counts, by region, the accounts where Config could be asked.
+func configAdvice(n Names, off map[string][]string, reached map[string]int) string {
 	var everywhere []string
 	for region, ids := range off {
-		if len(ids) == reachable {
+		if len(ids) == reached[region] {
 			everywhere = append(everywhere, region)
 		}
 	}
 	advice := "turn AWS Config on in these account-regions (a configuration recorder and delivery channel, e.g. from your Config StackSet or Control Tower); until then the report counts them as Config off"
 	if len(everywhere) > 0 {
 		slices.Sort(everywhere)
-		advice = fmt.Sprintf("%s has Config off in every account checked: leave it out of %s unless you mean to turn Config on there; elsewhere, ", strings.Join(everywhere, ", "), n.Regions) + advice
+		advice = fmt.Sprintf("%s has Config off in every account checked that can use it: leave it out of %s unless you mean to turn Config on there; elsewhere, ", strings.Join(everywhere, ", "), n.Regions) + advice
 	}
 	return advice
 }
@@ -304,13 +313,17 @@ func byRegion(m map[string][]string) string {
 	slices.SortFunc(regions, func(a, b string) int { return cmp.Or(cmp.Compare(len(m[b]), len(m[a])), strings.Compare(a, b)) })
 	parts := make([]string, len(regions))
 	for i, r := range regions {
-		noun := "accounts"
-		if len(m[r]) == 1 {
-			noun = "account"
-		}
-		parts[i] = fmt.Sprintf("%s in %d %s", r, len(m[r]), noun)
+		parts[i] = r + " in " + plural(len(m[r]), "account")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// plural says "1 account", "2 accounts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func regionsOf(fs []Finding) map[string][]string {

@@ -250,7 +250,7 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		c.judgeAccounts(res, listing, probes)
+		c.judgeAccounts(res, listing, probes, scanCfg)
 	}
 	c.checkHub(ctx, res)
 	if ctx.Err() != nil {

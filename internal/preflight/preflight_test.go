@@ -87,12 +87,12 @@ func TestEachFault(t *testing.T) {
 			name:       "every read role wants another ExternalId",
 			spec:       func(s *orgsim.Spec) { s.ExternalID = "config-report-test" },
 			externalID: aws.String("config-report-typo"),
-			want:       []want{{preflight.CheckReadRole, preflight.Failed, []string{"no account's read role admits", "check that externalId is the ExternalId"}}},
+			want:       []want{{preflight.CheckReadRole, preflight.Failed, []string{"no account's read role admits", "the roles must want the ExternalId in externalId"}}},
 		},
 		{
 			name: "Config off in one region of every account",
 			spec: func(s *orgsim.Spec) { s.ConfigDisabledRegion = "eu-west-1" },
-			want: []want{{preflight.CheckConfig, preflight.Failed, []string{"eu-west-1 in 12 accounts", "eu-west-1 has Config off in every account checked: leave it out of regions"}}},
+			want: []want{{preflight.CheckConfig, preflight.Failed, []string{"eu-west-1 in 12 accounts", "eu-west-1 has Config off in every account checked that can use it: leave it out of regions"}}},
 		},
 		{
 			name: "Config off in some accounts",
@@ -139,7 +139,7 @@ func TestEachFault(t *testing.T) {
 		{
 			name: "region-deny SCP",
 			spec: func(s *orgsim.Spec) { s.SCPDeniedRegion = "eu-west-1" },
-			want: []want{{preflight.CheckSCP, preflight.NotRun, []string{"account-regions blocked: eu-west-1", "the organization's choice", ":policy/o-", "exempt the read role (readRoleName)"}}},
+			want: []want{{preflight.CheckSCP, preflight.NotRun, []string{"account-regions blocked: eu-west-1", "the organization's choice", ":policy/o-", "exempt the read role system-config-report-generator-read-role (readRoleName)"}}},
 			ok:   true,
 		},
 		{
@@ -353,7 +353,7 @@ func TestSampleSpreadsOverOUs(t *testing.T) {
 	if res.Totals.Checked != 5 || res.Totals.Selected != len(e.org.ActiveAccounts()) {
 		t.Errorf("Totals = %+v, want 5 of %d checked", res.Totals, len(e.org.ActiveAccounts()))
 	}
-	wantCheck(t, res, preflight.CheckReadRole, preflight.Passed, "5 of the 60 selected accounts checked")
+	wantCheck(t, res, preflight.CheckReadRole, preflight.Passed, "5 accounts checked (of 60 selected)")
 	if n := e.srv.Calls().Count("sts:AssumeRole", e.org.HubAccountID, ""); n != 1+5 {
 		t.Errorf("%d AssumeRole calls, want one for the organization role and one per sampled account", n)
 	}
