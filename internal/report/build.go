@@ -86,6 +86,10 @@ type Input struct {
 	// PreviousCSV opens the previous run's CSV of non-compliant resources, for
 	// the details of resolved ones; nil when there is none.
 	PreviousCSV func(ctx context.Context) (io.ReadCloser, error)
+	// PreviousLedger opens the previous run's findings ledger, from which
+	// the findings' ages are carried forward; nil when there is no previous
+	// run.
+	PreviousLedger func(ctx context.Context) (io.ReadCloser, error)
 	// Organization is what ListAccounts recorded of the organization when it
 	// listed the run; nil when the run has no usable record, and then the
 	// report says the organization's totals are unavailable.
@@ -98,8 +102,9 @@ type Input struct {
 type Report struct {
 	// Dir is the work directory holding the files; Close removes it.
 	Dir string
-	// WorkbookPath, CSVPath and SummaryPath are the files to publish.
-	WorkbookPath, CSVPath, SummaryPath string
+	// WorkbookPath, CSVPath, LedgerPath and SummaryPath are the files to
+	// publish.
+	WorkbookPath, CSVPath, LedgerPath, SummaryPath string
 	// Summary is what SummaryPath holds.
 	Summary *Summary
 	// Previous is the summary compared against; nil on a first run.
@@ -158,6 +163,7 @@ func Build(ctx context.Context, opts Options, in Input) (rep *Report, err error)
 	}()
 
 	b := newBuilder(opts, in)
+	b.loadLedger(ctx)
 	start := time.Now()
 	rep.CSVPath = filepath.Join(dir, "noncompliant-resources.csv")
 	if err := b.readShards(ctx, rep.CSVPath); err != nil {
@@ -173,6 +179,10 @@ func Build(ctx context.Context, opts Options, in Input) (rep *Report, err error)
 		return nil, err
 	}
 	rep.ResolvedNote = b.resolvedNote
+	rep.LedgerPath = filepath.Join(dir, "ledger.bin")
+	if err := b.writeLedger(rep.LedgerPath); err != nil {
+		return nil, err
+	}
 	rep.Summary = b.summary()
 	if ids := b.notScannedIDs(); len(ids) > 0 {
 		rep.Rerun = &run.ExecutionInput{RunID: in.RunID, AccountIDs: ids}
@@ -272,6 +282,13 @@ type builder struct {
 	goneStatus   map[uint64]string // the previous run's findings not open now: resolved or not re-checked
 	resolvedRows int
 	resolvedNote string
+
+	// prevLedger is the previous run's findings ledger (nil when there is
+	// none); ledgerNote says why ages start at this run, when they do.
+	prevLedger ledger
+	ledgerNote string
+	// ages are the open findings' ages, from the new ledger.
+	ages *AgeTotals
 
 	// csvLens and resolvedLens count the lengths of the CSV's and the
 	// resolved spool's values, column by column, to size the resource
@@ -1007,5 +1024,6 @@ func (b *builder) summary() *Summary {
 		Resources:     newResourceSet(b.findings),
 	}
 	sum.Trend = trendOf(sum, b.in.Previous)
+	sum.Ages = b.ages
 	return sum
 }

@@ -151,6 +151,7 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 	}
 	if prev != nil {
 		input.PreviousCSV = PreviousCSV(h.S3, in.Bucket, prev.RunID)
+		input.PreviousLedger = PreviousLedger(h.S3, in.Bucket, prev.RunID)
 		log.InfoContext(ctx, "comparing with the previous run", "previous_run_id", prev.RunID)
 	}
 	rep, err := Build(ctx, Options{
@@ -234,6 +235,9 @@ func (h *Handler) publish(ctx context.Context, in In, rep *Report) error {
 		if _, err := h.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(rerunKey)}); err != nil {
 			return fmt.Errorf("delete stale s3://%s/%s: %w", in.Bucket, rerunKey, err)
 		}
+	}
+	if err := h.upload(ctx, in.Bucket, run.LedgerKey(in.RunID), rep.LedgerPath, "application/octet-stream"); err != nil {
+		return err
 	}
 	return h.upload(ctx, in.Bucket, run.SummaryKey(in.RunID), rep.SummaryPath, "application/json")
 }

@@ -185,7 +185,7 @@ func (l ledger) write(w io.Writer) error {
 }
 
 // errDamagedLedger is the error of a ledger that cannot be read whole.
-var errDamagedLedger = errors.New("damaged findings ledger")
+var errDamagedLedger = errors.New("the findings ledger is damaged")
 
 // readLedger reads a ledger written by write. A ledger of another version,
 // cut short, out of order or failing its checksum is an error wrapping
@@ -197,23 +197,23 @@ func readLedger(r io.Reader) (ledger, error) {
 	tr := io.TeeReader(br, crc)
 	var head [ledgerHeaderSize]byte
 	if _, err := io.ReadFull(tr, head[:]); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", errDamagedLedger, err)
+		return nil, fmt.Errorf("header: %v: %w", err, errDamagedLedger)
 	}
 	if string(head[:8]) != ledgerMagic {
-		return nil, fmt.Errorf("%w: not a ledger", errDamagedLedger)
+		return nil, fmt.Errorf("not a ledger: %w", errDamagedLedger)
 	}
 	if v := binary.LittleEndian.Uint16(head[8:]); v != ledgerVersion {
-		return nil, fmt.Errorf("%w: version %d, this build reads %d", errDamagedLedger, v, ledgerVersion)
+		return nil, fmt.Errorf("version %d, this build reads %d: %w", v, ledgerVersion, errDamagedLedger)
 	}
 	n := binary.LittleEndian.Uint64(head[10:])
 	if n > 1<<32 {
-		return nil, fmt.Errorf("%w: %d entries", errDamagedLedger, n)
+		return nil, fmt.Errorf("%d entries: %w", n, errDamagedLedger)
 	}
 	l := make(ledger, 0, min(n, 1<<24))
 	var buf [ledgerEntrySize]byte
 	for range n {
 		if _, err := io.ReadFull(tr, buf[:]); err != nil {
-			return nil, fmt.Errorf("%w: entry %d of %d: %v", errDamagedLedger, len(l)+1, n, err)
+			return nil, fmt.Errorf("entry %d of %d: %v: %w", len(l)+1, n, err, errDamagedLedger)
 		}
 		e := ledgerEntry{
 			Finding:   binary.LittleEndian.Uint64(buf[0:]),
@@ -223,20 +223,20 @@ func readLedger(r io.Reader) (ledger, error) {
 			Open:      buf[18]&ledgerFlagOpen != 0,
 		}
 		if len(l) > 0 && e.Finding <= l[len(l)-1].Finding {
-			return nil, fmt.Errorf("%w: entry %d out of order", errDamagedLedger, len(l)+1)
+			return nil, fmt.Errorf("entry %d out of order: %w", len(l)+1, errDamagedLedger)
 		}
 		l = append(l, e)
 	}
 	want := crc.Sum32()
 	var sum [4]byte
 	if _, err := io.ReadFull(br, sum[:]); err != nil {
-		return nil, fmt.Errorf("%w: checksum: %v", errDamagedLedger, err)
+		return nil, fmt.Errorf("checksum: %v: %w", err, errDamagedLedger)
 	}
 	if binary.LittleEndian.Uint32(sum[:]) != want {
-		return nil, fmt.Errorf("%w: checksum mismatch", errDamagedLedger)
+		return nil, fmt.Errorf("checksum mismatch: %w", errDamagedLedger)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the checksum", errDamagedLedger)
+		return nil, fmt.Errorf("data after the checksum: %w", errDamagedLedger)
 	}
 	return l, nil
 }

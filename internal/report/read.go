@@ -257,8 +257,20 @@ func FindPrevious(ctx context.Context, c ListGetter, bucket, runID, environment 
 // PreviousCSV returns a function that opens the CSV of non-compliant
 // resources of a previous run, for the "Resolved since last run" sheet.
 func PreviousCSV(c run.ObjectGetter, bucket, runID string) func(ctx context.Context) (io.ReadCloser, error) {
+	return previousObject(c, bucket, run.CSVKey(runID))
+}
+
+// PreviousLedger returns a function that opens the findings ledger of run
+// runID; its error wraps run.ErrNotFound when the run has none (it was
+// built before the ledger was kept).
+func PreviousLedger(c run.ObjectGetter, bucket, runID string) func(ctx context.Context) (io.ReadCloser, error) {
+	return previousObject(c, bucket, run.LedgerKey(runID))
+}
+
+// previousObject returns a function that opens the object at key, its
+// error wrapping run.ErrNotFound when there is none.
+func previousObject(c run.ObjectGetter, bucket, key string) func(ctx context.Context) (io.ReadCloser, error) {
 	return func(ctx context.Context) (io.ReadCloser, error) {
-		key := run.CSVKey(runID)
 		out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		if err != nil {
 			var nsk *types.NoSuchKey

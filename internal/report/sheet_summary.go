@@ -182,6 +182,7 @@ func (s *summarySheet) headline() {
 	s.kpi("Open findings", excelize.Cell{StyleID: st.count, Value: t.Findings}, s.findingsChange(),
 		fmt.Sprintf("non-compliant resource × rule; %s distinct resources", groupThousands(int64(t.Resources))))
 	s.findingFlow()
+	s.findingAges()
 	s.kpi("Accounts scanned", excelize.Cell{StyleID: st.count, Value: t.Scanned}, nil, s.accountsNote())
 	s.worstOU()
 	s.worstRule()
@@ -226,6 +227,21 @@ func (s *summarySheet) findingFlow() {
 		plural(c.NotPreviouslyChecked, "more finding", "more findings")+" where the account or region was not read last run")
 	s.kpi("Resolved findings", excelize.Cell{StyleID: s.w.s.count, Value: c.Resolved}, nil,
 		plural(c.Persisting, "finding", "findings")+" still open; "+plural(c.NotRechecked, "not re-checked", "not re-checked")+" (account or region not read now)")
+}
+
+// findingAges writes how many open findings are older than 30 days, from
+// the findings ledger.
+func (s *summarySheet) findingAges() {
+	a := s.sum.Ages
+	if a == nil {
+		return
+	}
+	note := fmt.Sprintf("%s open longer than 90 days; the oldest open for %s; %s reopened (resolved before, back again)",
+		groupThousands(int64(a.Over90)), plural(a.OldestDays, "day", "days"), groupThousands(int64(a.Reopened)))
+	if a.Note != "" {
+		note = strings.ToUpper(a.Note[:1]) + a.Note[1:] + "."
+	}
+	s.kpi("Open longer than 30 days", excelize.Cell{StyleID: s.w.s.count, Value: a.Over30}, nil, note)
 }
 
 // coverageNote says how many account-regions have results and where the

@@ -77,6 +77,10 @@ type Summary struct {
 	// summary. Absent from summaries written before it was kept, which the
 	// next run reads as a trend of that run alone.
 	Trend []TrendPoint `json:"trend,omitempty"`
+	// Ages say how long the open findings have been open (the findings
+	// ledger, ledger.bin beside this file). Absent from summaries written
+	// before the ledger was kept.
+	Ages *AgeTotals `json:"ages,omitempty"`
 }
 
 // Evaluations counts rule evaluations (one per rule, account and region) by

@@ -49,6 +49,11 @@ func WorkbookKey(runID string) string {
 // next run compares itself against.
 func SummaryKey(runID string) string { return ReportPrefix(runID) + "summary.json" }
 
+// LedgerKey returns the key of the run's findings ledger: when each open
+// (or recently resolved) finding was first seen, which the next run carries
+// forward.
+func LedgerKey(runID string) string { return ReportPrefix(runID) + "ledger.bin" }
+
 // CSVKey returns the key of the CSV of every non-compliant resource.
 func CSVKey(runID string) string { return ReportPrefix(runID) + "noncompliant-resources.csv" }
 
