@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/config-report/config-report/internal/deploy"
 )
 
 func TestHubBucket(t *testing.T) {
@@ -75,7 +77,7 @@ func TestHubBucket(t *testing.T) {
 	assertTemplate(t, func() {
 		f.template.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
 			"LifecycleConfiguration": map[string]any{"Rules": []any{
-				map[string]any{"Id": "expire-access-logs", "ExpirationInDays": DefaultAccessLogRetentionDays, "Status": "Enabled"},
+				map[string]any{"Id": "expire-access-logs", "ExpirationInDays": deploy.DefaultAccessLogRetentionDays, "Status": "Enabled"},
 			}},
 			"VersioningConfiguration": assertions.Match_Absent(),
 		})

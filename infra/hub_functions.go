@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/config-report/config-report/internal/deploy"
 )
 
 // Lambda sizing. ListAccounts pages through the organization and writes one
@@ -40,7 +42,7 @@ func newFunctions(h *HubStack, moduleRoot string, removal awscdk.RemovalPolicy) 
 	listStatements, scanStatements, buildStatements := functionStatements(h, cfg)
 
 	list = h.newFunction(functionSpec{
-		id: "ListAccounts", pkg: ListAccountsPackage, roleName: ListerRoleName,
+		id: deploy.FunctionListAccounts, pkg: ListAccountsPackage, roleName: ListerRoleName,
 		description: "Lists the organization's accounts to scan and writes the run's manifest and organization totals.",
 		memoryMB:    ListAccountsMemoryMB, env: listEnv, statements: listStatements,
 		wildcardReason: "ListAccounts writes each run's manifest and organization totals (runs/<runId>/accounts.json, " +
@@ -50,7 +52,7 @@ func newFunctions(h *HubStack, moduleRoot string, removal awscdk.RemovalPolicy) 
 		wildcards: bucketObjects("runs/*/accounts.json", "runs/*/organization.json", "runs/*/reruns/*"),
 	}, moduleRoot, removal)
 	scan = h.newFunction(functionSpec{
-		id: "ScanAccount", pkg: ScanAccountPackage, roleName: ScannerRoleName,
+		id: deploy.FunctionScanAccount, pkg: ScanAccountPackage, roleName: ScannerRoleName,
 		description: "Scans one account's AWS Config compliance in every region and writes its shard.",
 		memoryMB:    ScanAccountMemoryMB, env: scanEnv, statements: scanStatements,
 		wildcardReason: "The scanner assumes the read role, which has one fixed name in every member account; the " +
@@ -61,7 +63,7 @@ func newFunctions(h *HubStack, moduleRoot string, removal awscdk.RemovalPolicy) 
 		reservedConcurrency: cfg.ScannerReservedConcurrency,
 	}, moduleRoot, removal)
 	build = h.newFunction(functionSpec{
-		id: "BuildReport", pkg: BuildReportPackage, roleName: FormatterRoleName,
+		id: deploy.FunctionBuildReport, pkg: BuildReportPackage, roleName: FormatterRoleName,
 		description: "Merges a run's shards into the workbook, summary and CSV, and optionally e-mails the workbook.",
 		memoryMB:    BuildReportMemoryMB, ephemeralMB: BuildReportEphemeralMB, env: buildEnv, statements: buildStatements,
 		wildcardReason: "BuildReport reads every manifest and shard of a run (runs/<runId>/...) and earlier runs' " +
@@ -141,10 +143,10 @@ type functionSpec struct {
 // writing to that log group.
 func (h *HubStack) newFunction(spec functionSpec, moduleRoot string, removal awscdk.RemovalPolicy) awslambda.Function {
 	stack := h.Stack
-	name := h.resourceName() + "-" + strings.ToLower(spec.id)
+	name := h.Config.FunctionName(spec.id)
 	logs := awslogs.NewLogGroup(stack, jsii.String(spec.id+"LogGroup"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("/aws/lambda/" + name),
-		Retention:     h.Config.LogRetention(),
+		Retention:     logRetentionOf(h.Config),
 		RemovalPolicy: removal,
 	})
 	statements := append([]awsiam.PolicyStatement{

@@ -113,7 +113,7 @@ func (h *HubStack) OrgRoleARN(managementAccount string) *string {
 
 // resourceName returns config-report-<environment>: the state machine's name
 // and the prefix of the hub's other named resources.
-func (h *HubStack) resourceName() string { return "config-report-" + h.Config.Name }
+func (h *HubStack) resourceName() string { return h.Config.ResourceName() }
 
 // removalPolicy returns what deleting the stack does to the buckets, log
 // groups and key: retain them unless the environment says destroy.

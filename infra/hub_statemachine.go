@@ -39,7 +39,7 @@ func newStateMachine(h *HubStack, removal awscdk.RemovalPolicy) (awsstepfunction
 	role := newStateMachineRole(h)
 	logs := awslogs.NewLogGroup(h.Stack, jsii.String("StateMachineLogGroup"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + name),
-		Retention:     cfg.LogRetention(),
+		Retention:     logRetentionOf(cfg),
 		RemovalPolicy: removal,
 	})
 	sm := awsstepfunctions.NewStateMachine(h.Stack, jsii.String("StateMachine"), &awsstepfunctions.StateMachineProps{

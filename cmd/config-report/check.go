@@ -14,7 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/config-report/config-report/internal/access"
 	"github.com/config-report/config-report/internal/awsid"
+	"github.com/config-report/config-report/internal/deploy"
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/pipeline"
 	"github.com/config-report/config-report/internal/preflight"
@@ -333,7 +335,59 @@ func (f *checkFlags) demoChecker(ctx context.Context, log *slog.Logger) (*prefli
 	return c, title, srv.Close, nil
 }
 
-// envChecker is the check of an environment of cdk.json.
+// envChecker is the check of an environment of cdk.json, as the stacks
+// deploy it: the functions' configurations, the hub's resources by the
+// names the hub stack gives them, and advice in the environment's words.
 func (f *checkFlags) envChecker(ctx context.Context, log *slog.Logger) (*preflight.Checker, string, error) {
-	return nil, "", usagef("--env is not built yet")
+	envs, err := deploy.ReadCDKJSON(f.cdkJSON)
+	if err != nil {
+		return nil, "", usagef("--cdk-json: %v", err)
+	}
+	raw, ok := envs[f.env]
+	if !ok {
+		return nil, "", usagef("--env %q is not an environment of %s; valid environments: %s", f.env, f.cdkJSON, strings.Join(envs.Names(), ", "))
+	}
+	env, err := deploy.Parse(f.env, raw)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w (cdk synth refuses it too)", f.cdkJSON, err)
+	}
+	list, sc, build := env.Functions()
+	cfg, err := loadAWSConfig(ctx, log, f.profile, cmp.Or(f.region, env.HubRegion))
+	if err != nil {
+		return nil, "", err
+	}
+	cfg.HTTPClient = newHTTPClient(f.concurrency)
+	// The hub's resources are in its region, whatever the profile's.
+	hub := cfg.Copy()
+	if f.hubProfile != "" {
+		if hub, err = loadAWSConfig(ctx, log, f.hubProfile, env.HubRegion); err != nil {
+			return nil, "", err
+		}
+		hub.HTTPClient = cfg.HTTPClient
+	}
+	hub.Region = env.HubRegion
+
+	names := envNames(env.Name)
+	if env.MemberRole.Deployment == deploy.MemberRoleStackSet {
+		names.Targets = env.MemberRole.TargetOUs
+	} else {
+		names.MemberRoleStack = env.StackName("member-role") + " (deployed in each member account)"
+		names.TargetOUs = ""
+	}
+	names.Trusted = env.HubRoleARN(access.ScannerRoleName)
+	h := preflight.Hub{
+		Bucket:              env.BucketName,
+		StateMachineARN:     env.StateMachineARN(),
+		ScannerFunction:     env.FunctionName(deploy.FunctionScanAccount),
+		ReservedConcurrency: env.ScannerReservedConcurrency,
+	}
+	if env.EmailEnabled() {
+		h.Sender, h.Recipients = build.Sender, build.Recipients
+	}
+	c := &preflight.Checker{
+		Settings: preflight.Settings{List: list, Scan: sc, Hub: h, Names: names},
+		ListAWS:  cfg, ScanAWS: cfg, HubAWS: hub,
+	}
+	title := fmt.Sprintf("environment %s of %s (organization %s, hub %s in %s)", env.Name, f.cdkJSON, env.OrganizationID, env.HubAccount, env.HubRegion)
+	return c, title, nil
 }

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/sivchari/kumo"
 
 	"github.com/config-report/config-report/internal/orgsim"
 	"github.com/config-report/config-report/internal/preflight"
@@ -129,3 +132,84 @@ func TestCheckWorkstation(t *testing.T) {
 // flat is s with every run of white space one space: what a wrapped line
 // says, whatever its wrapping.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestCheckEnvironment checks an environment of a cdk.json that describes
+// a simulated organization: the settings, the hub's resource names and the
+// advice's words come from it. The StackSet of the environment targets an
+// OU the read role is missing from nowhere, while a whole other OU lacks it.
+func TestCheckEnvironment(t *testing.T) {
+	spec := orgsim.Spec{Seed: 29, Accounts: 40, Regions: []string{"us-east-1", "eu-west-1"},
+		InactiveAccounts: -1, UnreachableAccounts: -1, ConfigDisabledAccounts: -1, RecorderStoppedAccounts: -1,
+		AccessDeniedAccounts: -1, DisabledRegionAccounts: -1, SCPDeniedRegion: "none"}
+	ws := newWorkstation(t, spec)
+	o := ws.org
+	// The OU with the most accounts loses the read role everywhere; the
+	// StackSet targets another top-level OU.
+	count := map[string]int{}
+	for _, id := range o.ActiveAccounts() {
+		if a := o.Account(id); a.ParentID != o.RootID && id != o.HubAccountID && id != o.ManagementAccountID {
+			count[a.ParentID]++
+		}
+	}
+	missing := ""
+	for ou, n := range count {
+		if n > count[missing] || n == count[missing] && ou < missing {
+			missing = ou
+		}
+	}
+	target := ""
+	for _, ou := range o.OUs {
+		if ou.ParentID == o.RootID && !strings.HasPrefix(o.OU(missing).ParentID, ou.ID) && ou.ID != missing && o.OU(missing).ParentID != ou.ID {
+			target = ou.ID
+			break
+		}
+	}
+	for _, id := range o.ActiveAccounts() {
+		if o.Account(id).ParentID == missing {
+			if err := o.UpdateAccount(id, func(a *orgsim.Account) { a.Roles = nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	const bucket = "sys-compliance-reports-test"
+	c := runtest.NewBucket(t, ws.srv.AWSConfig(o.HubRoleARN(orgsim.DefaultFormatterRole), "us-east-1"), bucket)
+	if _, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	cdkJSON := filepath.Join(t.TempDir(), "cdk.json")
+	doc := map[string]any{"app": "go run ./infra", "context": map[string]any{"environments": map[string]any{"test": map[string]any{
+		"hubAccount": o.HubAccountID, "hubRegion": "us-east-1", "managementAccount": o.ManagementAccountID, "organizationId": o.OrgID,
+		"regions": []string{"us-east-1", "eu-west-1"}, "schedule": map[string]any{"timeZone": "UTC"},
+		"memberRole": map[string]any{"targetOus": []string{target}},
+	}}}}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cdkJSON, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k := kumo.NewServer()
+	t.Cleanup(k.Close)
+
+	r := runBinary(t, append(ws.env, "AWS_ENDPOINT_URL_SFN="+k.URL), "check", "--env", "test", "--cdk-json", cdkJSON, "--profile", "test")
+	wantFailure(t, r, 1, "checks failed")
+	out := flat(r.stdout)
+	for _, want := range []string{
+		"environment test of " + cdkJSON + " (organization " + o.OrgID + ", hub " + o.HubAccountID + " in us-east-1)",
+		"✓ organization role", "✗ read role", "no account of " + missing, "add " + missing + " to memberRole.targetOus and deploy config-report-test-member-role-stackset",
+		"✓ report bucket sys-compliance-reports-test: encrypted (SSE-S3), versioned, public access blocked",
+		"✗ state machine arn:aws:states:us-east-1:" + o.HubAccountID + ":stateMachine:config-report-test does not exist", "deploy config-report-test-hub",
+		// Nothing local serves Lambda: the call is made, and fails here.
+		"✗ Lambda concurrency lambda:GetAccountSettings",
+		"– e-mail (SES) not checked · e-mail is not configured (reportRecipients)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	wantFailure(t, runBinary(t, ws.env, "check", "--env", "staging", "--cdk-json", cdkJSON), 2, `--env "staging" is not an environment of`, "valid environments: test")
+	wantFailure(t, runBinary(t, ws.env, "check", "--env", "test", "--cdk-json", filepath.Join(t.TempDir(), "cdk.json")), 2, "--cdk-json: read the CDK app's settings")
+}
