@@ -2,11 +2,14 @@ package preflight
 
 import (
 	"cmp"
+
 	"fmt"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/config-report/config-report/internal/access"
 	"github.com/config-report/config-report/internal/org"
@@ -238,10 +241,15 @@ func readRoleAdvice(n Names, sc scan.Config, caller string, ous []OUCount, paren
 	if sc.ReadExternalID == "" {
 		want, wrong = fmt.Sprintf("no ExternalId (%s sets none)", n.ExternalID), fmt.Sprintf("wants an ExternalId (%s sets none)", n.ExternalID)
 	}
-	trust := cmp.Or(n.Trusted, "the principal ScanAccount runs as")
+	// Trust policies name roles, not their sessions.
+	you := principalOf(caller)
 	if unreachable == checked {
-		return fmt.Sprintf("no account's read role admits %s: deploy %s if it is not deployed yet; the roles must want %s and trust %s only, "+
-			"so run check as a principal they trust (README, \"Before the first run\")", caller, n.MemberRoleStack, want, trust)
+		trust := cmp.Or(n.Trusted, "the principal ScanAccount runs as")
+		advice := fmt.Sprintf("no account's read role admits %s: deploy %s if it is not deployed yet; the roles must want %s and trust %s", you, n.MemberRoleStack, want, trust)
+		if you != n.Trusted {
+			advice += "; if they trust it only, run check as a principal they trust (README, \"Before the first run\")"
+		}
+		return advice
 	}
 	var parts []string
 	rest := unreachable
@@ -269,9 +277,24 @@ func readRoleAdvice(n Names, sc scan.Config, caller string, ous []OUCount, paren
 			which = "in the other " + plural(rest, "account")
 		}
 		parts = append(parts, fmt.Sprintf("%s (findings below) %s is missing, does not trust %s, or %s: check %s's instances in them",
-			which, role, caller, wrong, n.MemberRoleStack))
+			which, role, you, wrong, n.MemberRoleStack))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// principalOf returns the IAM role of an assumed-role session ARN
+// (arn:aws:sts::111122223333:assumed-role/name/session), as trust policies
+// name it, and any other ARN as it is.
+func principalOf(caller string) string {
+	a, err := arn.Parse(caller)
+	if err != nil || a.Service != "sts" || !strings.HasPrefix(a.Resource, "assumed-role/") {
+		return caller
+	}
+	parts := strings.Split(a.Resource, "/")
+	if len(parts) < 3 {
+		return caller
+	}
+	return arn.ARN{Partition: a.Partition, Service: "iam", AccountID: a.AccountID, Resource: "role/" + strings.Join(parts[1:len(parts)-1], "/")}.String()
 }
 
 // targetOver returns the StackSet target (an ID of targets) that is the OU
