@@ -287,6 +287,8 @@ type builder struct {
 	// none); ledgerNote says why ages start at this run, when they do.
 	prevLedger ledger
 	ledgerNote string
+	// day is the run's start, the day the findings' ages are counted to.
+	day uint32
 	// ages are the open findings' ages, from the new ledger.
 	ages *AgeTotals
 
@@ -554,6 +556,8 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 			}
 			kp := keyPair{finding: row.findingKey(), row: row.key(), checkedBefore: checkedBefore}
 			b.pairs = append(b.pairs, kp)
+			h := b.history(kp.finding)
+			row.FirstSeen, row.Age, row.Reopened = h.FirstSeen, int(b.day-min(h.FirstSeen, b.day)), int(h.Reopened)
 			if !b.firstRun() {
 				// Against a summary of rows (before version 3), a row is new
 				// when its row was not there.

@@ -265,7 +265,7 @@ func TestHandleMixedRun(t *testing.T) {
 		// The account's OU and tags follow its name, so a team can filter
 		// its own rows.
 		wantHeader := []string{"Account ID", "Account name", "OU path", "Owner", "Team", "Region", "Rule", "Managed by", "Security Hub control", "Conformance pack",
-			"Deployed rule name", "Resource type", "Resource ID", "Resource name", "Annotation", "Recorded at (UTC)", "New since last run", "Link"}
+			"Deployed rule name", "Resource type", "Resource ID", "Resource name", "Annotation", "Recorded at (UTC)", "New since last run", "First seen", "Age (days)", "Reopened", "Link"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
 			t.Fatalf("resources header (-want +got):\n%s", diff)
 		}
@@ -300,7 +300,11 @@ func TestHandleMixedRun(t *testing.T) {
 		if got := cell(t, f, SheetResources, "Q2"); got != firstRunText {
 			t.Errorf("new since last run on a first run = %q, want %q", got, firstRunText)
 		}
-		formula, err := f.GetCellFormula(SheetResources, "R2")
+		// A first run: every finding is first seen now, 0 days old, never reopened.
+		if got := []string{cell(t, f, SheetResources, "R2"), cell(t, f, SheetResources, "S2"), cell(t, f, SheetResources, "T2")}; !slices.Equal(got, []string{"2026-11-23", "0", "0"}) {
+			t.Errorf("first seen, age, reopened = %q, want 2026-11-23, 0, 0", got)
+		}
+		formula, err := f.GetCellFormula(SheetResources, "U2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +344,7 @@ func TestHandleMixedRun(t *testing.T) {
 			}
 		}
 		header := r[h]
-		if diff := cmp.Diff([]string{"Account ID", "Account name", "OU path", "Region", "Status", "Reason", "Detail (as recorded)", "Recorder", "Rules", "Non-compliant resources"}, header); diff != "" {
+		if diff := cmp.Diff([]string{"Account ID", "Account name", "OU path", "Region", "Status", "Reason", "Rules", "Non-compliant resources", "Detail (as recorded)", "Recorder"}, header); diff != "" {
 			t.Fatalf("Coverage header (-want +got):\n%s", diff)
 		}
 		// Gaps first, by status, then account and region; scanned last.
@@ -362,7 +366,7 @@ func TestHandleMixedRun(t *testing.T) {
 		got := map[string]string{}
 		for _, row := range r[h+1:] {
 			row = append(row, make([]string, 10)...)
-			got[row[0]+" "+row[3]] = row[4] + ": " + row[6]
+			got[row[0]+" "+row[3]] = row[4] + ": " + row[8]
 			if (row[4] == "scanned") != (row[5] == "") {
 				t.Errorf("Coverage %s %s: status %q with reason %q; a reason for every status but scanned", row[0], row[3], row[4], row[5])
 			}

@@ -42,6 +42,7 @@ func (b *builder) runDay() uint32 {
 // damaged one, ages start at this run, and the note says why; the report is
 // built either way.
 func (b *builder) loadLedger(ctx context.Context) {
+	b.day = b.runDay()
 	switch {
 	case b.in.Previous == nil:
 		b.ledgerNote = "first run: finding ages start at this run"
@@ -68,13 +69,13 @@ func (b *builder) loadLedger(ctx context.Context) {
 
 // history is the history of a finding open in this run.
 func (b *builder) history(finding uint64) history {
-	return b.prevLedger.historyOf(finding, b.runDay())
+	return b.prevLedger.historyOf(finding, b.day)
 }
 
 // writeLedger writes this run's ledger to path and counts the open
 // findings' ages.
 func (b *builder) writeLedger(path string) error {
-	day := b.runDay()
+	day := b.day
 	l := b.prevLedger.next(b.findings, func(f uint64) bool { return b.goneStatus[f] == notRecheckedText }, day)
 	ages := &AgeTotals{Note: b.ledgerNote}
 	for _, e := range l {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,13 +21,17 @@ import (
 // deployed it, if any. finding_id is the row's finding (FindingHash, 16 hex
 // digits): rows with the same one are the same resource failing the same
 // rule identity, from several regions or deployed names, so counting
-// distinct finding_id counts findings. Readers find columns by name: CSVs written before the
-// identity columns existed still read.
+// distinct finding_id counts findings. first_seen is the day (UTC) the
+// finding was first seen open (the findings ledger), age_days its age at
+// the run and reopened how often it came back after being resolved; blank
+// in CSVs written before the ledger was kept. Readers find columns by name:
+// CSVs written before the identity or history columns existed still read.
 var csvHeader = []string{
 	"account_id", "account_name", "region", "rule", "rule_base_name",
 	"rule_managed_by", "security_hub_control", "conformance_pack",
 	"resource_type", "resource_id", "resource_name", "annotation",
 	"recorded_at", "new_since_previous_run", "resource_tags", "finding_id",
+	"first_seen", "age_days", "reopened",
 }
 
 // Column positions in csvHeader.
@@ -47,6 +52,9 @@ const (
 	colNew
 	colTags
 	colFinding
+	colFirstSeen
+	colAge
+	colReopened
 	csvColumns
 )
 
@@ -110,6 +118,12 @@ type resourceRow struct {
 	// New is "true", "false", or "" on a first run.
 	New  string
 	Tags map[string]string
+	// FirstSeen is the day (since 1970-01-01 UTC) the finding was first
+	// seen open, 0 when unknown; Age is its age in days at the run, and
+	// Reopened how often it came back after it was resolved.
+	FirstSeen uint32
+	Age       int
+	Reopened  int
 }
 
 // key is the row's hash (ResourceHash), as summaries before version 3
@@ -170,6 +184,12 @@ func (rw *resourceWriter) write(r *resourceRow) error {
 		rec[colTags] = string(b)
 	}
 	rec[colFinding] = fmt.Sprintf("%016x", r.findingKey())
+	rec[colFirstSeen], rec[colAge], rec[colReopened] = "", "", ""
+	if r.FirstSeen > 0 {
+		rec[colFirstSeen] = timeOfDay(r.FirstSeen).Format(time.DateOnly)
+		rec[colAge] = strconv.Itoa(r.Age)
+		rec[colReopened] = strconv.Itoa(r.Reopened)
+	}
 	for i, v := range rec {
 		rw.lens[i].addLen(len(v))
 		rec[i] = neutralize(v, i)
@@ -247,6 +267,11 @@ func (rr *resourceReader) next(r *resourceRow) error {
 		Name:        field(colName),
 		Annotation:  field(colAnnotation),
 		New:         field(colNew),
+	}
+	if t, err := time.Parse(time.DateOnly, field(colFirstSeen)); err == nil {
+		r.FirstSeen = dayOf(t)
+		r.Age, _ = strconv.Atoi(field(colAge))
+		r.Reopened, _ = strconv.Atoi(field(colReopened))
 	}
 	if m, ok := ruleid.ManagerOfLabel(r.ManagedBy); ok && r.BaseName != "" {
 		r.ruleKey = ruleid.Identity{Base: r.BaseName, Manager: m}.Key()

@@ -34,6 +34,14 @@ func (w *workbook) printArea(name string, cols, last int) error {
 	})
 }
 
+// twoPagesWide prints a sheet two pages wide (as many tall as it takes),
+// across then down so a row's two halves are printed one after the other:
+// a table of eighteen columns on one page would print at 4 points.
+func (w *workbook) twoPagesWide(name string) error {
+	two, across := 2, "overThenDown"
+	return w.f.SetPageLayout(name, &excelize.PageLayoutOptions{FitToWidth: &two, PageOrder: &across})
+}
+
 // resourceTable is a resource sheet's layout: its columns, sized to the
 // values counted in csv (nil when there are none), with the account's OU
 // path and tags after its name so a team can filter its own rows, and how
@@ -128,7 +136,7 @@ func (w *workbook) resourceLink(r *resourceRow) any {
 
 // resources streams the CSV spool into the Non-compliant resources sheets.
 func (w *workbook) resources(ctx context.Context, csvPath string) error {
-	n := resourceColumns[len(resourceIDColumns):] // annotation, recorded at, new, link
+	n := resourceColumns[len(resourceIDColumns):] // annotation, recorded at, new, first seen, age, reopened, link
 	newLens := lengths{}
 	if w.b.csvLens != nil {
 		newLens = w.b.csvLens[colNew]
@@ -140,7 +148,8 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 	if w.b.csvLens != nil {
 		ann = w.b.csvLens[colAnnotation]
 	}
-	t := w.newResourceTable(w.b.csvLens, n, []lengths{ann, fixedLength(len(fmtDate)), newLens, fixedLength(len("Open in AWS Config"))})
+	t := w.newResourceTable(w.b.csvLens, n, []lengths{ann, fixedLength(len(fmtDate)), newLens,
+		fixedLength(len("2006-01-02")), fixedLength(4), fixedLength(2), fixedLength(len("Open in AWS Config"))})
 	return w.split(ctx, SheetResources, t, csvPath, w.b.rows, "No non-compliant resources.", func(r *resourceRow) []any {
 		isNew := r.New
 		switch {
@@ -153,7 +162,7 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 		case isNew == newNotPreviouslyChecked:
 			isNew = "not checked last run"
 		}
-		return w.resourceIDCells(t, r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew), w.resourceLink(r))
+		return w.resourceIDCells(t, r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew), w.firstSeen(r), w.num(r.Age), w.num(r.Reopened), w.resourceLink(r))
 	})
 }
 
@@ -231,6 +240,9 @@ func (w *workbook) split(ctx context.Context, base string, t *resourceTable, pat
 		if err != nil {
 			return err
 		}
+		if err := w.twoPagesWide(name); err != nil {
+			return err
+		}
 		if rows > printedRows {
 			if err := w.printArea(name, len(cols), row+printedRows-1); err != nil {
 				return err
@@ -259,4 +271,12 @@ func (w *workbook) split(ctx context.Context, base string, t *resourceTable, pat
 		}
 	}
 	return nil
+}
+
+// firstSeen is the day a row's finding was first seen open, as a date.
+func (w *workbook) firstSeen(r *resourceRow) any {
+	if r.FirstSeen == 0 {
+		return nil
+	}
+	return excelize.Cell{StyleID: w.s.day, Value: timeOfDay(r.FirstSeen)}
 }

@@ -54,7 +54,7 @@ const (
 )
 
 type styles struct {
-	title, subtitle, header, label, kpiLabel, kpiNote, text, wrap, note, noteWrap, count, pct, date, dateLeft, link int
+	title, subtitle, header, label, kpiLabel, kpiNote, text, wrap, note, noteWrap, count, pct, date, dateLeft, day, link int
 	green, amber, red                                                                  int
 	// Change styles by tone (toneNone, toneGood, toneBad).
 	delta, deltaPP [3]int
@@ -138,6 +138,7 @@ func newStyles(f *excelize.File) (styles, error) {
 	add(&s.count, &excelize.Style{CustomNumFmt: custom(fmtCount)})
 	add(&s.pct, &excelize.Style{CustomNumFmt: custom(fmtPct)})
 	add(&s.date, &excelize.Style{CustomNumFmt: custom(fmtDate)})
+	add(&s.day, &excelize.Style{CustomNumFmt: custom("yyyy-mm-dd")})
 	add(&s.dateLeft, &excelize.Style{CustomNumFmt: custom(fmtDate), Alignment: &excelize.Alignment{Horizontal: "left"}})
 	add(&s.link, &excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}})
 	fill := func(dst *int, bg, fg string) {
@@ -482,7 +483,8 @@ var resourceIDColumns = []column{
 }
 
 var resourceColumns = append(slices.Clone(resourceIDColumns),
-	column{"Annotation", 50}, column{"Recorded at (UTC)", 21}, column{"New since last run", 11}, column{"Link", 18})
+	column{"Annotation", 50}, column{"Recorded at (UTC)", 21}, column{"New since last run", 11},
+	column{"First seen", 11}, column{"Age (days)", 9}, column{"Reopened", 9}, column{"Link", 18})
 
 var resolvedColumns = append(slices.Clone(resourceIDColumns),
 	column{"Last annotation", 50}, column{"Last recorded at (UTC)", 22}, column{"Status", 30})
