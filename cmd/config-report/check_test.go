@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -212,4 +213,25 @@ func TestCheckEnvironment(t *testing.T) {
 
 	wantFailure(t, runBinary(t, ws.env, "check", "--env", "staging", "--cdk-json", cdkJSON), 2, `--env "staging" is not an environment of`, "valid environments: test")
 	wantFailure(t, runBinary(t, ws.env, "check", "--env", "test", "--cdk-json", filepath.Join(t.TempDir(), "cdk.json")), 2, "--cdk-json: read the CDK app's settings")
+}
+
+// TestREADMECheckExample: the README's example of check's output is what
+// check --demo prints, but for the time it took.
+func TestREADMECheckExample(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "The output of `config-report check --demo`")
+	_, block, ok2 := strings.Cut(rest, "```\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README has no example of check --demo's output")
+	}
+	r := runBinary(t, nil, "check", "--demo")
+	wantFailure(t, r, 1, "checks failed")
+	took := regexp.MustCompile(`, in [0-9.]+m?s\n`)
+	if got, want := took.ReplaceAllString(r.stdout, ", in …\n"), took.ReplaceAllString(block, ", in …\n"); got != want {
+		t.Errorf("check --demo prints\n%s\nthe README shows\n%s", got, want)
+	}
 }

@@ -1,6 +1,8 @@
 package preflight_test
 
 import (
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -116,5 +118,32 @@ func TestEveryCallIsInItsPermissions(t *testing.T) {
 		if !called[a] {
 			t.Errorf("check never called %s: a deployment without it would pass the preflight", a)
 		}
+	}
+}
+
+// TestREADMEListsThePreflightPermissions: the README's "Before the first
+// run" tells users what to grant the principal that runs check; it must be
+// what check calls with it (access.Preflight).
+func TestREADMEListsThePreflightPermissions(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "| you (") {
+			row = l
+		}
+	}
+	if row == "" {
+		t.Fatal(`README has no row "| you (…" in "Before the first run"`)
+	}
+	var got []string
+	for _, m := range regexp.MustCompile("`([a-z0-9]+:[A-Za-z]+)`").FindAllStringSubmatch(row, -1) {
+		got = append(got, m[1])
+	}
+	slices.Sort(got)
+	if want := access.Preflight(); !slices.Equal(got, want) {
+		t.Errorf("README lists %q for check, access.Preflight is %q", got, want)
 	}
 }
