@@ -61,6 +61,9 @@ type Options struct {
 	// Console, when its StartURL is set, makes the console links
 	// account-aware through IAM Identity Center.
 	Console ConsoleAccess
+	// OwnerTag, when set, is the account tag whose values split the
+	// non-compliant resources into one CSV per owner (Report.OwnerCSVs).
+	OwnerTag string
 	// SheetRowLimit is the number of rows per sheet, header included, after
 	// which a table continues on a further sheet; 0 means MaxSheetRows.
 	SheetRowLimit int
@@ -105,6 +108,9 @@ type Report struct {
 	// WorkbookPath, CSVPath, LedgerPath and SummaryPath are the files to
 	// publish.
 	WorkbookPath, CSVPath, LedgerPath, SummaryPath string
+	// OwnerCSVs are the per-owner CSVs (Options.OwnerTag), by file name
+	// (run.OwnerCSVKey's name); nil without an owner tag.
+	OwnerCSVs map[string]string
 	// Summary is what SummaryPath holds.
 	Summary *Summary
 	// Previous is the summary compared against; nil on a first run.
@@ -170,6 +176,11 @@ func Build(ctx context.Context, opts Options, in Input) (rep *Report, err error)
 		return nil, err
 	}
 	rep.Stats.Read = time.Since(start)
+	if opts.OwnerTag != "" {
+		if rep.OwnerCSVs, err = splitByOwner(rep.CSVPath, filepath.Join(dir, "by-owner"), opts.OwnerTag, in.Accounts); err != nil {
+			return nil, err
+		}
+	}
 	opts.Logger.InfoContext(ctx, "shards read", "accounts", len(in.Accounts),
 		"resources", b.totals.Resources, "not_scanned", b.totals.NotScanned, "elapsed", rep.Stats.Read.Round(time.Millisecond))
 

@@ -52,6 +52,11 @@ type Config struct {
 	// ConsoleRoleName is the permission set the account-aware links sign in
 	// with (CONSOLE_ROLE_NAME; required with CONSOLE_START_URL).
 	ConsoleRoleName string `env:"CONSOLE_ROLE_NAME" want:"a permission set name, e.g. ReadOnlyAccess"`
+	// OwnerTag is the account tag that names an account's owner
+	// (OWNER_TAG; none by default). With it, the report also writes one CSV
+	// of non-compliant resources per owner, reports/<runId>/by-owner/. It
+	// must be one of the tags ListAccounts reads (TAG_KEYS).
+	OwnerTag string `env:"OWNER_TAG" want:"an account tag key that ListAccounts reads (TAG_KEYS), e.g. owner"`
 }
 
 // Paper sizes the workbook can be set up for, as excelize numbers them
@@ -121,6 +126,11 @@ func (c Config) Validate() error {
 	}
 	if n := utf8.RuneCountInString(c.Classification); n > maxClassification || strings.ContainsAny(c.Classification, "&\n") {
 		return fmt.Errorf("config: REPORT_CLASSIFICATION must be one line of at most %d characters without &, got %d characters", maxClassification, n)
+	}
+	if c.OwnerTag != "" {
+		if err := awsid.ValidateTagKey(c.OwnerTag); err != nil {
+			return fmt.Errorf("config: OWNER_TAG: %w", err)
+		}
 	}
 	if err := validateConsole(c.ConsoleStartURL, c.ConsoleRoleName); err != nil {
 		return fmt.Errorf("config: %w", err)

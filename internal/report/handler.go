@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -163,6 +165,7 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 		PaperSize:       h.Config.PaperSize,
 		Classification:  h.Config.Classification,
 		Console:         ConsoleAccess{StartURL: h.Config.ConsoleStartURL, RoleName: h.Config.ConsoleRoleName},
+		OwnerTag:        h.Config.OwnerTag,
 		SheetRowLimit:   h.SheetRowLimit,
 		TmpDir:          h.TmpDir,
 		Logger:          log,
@@ -234,6 +237,11 @@ func (h *Handler) publish(ctx context.Context, in In, rep *Report) error {
 		// accounts that now have shards.
 		if _, err := h.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(rerunKey)}); err != nil {
 			return fmt.Errorf("delete stale s3://%s/%s: %w", in.Bucket, rerunKey, err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(rep.OwnerCSVs)) {
+		if err := h.upload(ctx, in.Bucket, run.OwnerCSVKey(in.RunID, name), rep.OwnerCSVs[name], "text/csv; charset=utf-8"); err != nil {
+			return err
 		}
 	}
 	if err := h.upload(ctx, in.Bucket, run.LedgerKey(in.RunID), rep.LedgerPath, "application/octet-stream"); err != nil {

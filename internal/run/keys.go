@@ -54,6 +54,11 @@ func SummaryKey(runID string) string { return ReportPrefix(runID) + "summary.jso
 // forward.
 func LedgerKey(runID string) string { return ReportPrefix(runID) + "ledger.bin" }
 
+// OwnerCSVKey returns the key of the CSV of the non-compliant resources of
+// the accounts of one owner; name is the file's name (report's owner file
+// names: the owner tag's value made safe for a key, then .csv).
+func OwnerCSVKey(runID, name string) string { return ReportPrefix(runID) + "by-owner/" + name }
+
 // CSVKey returns the key of the CSV of every non-compliant resource.
 func CSVKey(runID string) string { return ReportPrefix(runID) + "noncompliant-resources.csv" }
 
