@@ -20,6 +20,7 @@ const (
 	EnvRegionConcurrency      = "REGION_CONCURRENCY"
 	EnvDetailConcurrency      = "DETAIL_CONCURRENCY"
 	EnvResolveResourceDetails = "RESOLVE_RESOURCE_DETAILS"
+	EnvConfigRate             = "CONFIG_RATE"
 	EnvHubRegion              = "AWS_REGION"
 )
 
@@ -48,6 +49,11 @@ type Config struct {
 	// ResolveResourceDetails reads names and tags of non-compliant resources
 	// (RESOLVE_RESOURCE_DETAILS).
 	ResolveResourceDetails bool `env:"RESOLVE_RESOURCE_DETAILS" envDefault:"true" want:"true or false"`
+	// ConfigRate is the calls a second per AWS Config API and
+	// account-region the scanner slows to once Config has throttled that
+	// API there (CONFIG_RATE; 0 never slows down). AWS publishes no such
+	// rate: the default, DefaultConfigRate, is an assumption.
+	ConfigRate float64 `env:"CONFIG_RATE" envDefault:"1" want:"calls a second per AWS Config API and account-region from 0 (never slow down) to 1000, e.g. 1 or 0.5"`
 	// HubRegion is the Lambda's own region (AWS_REGION, set by the Lambda
 	// runtime); the organization's partition is derived from it.
 	HubRegion string `env:"AWS_REGION"`
@@ -126,8 +132,15 @@ func (c Config) problems() error {
 			bad("%s: %d is out of range; want a whole number from 1 to 64", v.name, v.n)
 		}
 	}
+	if r := c.ConfigRate; !(r >= 0 && r <= maxConfigRate) { // NaN too
+		bad("%s: %v is out of range; want calls a second per AWS Config API and account-region from 0 (never slow down) to %d, e.g. 1 or 0.5", EnvConfigRate, r, maxConfigRate)
+	}
 	return errors.Join(errs...)
 }
+
+// maxConfigRate bounds CONFIG_RATE: far above any rate a scan could use,
+// low enough that a typo (1e9) is caught.
+const maxConfigRate = 1000
 
 // Options returns the scanner options of the configuration.
 func (c Config) Options() Options {
@@ -140,5 +153,6 @@ func (c Config) Options() Options {
 		RegionConcurrency:      c.RegionConcurrency,
 		DetailConcurrency:      c.DetailConcurrency,
 		ResolveResourceDetails: c.ResolveResourceDetails,
+		ConfigRate:             c.ConfigRate,
 	}
 }

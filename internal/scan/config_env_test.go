@@ -18,7 +18,7 @@ func TestEnvRoundTrip(t *testing.T) {
 	every := Config{
 		Regions: []string{"eu-west-1", "us-gov-west-1"}, ReadRoleName: "audit/reader", ReadExternalID: "x-123",
 		ReadSessionDuration: 15 * time.Minute, RegionConcurrency: 2, DetailConcurrency: 8, ResolveResourceDetails: false,
-		HubRegion: "eu-west-1",
+		ConfigRate: 0.25, HubRegion: "eu-west-1",
 	}
 	defaults := DefaultConfig()
 	defaults.Regions, defaults.HubRegion = []string{"eu-west-1"}, "eu-west-1"
@@ -30,6 +30,7 @@ func TestEnvRoundTrip(t *testing.T) {
 		{name: "every setting", cfg: every, wantEnv: map[string]string{
 			"REGIONS": "eu-west-1,us-gov-west-1", "READ_ROLE_NAME": "audit/reader", "READ_EXTERNAL_ID": "x-123",
 			"READ_SESSION_DURATION": "15m0s", "REGION_CONCURRENCY": "2", "DETAIL_CONCURRENCY": "8", "RESOLVE_RESOURCE_DETAILS": "false",
+			"CONFIG_RATE": "0.25",
 		}},
 		{name: "defaults are not written, the read role's name is", cfg: defaults,
 			wantEnv: map[string]string{"REGIONS": "eu-west-1", "READ_ROLE_NAME": access.ReadRoleName}},
@@ -56,7 +57,7 @@ func TestEnvRoundTrip(t *testing.T) {
 func TestEnvNamesAreTheConfigs(t *testing.T) {
 	names := setting.Names[Config]()
 	for _, n := range []string{EnvRegions, EnvReadRoleName, EnvReadExternalID, EnvReadSessionDuration, EnvRegionConcurrency,
-		EnvDetailConcurrency, EnvResolveResourceDetails, EnvHubRegion} {
+		EnvDetailConcurrency, EnvResolveResourceDetails, EnvConfigRate, EnvHubRegion} {
 		if !slices.Contains(names, n) {
 			t.Errorf("%s is not among scan.Config's variables %v", n, names)
 		}

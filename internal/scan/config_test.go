@@ -36,18 +36,18 @@ func TestLoadConfig(t *testing.T) {
 			want: Config{
 				Regions: []string{"us-east-1", "eu-west-1"}, ReadRoleName: access.ReadRoleName,
 				ReadSessionDuration: time.Hour, RegionConcurrency: 4, DetailConcurrency: 4,
-				ResolveResourceDetails: true, HubRegion: "eu-west-1",
+				ResolveResourceDetails: true, ConfigRate: DefaultConfigRate, HubRegion: "eu-west-1",
 			},
 		},
 		{
 			name: "everything set",
 			environ: []string{"REGIONS=cn-north-1", "READ_ROLE_NAME=audit/reader", "READ_EXTERNAL_ID=x-123",
 				"READ_SESSION_DURATION=15m", "REGION_CONCURRENCY=2", "DETAIL_CONCURRENCY=8",
-				"RESOLVE_RESOURCE_DETAILS=false", "AWS_REGION=cn-north-1"},
+				"RESOLVE_RESOURCE_DETAILS=false", "CONFIG_RATE=0.5", "AWS_REGION=cn-north-1"},
 			want: Config{
 				Regions: []string{"cn-north-1"}, ReadRoleName: "audit/reader", ReadExternalID: "x-123",
 				ReadSessionDuration: 15 * time.Minute, RegionConcurrency: 2, DetailConcurrency: 8,
-				HubRegion: "cn-north-1",
+				ConfigRate: 0.5, HubRegion: "cn-north-1",
 			},
 		},
 		{name: "no regions", environ: nil, wantErr: []string{"REGIONS is not set; want a comma-separated list of regions"}},
@@ -55,7 +55,14 @@ func TestLoadConfig(t *testing.T) {
 		{name: "bad region", environ: []string{"REGIONS=us-east-1,Europe"}, wantErr: []string{`REGIONS: "Europe" is not an AWS region name`}},
 		{name: "empty items dropped, as every function reads lists", environ: []string{"REGIONS=us-east-1,, ", "AWS_REGION=eu-west-1"},
 			want: Config{Regions: []string{"us-east-1"}, ReadRoleName: access.ReadRoleName, ReadSessionDuration: time.Hour,
-				RegionConcurrency: 4, DetailConcurrency: 4, ResolveResourceDetails: true, HubRegion: "eu-west-1"}},
+				RegionConcurrency: 4, DetailConcurrency: 4, ResolveResourceDetails: true, ConfigRate: DefaultConfigRate, HubRegion: "eu-west-1"}},
+		{name: "pacing off", environ: []string{"REGIONS=us-east-1", "CONFIG_RATE=0"},
+			want: Config{Regions: []string{"us-east-1"}, ReadRoleName: access.ReadRoleName, ReadSessionDuration: time.Hour,
+				RegionConcurrency: 4, DetailConcurrency: 4, ResolveResourceDetails: true}},
+		{name: "bad rate", environ: []string{"REGIONS=us-east-1", "CONFIG_RATE=fast"}, wantErr: []string{"CONFIG_RATE: cannot read it; want calls a second per AWS Config API"}},
+		{name: "negative rate", environ: []string{"REGIONS=us-east-1", "CONFIG_RATE=-1"}, wantErr: []string{"CONFIG_RATE: -1 is out of range"}},
+		{name: "rate too high", environ: []string{"REGIONS=us-east-1", "CONFIG_RATE=1e9"}, wantErr: []string{"CONFIG_RATE: 1e+09 is out of range"}},
+		{name: "rate not a number", environ: []string{"REGIONS=us-east-1", "CONFIG_RATE=NaN"}, wantErr: []string{"CONFIG_RATE: NaN is out of range"}},
 		{name: "bad duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=an hour"}, wantErr: []string{"READ_SESSION_DURATION: cannot read it; want a Go duration"}},
 		{name: "short duration", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=5m"}, wantErr: []string{"READ_SESSION_DURATION: 5m0s is out of range"}},
 		{name: "longer than role chaining allows", environ: []string{"REGIONS=us-east-1", "READ_SESSION_DURATION=2h"}, wantErr: []string{"READ_SESSION_DURATION: 2h0m0s is out of range"}},
@@ -128,7 +135,7 @@ func TestLoadConfigReadsOnlyItsVariables(t *testing.T) {
 		return "", false
 	})
 	want := []string{"REGIONS", "READ_ROLE_NAME", "READ_EXTERNAL_ID", "READ_SESSION_DURATION",
-		"REGION_CONCURRENCY", "DETAIL_CONCURRENCY", "RESOLVE_RESOURCE_DETAILS", "AWS_REGION"}
+		"REGION_CONCURRENCY", "DETAIL_CONCURRENCY", "RESOLVE_RESOURCE_DETAILS", "CONFIG_RATE", "AWS_REGION"}
 	if diff := cmp.Diff(want, asked); diff != "" {
 		t.Errorf("variables looked up (-want +got):\n%s", diff)
 	}

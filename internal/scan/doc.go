@@ -16,7 +16,10 @@
 //
 // Detail calls run DetailConcurrency at a time per account-region, where
 // Config's rate limits apply. Throttling and server errors are retried by
-// the SDK's standard retryer (NewRetryer), never by this package.
+// the SDK's standard retryer (NewRetryer), never by this package. Once
+// Config throttles an API in an account-region, the scanner paces that
+// API's calls and retries there to Options.ConfigRate (see pacer), so that
+// under a rate limit it waits for its turns instead of backing off.
 //
 // Outcomes: a read role that cannot be assumed makes the account
 // unreachable; a region without a recorder or rules, a disabled region, a

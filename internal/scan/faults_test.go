@@ -69,23 +69,6 @@ func TestFaults(t *testing.T) {
 		check func(t *testing.T, e *env, id string, s *run.Shard)
 	}{
 		{
-			name: "30% throttling on every Config operation",
-			spec: func(s *orgsim.Spec) { s.RulesPerRegion, s.ResourcesPerRule = 60, 150 },
-			setup: func(t *testing.T, e *env, id string) {
-				e.srv.SetFaults(orgsim.Faults{Seed: 7, Throttle: map[string]float64{"config:*": 0.3}})
-			},
-			check: func(t *testing.T, e *env, id string, s *run.Shard) {
-				made, minimum := 0, 0
-				for _, region := range e.cfg.Regions {
-					made += sum(e.calls(id, region))
-					minimum += sum(e.minimumCalls(e.org.Account(id), region))
-				}
-				if made <= minimum {
-					t.Errorf("%d Config calls for a minimum of %d: the throttling was not exercised", made, minimum)
-				}
-			},
-		},
-		{
 			name: "read role does not trust the scanner",
 			setup: func(t *testing.T, e *env, id string) {
 				update(t, e.org.UpdateAccount(id, func(a *orgsim.Account) {

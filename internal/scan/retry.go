@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,16 +13,32 @@ const (
 	// MaxAttempts is how many times the SDK tries one call. AWS Config
 	// allows about one request per second per API and account-region under
 	// load, so throttling is expected and absorbed here, not in our code.
-	MaxAttempts = 10
+	MaxAttempts = 30
 	// MaxBackoff caps the SDK's exponential, jittered delay between attempts.
 	MaxBackoff = 10 * time.Second
 )
 
 // NewRetryer returns the scanner's retryer: awserr.NewRetryer with
 // MaxAttempts attempts and backoff capped at maxBackoff (MaxBackoff in
-// production). Use it as aws.Config.Retryer:
+// production), except that a throttled call whose retry the scanner paces
+// (see pacer) is retried with no backoff: its wait is its turn. Use it as
+// aws.Config.Retryer:
 //
 //	cfg.Retryer = func() aws.Retryer { return scan.NewRetryer(scan.MaxBackoff) }
 func NewRetryer(maxBackoff time.Duration) aws.Retryer {
-	return awserr.NewRetryer(MaxAttempts, maxBackoff)
+	return pacedRetryer{awserr.NewRetryer(MaxAttempts, maxBackoff).(aws.RetryerV2)}
+}
+
+// pacedRetryer is a retryer that leaves the wait before a paced retry to
+// the pacer.
+type pacedRetryer struct{ aws.RetryerV2 }
+
+// RetryDelay returns no delay for a retry the pacer times, the wrapped
+// retryer's otherwise.
+func (r pacedRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	var pt *pacedThrottle
+	if errors.As(err, &pt) {
+		return 0, nil
+	}
+	return r.RetryerV2.RetryDelay(attempt, err)
 }

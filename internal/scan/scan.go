@@ -55,6 +55,10 @@ type Options struct {
 	// ResolveResourceDetails turns on BatchGetResourceConfig for the names
 	// and tags of non-compliant resources.
 	ResolveResourceDetails bool
+	// ConfigRate is the calls a second to which each AWS Config API of an
+	// account-region is paced once Config has throttled it there (see
+	// pacer); zero or less never paces.
+	ConfigRate float64
 }
 
 // Scanner scans accounts' AWS Config compliance.
@@ -133,6 +137,8 @@ func (s *Scanner) Scan(ctx context.Context, runID string, acct run.Account) (*ru
 	g.SetLimit(max(1, s.Options.RegionConcurrency))
 	for i, region := range regions {
 		g.Go(func() error {
+			// AWS throttles each account-region apart: so is each paced.
+			pace := newPacer(s.Options.ConfigRate)
 			rs := &regionScan{
 				s:      s,
 				acct:   acct.ID,
@@ -141,6 +147,9 @@ func (s *Scanner) Scan(ctx context.Context, runID string, acct run.Account) (*ru
 				optFn: func(o *configservice.Options) {
 					o.Region = region
 					o.Credentials = creds
+					if pace != nil {
+						o.APIOptions = append(o.APIOptions, pace.apply)
+					}
 				},
 			}
 			r, err := rs.scan(gctx)
