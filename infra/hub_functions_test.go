@@ -225,6 +225,7 @@ func TestHubTuningSettingsReachFunctions(t *testing.T) {
 		s["regionConcurrency"] = 8.0
 		s["detailConcurrency"] = 2.0
 		s["resolveResourceDetails"] = false
+		s["configRate"] = 0.5
 		s["readConcurrency"] = 32.0
 		s["complianceGreenPct"] = 95.0
 		s["complianceAmberPct"] = 80.0
@@ -240,7 +241,7 @@ func TestHubTuningSettingsReachFunctions(t *testing.T) {
 		},
 		ScanAccountPackage: {
 			"REGIONS": "eu-west-1,eu-central-1", "READ_ROLE_NAME": "system-config-report-generator-read-role",
-			"REGION_CONCURRENCY": "8", "DETAIL_CONCURRENCY": "2", "RESOLVE_RESOURCE_DETAILS": "false",
+			"REGION_CONCURRENCY": "8", "DETAIL_CONCURRENCY": "2", "RESOLVE_RESOURCE_DETAILS": "false", "CONFIG_RATE": "0.5",
 		},
 		BuildReportPackage: {
 			"ENVIRONMENT": "ptdev", "REGIONS": "eu-west-1,eu-central-1", "READ_CONCURRENCY": "32",
@@ -263,6 +264,7 @@ func TestFunctionsAcceptTheirEnvironment(t *testing.T) {
 	tuned := func(s map[string]any) {
 		s["regionConcurrency"], s["detailConcurrency"], s["readConcurrency"] = 8.0, 2.0, 32.0
 		s["resolveResourceDetails"], s["complianceGreenPct"], s["complianceAmberPct"] = false, 95.0, 80.0
+		s["configRate"] = 0.0
 		s["tagKeys"] = []any{}
 		s["readRoleName"] = "audit/config-reader"
 	}

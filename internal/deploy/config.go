@@ -134,6 +134,10 @@ type Config struct {
 	RegionConcurrency      int   `json:"regionConcurrency"`
 	DetailConcurrency      int   `json:"detailConcurrency"`
 	ResolveResourceDetails *bool `json:"resolveResourceDetails"`
+	// ConfigRate is the calls a second per AWS Config API and
+	// account-region the scanner slows to once Config throttles that API
+	// there (CONFIG_RATE; 0 never slows down; unset: scan.DefaultConfigRate).
+	ConfigRate *float64 `json:"configRate"`
 	// ReadConcurrency is the report builder's parallel shard reads (unset: its default).
 	ReadConcurrency int `json:"readConcurrency"`
 	// ComplianceGreenPct and ComplianceAmberPct set the report's traffic-light
@@ -150,9 +154,6 @@ type Config struct {
 	// the right account.
 	ConsoleStartURL string `json:"consoleStartUrl"`
 	ConsoleRoleName string `json:"consoleRoleName"`
-	// OwnerTag is the account tag naming each account's owner; with it the
-	// report also writes one CSV per owner. It must be one of TagKeys.
-	OwnerTag string `json:"ownerTag"`
 
 	// ReportSender and ReportRecipients turn on e-mailing the workbook (SES).
 	ReportSender     string   `json:"reportSender"`
@@ -510,6 +511,9 @@ func (c Config) checkConcurrency(p *problems) {
 	if c.ScannerReservedConcurrency < c.MaxConcurrency {
 		p.bad("scannerReservedConcurrency", "%d is below maxConcurrency %d: children would be throttled by Lambda", c.ScannerReservedConcurrency, c.MaxConcurrency)
 	}
+	if r := c.ConfigRate; r != nil && !(*r >= 0 && *r <= 1000) {
+		p.bad("configRate", "%v, want calls a second per AWS Config API and account-region from 0 (never slow down) to 1000 (or leave it out for %v)", *r, scan.DefaultConfigRate)
+	}
 	for _, n := range []struct {
 		setting string
 		v, max  int
@@ -541,17 +545,6 @@ func (c Config) checkConcurrency(p *problems) {
 
 // checkNotifications checks the unreachable-accounts alarm and the e-mail settings.
 func (c Config) checkNotifications(p *problems) {
-	if c.OwnerTag != "" {
-		// ListAccounts reads only the tags TAG_KEYS names: an owner tag
-		// outside them would put every account under "no owner".
-		keys := org.DefaultTagKeys
-		if c.TagKeys != nil {
-			keys = *c.TagKeys
-		}
-		if !slices.Contains(keys, c.OwnerTag) {
-			p.bad("ownerTag", "%q is not among the tags read (tagKeys: %s): add it to tagKeys", c.OwnerTag, strings.Join(keys, ", "))
-		}
-	}
 	if pct := c.UnreachablePercent(); pct < 0 || pct > 99 {
 		p.bad("unreachableAlarmPercent", "%d, want 0 to 99 (the alarm fires above it)", pct)
 	}
@@ -639,6 +632,9 @@ func (c Config) Functions() (org.Config, scan.Config, report.Config) {
 		sc.DetailConcurrency = c.DetailConcurrency
 	}
 	sc.ResolveResourceDetails = c.ResolveDetails()
+	if c.ConfigRate != nil {
+		sc.ConfigRate = *c.ConfigRate
+	}
 
 	build := report.DefaultConfig()
 	build.Environment, build.Regions = c.Name, c.Regions
@@ -659,7 +655,6 @@ func (c Config) Functions() (org.Config, scan.Config, report.Config) {
 	}
 	build.Classification = c.ReportClassification
 	build.ConsoleStartURL, build.ConsoleRoleName = c.ConsoleStartURL, c.ConsoleRoleName
-	build.OwnerTag = c.OwnerTag
 	return list, sc, build
 }
 

@@ -217,7 +217,6 @@ var parseConfigErrors = []struct {
 	{"short organization ID", func(s map[string]any) { s["organizationId"] = "o-abc123" }, []string{`organizationId: "o-abc123"`}},
 	{"root in excludeOus", func(s map[string]any) { s["excludeOus"] = []any{"r-ab12"} }, []string{`excludeOus: "r-ab12" is a root: excluding it would exclude every account`}},
 	{"bad tag key", func(s map[string]any) { s["tagKeys"] = []any{"owner", "a,b"} }, []string{`ListAccounts would refuse its configuration`, `TAG_KEYS: tag key "a,b" has a ","`}},
-	{"owner tag not read", func(s map[string]any) { s["ownerTag"] = "cost-center" }, []string{`ownerTag: "cost-center" is not among the tags read (tagKeys: owner, team)`}},
 	{"empty tag key", func(s map[string]any) { s["tagKeys"] = []any{""} }, []string{`tagKeys: tag key "" is not 1 to 128 characters long`}},
 	{"unreachable percent too high", func(s map[string]any) { s["unreachableAlarmPercent"] = 100 }, []string{"unreachableAlarmPercent: 100, want 0 to 99"}},
 	{"negative unreachable percent", func(s map[string]any) { s["unreachableAlarmPercent"] = -1 }, []string{"unreachableAlarmPercent: -1"}},
@@ -253,6 +252,7 @@ var parseConfigErrors = []struct {
 	{"amber above the default green", func(s map[string]any) { s["complianceAmberPct"] = 95 }, []string{"complianceAmberPct: 95 is above complianceGreenPct 90"}},
 	{"read concurrency too high", func(s map[string]any) { s["readConcurrency"] = 300 }, []string{"readConcurrency: 300, want 1 to 256"}},
 	{"region concurrency too high", func(s map[string]any) { s["regionConcurrency"] = 65 }, []string{"regionConcurrency: 65, want 1 to 64"}},
+	{"negative config rate", func(s map[string]any) { s["configRate"] = -1 }, []string{"configRate: -1, want calls a second per AWS Config API and account-region from 0"}},
 	{"bad bucket name", func(s map[string]any) { s["bucketName"] = "Reports_Bucket" }, []string{"bucketName"}},
 	{"run data shorter than redrive window", func(s map[string]any) { s["runDataRetentionDays"] = 7 }, []string{"runDataRetentionDays: 7, want at least 15"}},
 	{"reports shorter than run data", func(s map[string]any) {
