@@ -216,3 +216,65 @@ func (w *workbook) link(address, label string) any {
 	}
 	return excelize.Cell{StyleID: w.s.link, Formula: hyperlinkFormula(address, label), Value: label}
 }
+
+// lineHeight is the height in points of a line of the workbook's text
+// (Arial 10), with the row's padding in padHeight.
+const (
+	lineHeight = 12.75
+	padHeight  = 2
+)
+
+// charsPerWidth is how many characters of text a unit of column width
+// holds: the unit is a digit's width, and Arial's letters and spaces
+// average less (Liberation Sans, its metric twin, puts 63 characters of a
+// reason on a line 48 wide; this leaves a margin for wider text).
+const charsPerWidth = 1.2
+
+// rowOpts sets the height of a row whose wrapped cells (w.wrapped) need
+// more than one line in their columns: LibreOffice does not fit rows to
+// wrapped text on opening an .xlsx, and Excel keeps what it is told, so
+// the height is worked out here.
+func (w *workbook) rowOpts(cells []any, cols []column) []excelize.RowOpts {
+	lines := 1
+	for i, v := range cells {
+		c, ok := v.(excelize.Cell)
+		if !ok || c.StyleID != w.s.wrap || i >= len(cols) {
+			continue
+		}
+		if s, ok := c.Value.(string); ok {
+			lines = max(lines, wrapLines(s, int(cols[i].width*charsPerWidth)))
+		}
+	}
+	if lines == 1 {
+		return nil
+	}
+	return []excelize.RowOpts{{Height: float64(lines)*lineHeight + padHeight}}
+}
+
+// wrapLines is how many lines s takes wrapped at width characters, breaking
+// between words (and within a word longer than a line).
+func wrapLines(s string, width int) int {
+	width = max(width, 1)
+	lines := 0
+	for _, para := range strings.Split(s, "\n") {
+		lines++
+		n := 0 // characters on the current line
+		for _, word := range strings.Fields(para) {
+			l := textWidth(word)
+			switch {
+			case n == 0:
+			case n+1+l <= width:
+				n++ // the space before the word
+			default:
+				lines++
+				n = 0
+			}
+			for l > width { // a word longer than a line
+				l -= width
+				lines++
+			}
+			n += l
+		}
+	}
+	return max(lines, 1)
+}

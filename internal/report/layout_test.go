@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/run/runtest"
 )
@@ -75,7 +77,7 @@ func TestColumnWidths(t *testing.T) {
 		want       float64
 	}{
 		{SheetAccounts, "A", 14},  // 12 digits and a margin
-		{SheetAccounts, "G", 48},  // Reason: long, at its limit, wrapped
+		{SheetAccounts, "G", 56},  // Reason: long, at its limit, wrapped
 		{SheetAccounts, "I", 10},  // Regions scanned: one digit, its header's longest word
 		{SheetResources, "L", 20}, // Resource type: AWS::EC2::Instance and a margin
 		{SheetCoverage, "D", 11},  // Region: eu-west-1 and us-east-1
@@ -142,5 +144,83 @@ func TestFitColumns(t *testing.T) {
 	}
 	if cols[1].width != 48 || fmt.Sprint(cols[0]) != fmt.Sprint(column{"Account ID", 15}) {
 		t.Error("fitColumns changed its argument")
+	}
+}
+
+func TestWrapLines(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		s     string
+		width int
+		want  int
+	}{
+		{"empty", "", 10, 1},
+		{"fits", "one two", 7, 1},
+		{"breaks between words", "one two three", 7, 2},
+		{"a word longer than a line", strings.Repeat("x", 25), 10, 3},
+		{"lines of its own", "a\nb\nc", 10, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := wrapLines(tc.s, tc.width); got != tc.want {
+				t.Errorf("wrapLines(%q, %d) = %d, want %d", tc.s, tc.width, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestPrintLayout: rows with wrapped reasons are as tall as their lines
+// (LibreOffice does not fit them itself), other rows keep the default;
+// the wide sheets print two pages wide, across then down, and Coverage,
+// whose printed columns fit, one.
+func TestPrintLayout(t *testing.T) {
+	c := runtest.NewS3(t)
+	newMixedRun(run1).put(t, c, run1)
+	if _, err := newHandler(t, c).Handle(context.Background(), In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	f := openWorkbook(t, download(t, c, run.WorkbookKey(run1)))
+	r := rows(t, f, SheetAccounts)
+	status := col(t, r[0], "Status")
+	for i, row := range r[1:] {
+		row = append(row, make([]string, len(r[0]))...)
+		h, err := f.GetRowHeight(SheetAccounts, i+2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := 1
+		for _, title := range []string{"Reason", "Detail (as recorded)"} {
+			i := col(t, r[0], title)
+			name, _ := excelize.ColumnNumberToName(i + 1)
+			width, err := f.GetColWidth(SheetAccounts, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = max(lines, wrapLines(row[i], int(width*charsPerWidth)))
+		}
+		switch {
+		case row[status] == StatusScanned && h > 15:
+			t.Errorf("row of scanned account %s is %v high, want the default", row[0], h)
+		case lines > 1 && h != float64(lines)*lineHeight+padHeight:
+			t.Errorf("row of %s (reason of %d lines) is %v high, want %v", row[0], lines, h, float64(lines)*lineHeight+padHeight)
+		}
+	}
+	for _, tc := range []struct {
+		sheet string
+		wide  int
+	}{{SheetAccounts, 2}, {SheetRules, 2}, {SheetResources, 2}, {SheetResolved, 2}, {SheetCoverage, 1}} {
+		got, err := f.GetPageLayout(tc.sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wide, order := 1, "downThenOver" // the defaults, which a sheet need not write
+		if got.FitToWidth != nil {
+			wide = *got.FitToWidth
+		}
+		if got.PageOrder != nil {
+			order = *got.PageOrder
+		}
+		if wide != tc.wide || tc.wide == 2 && order != "overThenDown" {
+			t.Errorf("%s prints %d pages wide, %s; want %d, across then down", tc.sheet, wide, order, tc.wide)
+		}
 	}
 }

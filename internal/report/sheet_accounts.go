@@ -49,7 +49,7 @@ func (w *workbook) accounts() error {
 		cols = append(cols, column{tagTitle(k), 20})
 	}
 	cols = append(cols,
-		column{"Status", 17}, column{"Reason", 48}, column{"Detail (as recorded)", 36}, column{"Regions scanned", 10},
+		column{"Status", 17}, column{"Reason", 56}, column{"Detail (as recorded)", 30}, column{"Regions scanned", 10},
 		column{"Evaluations compliant", 12}, column{"Evaluations non-compliant", 13}, column{"Evaluations not applicable", 13},
 		column{"Evaluations insufficient data", 13}, column{"Non-compliant resources", 13}, column{"Findings (resource × rule)", 13},
 		column{"Compliance", 12}, column{"Compliance change", 16}, column{"Resources change", 16})
@@ -65,12 +65,16 @@ func (w *workbook) accounts() error {
 			ls[j].addLen(w.cellWidth(v))
 		}
 	}
-	sw, row, err := w.table(SheetAccounts, fitColumns(cols, ls), nil, len(w.b.accounts))
+	cols = fitColumns(cols, ls)
+	sw, row, err := w.table(SheetAccounts, cols, nil, len(w.b.accounts))
 	if err != nil {
 		return err
 	}
+	if err := w.twoPagesWide(SheetAccounts); err != nil {
+		return err
+	}
 	for _, c := range cells {
-		if err := sw.SetRow("A"+strconv.Itoa(row), c); err != nil {
+		if err := sw.SetRow("A"+strconv.Itoa(row), c, w.rowOpts(c, cols)...); err != nil {
 			return err
 		}
 		row++

@@ -85,10 +85,25 @@ func recordedDetail(raw string) string {
 	return raw
 }
 
+// coveragePrintedColumns are the Coverage columns printed: account,
+// region, status, reason and figures.
+const coveragePrintedColumns = 8
+
+// coveragePrinted is how many of the Coverage sheet's rows are printed: its
+// gaps, up to a page of them; a page of rows when there are none.
+func coveragePrinted(rows, gaps int) int {
+	if gaps == 0 {
+		return min(rows, printedRows)
+	}
+	return min(gaps, printedRows)
+}
+
 func (w *workbook) coverage() error {
+	// The error as recorded and the recorder come last, out of the
+	// printed columns: a page wide is then legible.
 	cols := []column{
 		{"Account ID", 15}, {"Account name", 28}, {"OU path", 30}, {"Region", 15}, {"Status", 19},
-		{"Reason", 48}, {"Detail (as recorded)", 36}, {"Recorder", 26}, {"Rules", 9}, {"Non-compliant resources", 13},
+		{"Reason", 56}, {"Rules", 9}, {"Non-compliant resources", 13}, {"Detail (as recorded)", 36}, {"Recorder", 26},
 	}
 	rows := w.b.coverageRows()
 	gaps := 0
@@ -100,9 +115,9 @@ func (w *workbook) coverage() error {
 	for i, c := range rows {
 		a := &w.b.accounts[c.account]
 		cells[i] = []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath), w.str(c.region), w.str(c.status),
-			w.wrapped(whatToDo(c.status, c.reason)), w.wrapped(recordedDetail(c.reason)), w.wrapped(c.recorder), w.num(c.rules), w.num(c.resources)}
+			w.wrapped(whatToDo(c.status, c.reason)), w.num(c.rules), w.num(c.resources), w.wrapped(recordedDetail(c.reason)), w.wrapped(c.recorder)}
 		if !coverageHasResults(c.status) {
-			cells[i][8], cells[i][9] = nil, nil // no rule results: blank, not zero
+			cells[i][6], cells[i][7] = nil, nil // no rule results: blank, not zero
 		}
 		for j, v := range cells[i] {
 			ls[j].addLen(w.cellWidth(v))
@@ -112,21 +127,16 @@ func (w *workbook) coverage() error {
 	if err != nil {
 		return err
 	}
-	sw, row, err := w.table(SheetCoverage, fitColumns(cols, ls), preamble, len(rows))
+	cols = fitColumns(cols, ls)
+	sw, row, err := w.table(SheetCoverage, cols, preamble, len(rows))
 	if err != nil {
 		return err
 	}
-	// Printing prints the gaps: the scanned account-regions are the
-	// counts above them (a first page of them when there are no gaps).
-	printed := gaps
-	if gaps == 0 {
-		printed = min(len(rows), printedRows)
-	}
-	if err := w.printArea(SheetCoverage, len(cols), row+printed-1); err != nil {
+	if err := w.printArea(SheetCoverage, coveragePrintedColumns, row+coveragePrinted(len(rows), gaps)-1); err != nil {
 		return err
 	}
 	for _, c := range cells {
-		if err := sw.SetRow("A"+strconv.Itoa(row), c); err != nil {
+		if err := sw.SetRow("A"+strconv.Itoa(row), c, w.rowOpts(c, cols)...); err != nil {
 			return err
 		}
 		row++
@@ -165,12 +175,15 @@ func (w *workbook) coveragePreamble(rows []coverageRow, gaps int) ([][]any, erro
 		preamble = append(preamble, note(plural(n, "account is", "accounts are")+
 			" unreachable (the read role could not be assumed) and not in the re-run input: fix the role first, then re-run them with their IDs."))
 	}
-	switch {
-	case gaps > 0 && gaps < len(rows):
-		preamble = append(preamble, note(fmt.Sprintf("Printing prints the %s; the scanned ones follow them on screen. %s",
-			plural(gaps, "gap", "gaps"), printAllHint)))
-	case gaps == 0 && len(rows) > printedRows:
-		preamble = append(preamble, note(fmt.Sprintf("Printing prints the first %d rows. %s", printedRows, printAllHint)))
+	if n := coveragePrinted(len(rows), gaps); n < len(rows) {
+		what := fmt.Sprintf("the first %d rows", n)
+		switch {
+		case n == gaps:
+			what = "the " + plural(gaps, "gap", "gaps")
+		case n < gaps:
+			what = fmt.Sprintf("the first %d gaps", n)
+		}
+		preamble = append(preamble, note(fmt.Sprintf("Printing prints %s, without the recorded detail and the recorder. %s", what, printAllHint)))
 	}
 	return preamble, nil
 }

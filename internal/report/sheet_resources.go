@@ -210,6 +210,9 @@ func (w *workbook) split(ctx context.Context, base string, t *resourceTable, pat
 		if err != nil {
 			return err
 		}
+		if err := w.twoPagesWide(base); err != nil {
+			return err
+		}
 		if err := sw.SetRow("A"+strconv.Itoa(row), []any{excelize.Cell{StyleID: w.s.note, Value: empty}}); err != nil {
 			return err
 		}

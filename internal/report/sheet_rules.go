@@ -53,6 +53,9 @@ func (w *workbook) rules() error {
 	if err != nil {
 		return err
 	}
+	if err := w.twoPagesWide(SheetRules); err != nil {
+		return err
+	}
 	for _, c := range cells {
 		if err := sw.SetRow("A"+strconv.Itoa(row), c); err != nil {
 			return err
