@@ -154,6 +154,9 @@ type Config struct {
 	// the right account.
 	ConsoleStartURL string `json:"consoleStartUrl"`
 	ConsoleRoleName string `json:"consoleRoleName"`
+	// OwnerTag is the account tag naming each account's owner; with it the
+	// report also writes one CSV per owner. It must be one of TagKeys.
+	OwnerTag string `json:"ownerTag"`
 
 	// ReportSender and ReportRecipients turn on e-mailing the workbook (SES).
 	ReportSender     string   `json:"reportSender"`
@@ -545,6 +548,17 @@ func (c Config) checkConcurrency(p *problems) {
 
 // checkNotifications checks the unreachable-accounts alarm and the e-mail settings.
 func (c Config) checkNotifications(p *problems) {
+	if c.OwnerTag != "" {
+		// ListAccounts reads only the tags TAG_KEYS names: an owner tag
+		// outside them would put every account under "no owner".
+		keys := org.DefaultTagKeys
+		if c.TagKeys != nil {
+			keys = *c.TagKeys
+		}
+		if !slices.Contains(keys, c.OwnerTag) {
+			p.bad("ownerTag", "%q is not among the tags read (tagKeys: %s): add it to tagKeys", c.OwnerTag, strings.Join(keys, ", "))
+		}
+	}
 	if pct := c.UnreachablePercent(); pct < 0 || pct > 99 {
 		p.bad("unreachableAlarmPercent", "%d, want 0 to 99 (the alarm fires above it)", pct)
 	}
@@ -655,6 +669,7 @@ func (c Config) Functions() (org.Config, scan.Config, report.Config) {
 	}
 	build.Classification = c.ReportClassification
 	build.ConsoleStartURL, build.ConsoleRoleName = c.ConsoleStartURL, c.ConsoleRoleName
+	build.OwnerTag = c.OwnerTag
 	return list, sc, build
 }
 
