@@ -46,6 +46,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	seed := fs.Int64("seed", 1, "seed of the simulated organization; the same seed gives the same organization")
 	latency := fs.Duration("latency", 0, "simulated latency added to every AWS call, e.g. 20ms")
 	throttle := fs.Float64("throttle", 0, "share of AWS Config calls answered with ThrottlingException (0 to 0.9); the SDK retries them")
+	configRate := fs.Float64("config-rate", 0, "calls a second each AWS Config API allows per account and region, as AWS throttles (0: no limit; AWS publishes none, 1 is the scanner's assumption); the scanner paces to it")
 	concurrency := fs.Int("concurrency", pipeline.DefaultConcurrency, "accounts scanned at once, as the Distributed Map's MaxConcurrency")
 	out := fs.String("out", "./report", "folder the report and the run's shards are written to")
 	environment := fs.String("environment", "demo", "environment name shown in the report")
@@ -70,6 +71,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return usagef("--latency must not be negative")
 	case !(*throttle >= 0 && *throttle <= 0.9): // NaN too
 		return usagef("--throttle must be from 0 to 0.9, not %v", *throttle)
+	case !(*configRate >= 0 && *configRate <= 1000):
+		return usagef("--config-rate must be from 0 to 1000, not %v", *configRate)
 	case spec.DisabledRegion != "" && !slices.Contains(spec.Regions, spec.DisabledRegion):
 		return usagef("--config-disabled-region %s is not one of --regions", spec.DisabledRegion)
 	}
@@ -100,6 +103,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		faults.Throttle = map[string]float64{"config:*": *throttle}
 	}
 	srv.SetFaults(faults)
+	if *configRate > 0 {
+		srv.SetRateLimits(map[string]orgsim.RateLimit{"config:*": {Rate: *configRate, Burst: orgsim.DefaultConfigRateLimit.Burst}})
+	}
+	// The scanner paces to the simulated rate, as a deployment's configRate
+	// is set to AWS's; with no limit it never slows down.
+	scanCfg := scanConfig(spec.Regions)
+	scanCfg.ConfigRate = *configRate
 
 	httpClient := newHTTPClient(*concurrency)
 	role := func(name string) aws.Config {
@@ -123,7 +133,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 
 	p, err := pipeline.FromDeployment(pipeline.Deployment{
 		List:         listConfig(demoBucket, o.RoleARN(o.ManagementAccountID, orgsim.DefaultOrgRoleName)),
-		Scan:         scanConfig(spec.Regions),
+		Scan:         scanCfg,
 		Build:        buildConfig(*environment, spec.Regions),
 		ListAccounts: role(orgsim.DefaultListerRoleName),
 		ScanAccount:  role(orgsim.DefaultScannerRoleName),
