@@ -59,7 +59,8 @@ func localFile(out, key string) string {
 // earlier summaries, newest first, until report.FindPrevious picks one as
 // BuildReport would (the latest readable summary of the same environment
 // that counts the organization), and that baseline's CSV. Usually that is
-// one summary: only those passed over cost another upload. It returns the
+// one summary: only those passed over cost another upload. The baseline's
+// findings ledger goes up too, when it has one. It returns the
 // baseline's run ID, "" for none, and why each later summary was passed
 // over.
 func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, before, environment string) (string, []string, error) {
@@ -96,6 +97,11 @@ func uploadPrevious(ctx context.Context, c pipeline.ObjectStore, bucket, out, be
 		}
 		if _, err := pipeline.Upload(ctx, c, out, run.CSVKey(prev.RunID), bucket); err != nil {
 			return "", nil, fmt.Errorf("load the CSV of run %s: %w", prev.RunID, err)
+		}
+		// The findings ledger carries the findings' ages forward; a report
+		// from before it was kept has none, and ages start at this run.
+		if _, err := pipeline.Upload(ctx, c, out, run.LedgerKey(prev.RunID), bucket); err != nil {
+			return "", nil, fmt.Errorf("load the findings ledger of run %s: %w", prev.RunID, err)
 		}
 		return prev.RunID, skipped, nil
 	}
