@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,7 @@ func TestToleranceAsTheStateMachine(t *testing.T) {
 		t.Fatal("460 of 480 failed with 5% tolerated: nil, want an error")
 	}
 	for _, want := range []string{"460 of 480 accounts (95.8%)", "tolerated 5%", "would fail at ScanAccounts",
-		"459 of them on ThrottlingException from config:GetComplianceDetailsByConfigRule past 10 attempts"} {
+		fmt.Sprintf("459 of them on ThrottlingException from config:GetComplianceDetailsByConfigRule past %d attempts", scan.MaxAttempts)} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

@@ -13,7 +13,7 @@ import (
 // Cause says in one line why an account's scan failed, in words that group
 // accounts failing the same way: the AWS error code, the action that got it
 // and how many times the SDK tried, e.g. "ThrottlingException from
-// config:GetComplianceDetailsByConfigRule past 10 attempts".
+// config:GetComplianceDetailsByConfigRule past 30 attempts".
 func Cause(err error) string {
 	if err == nil {
 		return ""
