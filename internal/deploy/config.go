@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"os"
 	"regexp"
@@ -157,6 +158,9 @@ type Config struct {
 	// OwnerTag is the account tag naming each account's owner; with it the
 	// report also writes one CSV per owner. It must be one of TagKeys.
 	OwnerTag string `json:"ownerTag"`
+	// SLADays is the longest a finding of each severity should stay open,
+	// in days ({"critical": 7, …}); unset keeps the report builder's default.
+	SLADays map[string]int `json:"slaDays"`
 
 	// ReportSender and ReportRecipients turn on e-mailing the workbook (SES).
 	ReportSender     string   `json:"reportSender"`
@@ -670,6 +674,9 @@ func (c Config) Functions() (org.Config, scan.Config, report.Config) {
 	build.Classification = c.ReportClassification
 	build.ConsoleStartURL, build.ConsoleRoleName = c.ConsoleStartURL, c.ConsoleRoleName
 	build.OwnerTag = c.OwnerTag
+	if c.SLADays != nil {
+		build.SLA = slaSetting(c.SLADays)
+	}
 	return list, sc, build
 }
 
@@ -754,4 +761,15 @@ func joinInts(ns []int) string {
 		s[i] = fmt.Sprint(n)
 	}
 	return strings.Join(s, ", ")
+}
+
+// slaSetting writes slaDays as SLA_DAYS does, severity=days pairs in the
+// order of the severities (the report builder refuses a severity it does
+// not know, which Validate then reports).
+func slaSetting(days map[string]int) string {
+	var parts []string
+	for _, sev := range slices.Sorted(maps.Keys(days)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", sev, days[sev]))
+	}
+	return strings.Join(parts, ",")
 }

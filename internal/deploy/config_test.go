@@ -217,6 +217,7 @@ var parseConfigErrors = []struct {
 	{"short organization ID", func(s map[string]any) { s["organizationId"] = "o-abc123" }, []string{`organizationId: "o-abc123"`}},
 	{"root in excludeOus", func(s map[string]any) { s["excludeOus"] = []any{"r-ab12"} }, []string{`excludeOus: "r-ab12" is a root: excluding it would exclude every account`}},
 	{"bad tag key", func(s map[string]any) { s["tagKeys"] = []any{"owner", "a,b"} }, []string{`ListAccounts would refuse its configuration`, `TAG_KEYS: tag key "a,b" has a ","`}},
+	{"SLA of an unknown severity", func(s map[string]any) { s["slaDays"] = map[string]any{"urgent": 3.0} }, []string{`BuildReport would refuse its configuration`, `SLA_DAYS: "urgent=3" is not severity=days`}},
 	{"owner tag not read", func(s map[string]any) { s["ownerTag"] = "cost-center" }, []string{`ownerTag: "cost-center" is not among the tags read (tagKeys: owner, team)`}},
 	{"empty tag key", func(s map[string]any) { s["tagKeys"] = []any{""} }, []string{`tagKeys: tag key "" is not 1 to 128 characters long`}},
 	{"unreachable percent too high", func(s map[string]any) { s["unreachableAlarmPercent"] = 100 }, []string{"unreachableAlarmPercent: 100, want 0 to 99"}},

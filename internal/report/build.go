@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/config-report/config-report/internal/catalog"
 	"github.com/config-report/config-report/internal/ruleid"
 	"github.com/config-report/config-report/internal/run"
 )
@@ -64,6 +65,11 @@ type Options struct {
 	// OwnerTag, when set, is the account tag whose values split the
 	// non-compliant resources into one CSV per owner (Report.OwnerCSVs).
 	OwnerTag string
+	// SLA is the longest a finding of each severity should stay open, in
+	// days; a severity without one has no SLA.
+	SLA map[catalog.Severity]int
+	// Catalog gives rules their severity; the zero Catalog knows none.
+	Catalog catalog.Catalog
 	// SheetRowLimit is the number of rows per sheet, header included, after
 	// which a table continues on a further sheet; 0 means MaxSheetRows.
 	SheetRowLimit int
@@ -302,6 +308,11 @@ type builder struct {
 	day uint32
 	// ages are the open findings' ages, from the new ledger.
 	ages *AgeTotals
+	// catalog and severities give each rule identity (by key) its severity;
+	// pastSLA holds the findings past their SLA, with their account.
+	catalog    catalog.Catalog
+	severities map[string]catalog.Severity
+	pastSLA    map[uint64]string
 
 	// csvLens and resolvedLens count the lengths of the CSV's and the
 	// resolved spool's values, column by column, to size the resource
@@ -318,6 +329,10 @@ func newBuilder(opts Options, in Input) *builder {
 		checked:  make(map[string]bool, len(in.Accounts)*len(opts.Regions)),
 		rules:    make(map[string]*ruleAgg),
 		ous:      make(map[string]*OUSummary),
+
+		catalog:    opts.Catalog,
+		severities: map[string]catalog.Severity{},
+		pastSLA:    map[uint64]string{},
 	}
 	if in.Previous != nil {
 		b.prev = in.Previous.Resources.hashes()
@@ -569,6 +584,9 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 			b.pairs = append(b.pairs, kp)
 			h := b.history(kp.finding)
 			row.FirstSeen, row.Age, row.Reopened = h.FirstSeen, int(b.day-min(h.FirstSeen, b.day)), int(h.Reopened)
+			sev := b.severity(id)
+			row.Severity = string(sev)
+			b.noteSLA(kp.finding, acc.ID, sev, row.Age)
 			if !b.firstRun() {
 				// Against a summary of rows (before version 3), a row is new
 				// when its row was not there.
@@ -611,6 +629,7 @@ func (b *builder) addScanned(rw *resourceWriter, acc AccountSummary, sh *run.Sha
 				acc.Findings++
 				agg.Resources++
 			}
+			agg.OldestDays = max(agg.OldestDays, row.Age)
 		}
 		b.coverage = append(b.coverage, cov)
 	}
@@ -1001,6 +1020,7 @@ func (b *builder) summary() *Summary {
 		r.ConformancePacks = slices.Sorted(maps.Keys(agg.packs))
 		r.DeployedNames = len(agg.names)
 		r.ProactiveOnly = !agg.detective
+		r.Severity = string(b.severities[name])
 		rules = append(rules, r)
 	}
 	slices.SortFunc(rules, func(a, b RuleSummary) int {
@@ -1040,5 +1060,6 @@ func (b *builder) summary() *Summary {
 	}
 	sum.Trend = trendOf(sum, b.in.Previous)
 	sum.Ages = b.ages
+	sum.SLA = b.slaTotals()
 	return sum
 }

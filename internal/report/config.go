@@ -57,6 +57,10 @@ type Config struct {
 	// of non-compliant resources per owner, reports/<runId>/by-owner/. It
 	// must be one of the tags ListAccounts reads (TAG_KEYS).
 	OwnerTag string `env:"OWNER_TAG" want:"an account tag key that ListAccounts reads (TAG_KEYS), e.g. owner"`
+	// SLA is the longest a finding of each severity should stay open, in
+	// days (SLA_DAYS, severity=days pairs; DefaultSLA by default); the
+	// Summary counts the findings past it.
+	SLA string `env:"SLA_DAYS" envDefault:"critical=7,high=30,medium=90,low=180" want:"severity=days pairs, e.g. critical=7,high=30,medium=90,low=180"`
 }
 
 // Paper sizes the workbook can be set up for, as excelize numbers them
@@ -126,6 +130,9 @@ func (c Config) Validate() error {
 	}
 	if n := utf8.RuneCountInString(c.Classification); n > maxClassification || strings.ContainsAny(c.Classification, "&\n") {
 		return fmt.Errorf("config: REPORT_CLASSIFICATION must be one line of at most %d characters without &, got %d characters", maxClassification, n)
+	}
+	if _, err := parseSLA(c.SLA); err != nil {
+		return fmt.Errorf("config: SLA_DAYS: %w", err)
 	}
 	if c.OwnerTag != "" {
 		if err := awsid.ValidateTagKey(c.OwnerTag); err != nil {

@@ -14,7 +14,8 @@ import (
 func TestEnvRoundTrip(t *testing.T) {
 	every := Config{Environment: "prod", Regions: []string{"eu-west-1", "us-east-1"}, GreenPct: 95.5, AmberPct: 80,
 		Sender: "reports@example.com", Recipients: []string{"a@example.com", "b@example.com"}, ReadConcurrency: 32,
-		PaperSize: "Letter", Classification: "Internal", ConsoleStartURL: "https://d-1234567890.awsapps.com/start", ConsoleRoleName: "ReadOnlyAccess"}
+		PaperSize: "Letter", Classification: "Internal", ConsoleStartURL: "https://d-1234567890.awsapps.com/start", ConsoleRoleName: "ReadOnlyAccess",
+		OwnerTag: "team", SLA: "critical=3,high=14"}
 	defaults := DefaultConfig()
 	defaults.Environment, defaults.Regions = "prod", []string{"eu-west-1"}
 	for _, tt := range []struct {
@@ -26,7 +27,7 @@ func TestEnvRoundTrip(t *testing.T) {
 			"ENVIRONMENT": "prod", "REGIONS": "eu-west-1,us-east-1", "COMPLIANCE_GREEN_PCT": "95.5", "COMPLIANCE_AMBER_PCT": "80",
 			"REPORT_SENDER": "reports@example.com", "REPORT_RECIPIENTS": "a@example.com,b@example.com", "READ_CONCURRENCY": "32",
 			"PAPER_SIZE": "Letter", "REPORT_CLASSIFICATION": "Internal", "CONSOLE_START_URL": "https://d-1234567890.awsapps.com/start",
-			"CONSOLE_ROLE_NAME": "ReadOnlyAccess",
+			"CONSOLE_ROLE_NAME": "ReadOnlyAccess", "OWNER_TAG": "team", "SLA_DAYS": "critical=3,high=14",
 		}},
 		{name: "defaults are not written", cfg: defaults, wantEnv: map[string]string{"ENVIRONMENT": "prod", "REGIONS": "eu-west-1"}},
 	} {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/config-report/config-report/internal/awserr"
 	"github.com/config-report/config-report/internal/awsid"
+	"github.com/config-report/config-report/internal/catalog"
 	"github.com/config-report/config-report/internal/mail"
 	"github.com/config-report/config-report/internal/run"
 )
@@ -156,6 +157,10 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 		input.PreviousLedger = PreviousLedger(h.S3, in.Bucket, prev.RunID)
 		log.InfoContext(ctx, "comparing with the previous run", "previous_run_id", prev.RunID)
 	}
+	sla, err := parseSLA(h.Config.SLA)
+	if err != nil {
+		return Out{}, &awserr.ConfigError{Function: "BuildReport", Err: fmt.Errorf("SLA_DAYS: %w", err)}
+	}
 	rep, err := Build(ctx, Options{
 		Environment:     h.Config.Environment,
 		Regions:         h.Config.Regions,
@@ -166,6 +171,8 @@ func (h *Handler) handle(ctx context.Context, in In) (Out, error) {
 		Classification:  h.Config.Classification,
 		Console:         ConsoleAccess{StartURL: h.Config.ConsoleStartURL, RoleName: h.Config.ConsoleRoleName},
 		OwnerTag:        h.Config.OwnerTag,
+		SLA:             sla,
+		Catalog:         catalog.Default(),
 		SheetRowLimit:   h.SheetRowLimit,
 		TmpDir:          h.TmpDir,
 		Logger:          log,

@@ -265,7 +265,7 @@ func TestHandleMixedRun(t *testing.T) {
 		// The account's OU and tags follow its name, so a team can filter
 		// its own rows.
 		wantHeader := []string{"Account ID", "Account name", "OU path", "Owner", "Team", "Region", "Rule", "Managed by", "Security Hub control", "Conformance pack",
-			"Deployed rule name", "Resource type", "Resource ID", "Resource name", "Annotation", "Recorded at (UTC)", "New since last run", "First seen", "Age (days)", "Reopened", "Link"}
+			"Deployed rule name", "Resource type", "Resource ID", "Resource name", "Annotation", "Recorded at (UTC)", "New since last run", "First seen", "Age (days)", "Reopened", "Severity", "Link"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
 			t.Fatalf("resources header (-want +got):\n%s", diff)
 		}
@@ -304,7 +304,7 @@ func TestHandleMixedRun(t *testing.T) {
 		if got := []string{cell(t, f, SheetResources, "R2"), cell(t, f, SheetResources, "S2"), cell(t, f, SheetResources, "T2")}; !slices.Equal(got, []string{"2026-11-23", "0", "0"}) {
 			t.Errorf("first seen, age, reopened = %q, want 2026-11-23, 0, 0", got)
 		}
-		formula, err := f.GetCellFormula(SheetResources, "U2")
+		formula, err := f.GetCellFormula(SheetResources, "V2")
 		if err != nil {
 			t.Fatal(err)
 		}

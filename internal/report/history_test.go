@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/config-report/config-report/internal/run"
 	"github.com/config-report/config-report/internal/run/runtest"
@@ -113,5 +114,71 @@ func deleteObject(t *testing.T, c *s3.Client, key string) {
 	t.Helper()
 	if _, err := c.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(runtest.Bucket), Key: aws.String(key)}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSLAAndFixFirst: a critical finding (root-account-mfa-enabled, whose
+// Security Hub control IAM.6 AWS rates critical) is past a 7-day SLA in its
+// third week, counted by OU and owner with the change, and the Summary's
+// fix-first table ranks it first with its severity.
+func TestSLAAndFixFirst(t *testing.T) {
+	ctx := context.Background()
+	c := runtest.NewS3(t)
+	const run3 = "2026-12-07T0900Z-cccc3333"
+	a := account("111111111111", "alpha", "Root/Prod", map[string]string{"owner": "payments"})
+	mfa := rule("root-account-mfa-enabled", run.NonCompliant)
+	ver := rule("s3-bucket-versioning-enabled", run.NonCompliant)
+	for _, id := range []string{run1, run2, run3} {
+		putListed(t, c, id, []run.Account{a}, scanned(id, a, region("us-east-1", []run.Rule{mfa, ver},
+			resource("root-account-mfa-enabled", "AWS::::Account", a.ID), resource("s3-bucket-versioning-enabled", "AWS::S3::Bucket", "b1"))))
+	}
+	h := newHandler(t, c)
+	h.Config.SLA, h.Config.OwnerTag = "critical=7,low=30", "owner"
+	for _, id := range []string{run1, run2, run3} {
+		if _, err := h.Handle(ctx, In{RunID: id, Bucket: runtest.Bucket}); err != nil {
+			t.Fatalf("Handle(%s): %v", id, err)
+		}
+	}
+	sums := map[string]*Summary{}
+	for _, id := range []string{run2, run3} {
+		s, err := DecodeSummary(run.SummaryKey(id), getObject(t, c, run.SummaryKey(id)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums[id] = s
+	}
+	if got := sums[run2].SLA.Past; got != 0 {
+		t.Errorf("week 2: %d findings past their SLA, want 0 (7 days old, SLA 7)", got)
+	}
+	want := &SLATotals{Days: map[string]int{"critical": 7, "low": 30}, Past: 1, ByOU: map[string]int{"Root/Prod": 1},
+		OwnerTag: "owner", ByOwner: map[string]int{"payments": 1}}
+	if diff := cmp.Diff(want, sums[run3].SLA); diff != "" {
+		t.Errorf("week 3 SLA (-want +got):\n%s", diff)
+	}
+	f, err := excelize.OpenFile(download(t, c, run.WorkbookKey(run3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(SheetSummary, excelize.Options{RawCellValue: true})
+	var fixFirst, pastSLA, byOwner []string
+	for i, r := range rows {
+		switch {
+		case len(r) > 0 && strings.HasPrefix(r[0], "Fix first"):
+			fixFirst = rows[i+2]
+		case len(r) > 2 && r[0] == "Past their SLA":
+			pastSLA = r[1:3]
+		case len(r) > 0 && strings.HasPrefix(r[0], "Findings past their SLA by owner"):
+			byOwner = rows[i+2]
+		}
+	}
+	if len(fixFirst) < 4 || fixFirst[0] != "root-account-mfa-enabled" || fixFirst[1] != "Critical" || fixFirst[3] != "14" {
+		t.Errorf("fix-first row 1 = %q, want root-account-mfa-enabled, Critical, 1 account, 14 days", fixFirst)
+	}
+	if !cmp.Equal(pastSLA, []string{"1", "1"}) {
+		t.Errorf("Past their SLA = %q, want 1, change +1", pastSLA)
+	}
+	if !cmp.Equal(byOwner, []string{"payments", "1", "1"}) {
+		t.Errorf("past SLA by owner = %q, want payments, 1, +1", byOwner)
 	}
 }

@@ -149,7 +149,7 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 	}{
 		SheetAccounts:  {"Account ID", "B2", "A1:R8", 8, "", "$1:$1"},
 		SheetRules:     {"Rule", "B2", "A1:T12", 12, "", "$1:$1"},
-		SheetResources: {"Account ID", "B2", "A1:U7", 7, "", "$1:$1"},
+		SheetResources: {"Account ID", "B2", "A1:V7", 7, "", "$1:$1"},
 		SheetResolved:  {"Account ID", "B2", "A1:Q2", 2, "", "$1:$1"},
 		SheetCoverage:  {"Account ID", "B9", "A8:J22", 22, "$A$1:$H$19", "$8:$8"},
 	}
@@ -260,7 +260,7 @@ func TestOpenpyxlReadsPrintAreaAndLinks(t *testing.T) {
 		t.Fatalf("decode %s: %v", out, err)
 	}
 	// A note, a blank row, the header, 45 rows; 40 of them printed.
-	want := map[string]any{"headerRow": 3, "freeze": "B4", "printArea": "$A$1:$U$43", "printTitles": "$3:$3", "rows": 48, "readOnlyRows": 48,
+	want := map[string]any{"headerRow": 3, "freeze": "B4", "printArea": "$A$1:$V$43", "printTitles": "$3:$3", "rows": 48, "readOnlyRows": 48,
 		"consoleHeader": "AWS console"}
 	gotMap := map[string]any{"headerRow": got.HeaderRow, "freeze": got.Freeze, "printArea": got.PrintArea, "printTitles": got.PrintTitles,
 		"rows": got.Rows, "readOnlyRows": got.ReadOnlyRows, "consoleHeader": got.ConsoleHeader}

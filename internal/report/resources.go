@@ -31,7 +31,7 @@ var csvHeader = []string{
 	"rule_managed_by", "security_hub_control", "conformance_pack",
 	"resource_type", "resource_id", "resource_name", "annotation",
 	"recorded_at", "new_since_previous_run", "resource_tags", "finding_id",
-	"first_seen", "age_days", "reopened",
+	"first_seen", "age_days", "reopened", "severity",
 }
 
 // Column positions in csvHeader.
@@ -55,6 +55,7 @@ const (
 	colFirstSeen
 	colAge
 	colReopened
+	colSeverity
 	csvColumns
 )
 
@@ -124,6 +125,8 @@ type resourceRow struct {
 	FirstSeen uint32
 	Age       int
 	Reopened  int
+	// Severity is the rule's severity in the catalog, "" when unknown.
+	Severity string
 }
 
 // key is the row's hash (ResourceHash), as summaries before version 3
@@ -190,6 +193,7 @@ func (rw *resourceWriter) write(r *resourceRow) error {
 		rec[colAge] = strconv.Itoa(r.Age)
 		rec[colReopened] = strconv.Itoa(r.Reopened)
 	}
+	rec[colSeverity] = r.Severity
 	for i, v := range rec {
 		rw.lens[i].addLen(len(v))
 		rec[i] = neutralize(v, i)
@@ -267,6 +271,7 @@ func (rr *resourceReader) next(r *resourceRow) error {
 		Name:        field(colName),
 		Annotation:  field(colAnnotation),
 		New:         field(colNew),
+		Severity:    field(colSeverity),
 	}
 	if t, err := time.Parse(time.DateOnly, field(colFirstSeen)); err == nil {
 		r.FirstSeen = dayOf(t)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/config-report/config-report/internal/catalog"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -149,7 +150,7 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 		ann = w.b.csvLens[colAnnotation]
 	}
 	t := w.newResourceTable(w.b.csvLens, n, []lengths{ann, fixedLength(len(fmtDate)), newLens,
-		fixedLength(len("2006-01-02")), fixedLength(4), fixedLength(2), fixedLength(len("Open in AWS Config"))})
+		fixedLength(len("2006-01-02")), fixedLength(4), fixedLength(2), fixedLength(len("Critical")), fixedLength(len("Open in AWS Config"))})
 	return w.split(ctx, SheetResources, t, csvPath, w.b.rows, "No non-compliant resources.", func(r *resourceRow) []any {
 		isNew := r.New
 		switch {
@@ -162,7 +163,7 @@ func (w *workbook) resources(ctx context.Context, csvPath string) error {
 		case isNew == newNotPreviouslyChecked:
 			isNew = "not checked last run"
 		}
-		return w.resourceIDCells(t, r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew), w.firstSeen(r), w.num(r.Age), w.num(r.Reopened), w.resourceLink(r))
+		return w.resourceIDCells(t, r, w.str(r.Annotation), w.when(r.RecordedAt), w.str(isNew), w.firstSeen(r), w.num(r.Age), w.num(r.Reopened), w.severityCell(r.Severity), w.resourceLink(r))
 	})
 }
 
@@ -274,6 +275,14 @@ func (w *workbook) split(ctx context.Context, base string, t *resourceTable, pat
 		}
 	}
 	return nil
+}
+
+// severityCell is a rule's severity, blank when the catalog has none.
+func (w *workbook) severityCell(sev string) any {
+	if sev == "" {
+		return nil
+	}
+	return w.str(catalog.Severity(sev).Label())
 }
 
 // firstSeen is the day a row's finding was first seen open, as a date.

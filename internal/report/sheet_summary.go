@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/config-report/config-report/internal/catalog"
 	"github.com/config-report/config-report/internal/run"
 )
 
@@ -49,7 +50,7 @@ func (w *workbook) summary() error {
 		return err
 	}
 	for _, block := range []func(){s.title, s.headline, s.legend, s.trend, s.runDetails, s.figureTable,
-		s.comparison, s.topRules, s.topAccounts, s.ouTable} {
+		s.comparison, s.fixFirst, s.slaByOU, s.slaByOwner, s.topRules, s.topAccounts, s.ouTable} {
 		block()
 		s.row++
 	}
@@ -183,6 +184,7 @@ func (s *summarySheet) headline() {
 		fmt.Sprintf("non-compliant resource × rule; %s distinct resources", groupThousands(int64(t.Resources))))
 	s.findingFlow()
 	s.findingAges()
+	s.pastSLA()
 	s.kpi("Accounts scanned", excelize.Cell{StyleID: st.count, Value: t.Scanned}, nil, s.accountsNote())
 	s.worstOU()
 	s.worstRule()
@@ -739,4 +741,108 @@ func setUsedRange(f *excelize.File, sheet string) error {
 	}
 	used, _ := excelize.CoordinatesToCellName(width, max(1, len(rows)))
 	return f.SetSheetDimension(sheet, "A1:"+used)
+}
+
+// pastSLA writes the findings open longer than their severity's SLA, with
+// the change since the previous run.
+func (s *summarySheet) pastSLA() {
+	sla := s.sum.SLA
+	if sla == nil || len(sla.Days) == 0 {
+		return
+	}
+	var change any = s.w.str(firstRunText)
+	switch {
+	case s.prev == nil:
+	case s.prev.SLA == nil:
+		change = s.w.str(notRecordedText)
+	default:
+		d := sla.Past - s.prev.SLA.Past
+		change = excelize.Cell{StyleID: s.w.s.change(float64(d), upBad, false), Value: d}
+	}
+	s.kpi("Past their SLA", excelize.Cell{StyleID: s.w.s.count, Value: sla.Past}, change,
+		"open findings older than their severity allows: "+slaText(sla.Days)+"; by OU and owner below")
+}
+
+// fixFirst writes the ten rule identities to fix first: severity, accounts
+// non-compliant and the age of the oldest open finding, multiplied.
+func (s *summarySheet) fixFirst() {
+	type ranked struct {
+		r     RuleSummary
+		score float64
+	}
+	var rules []ranked
+	for _, r := range s.sum.Rules {
+		if r.AccountsNonCompliant > 0 {
+			sev := catalog.Severity(r.Severity)
+			rules = append(rules, ranked{r, float64(max(1, sev.Rank())*r.AccountsNonCompliant) * (1 + float64(r.OldestDays)/30)})
+		}
+	}
+	slices.SortStableFunc(rules, func(a, b ranked) int { return cmp.Compare(b.score, a.score) })
+	s.subtitle("Fix first: severity × accounts non-compliant × (1 + oldest finding's age ÷ 30 days)")
+	s.header("Rule", "Severity", "Accounts non-compliant", "Oldest open (days)", "Score")
+	for _, x := range rules[:min(10, len(rules))] {
+		s.set("A", x.r.identity().String(), s.w.s.text)
+		s.set("B", catalog.Severity(x.r.Severity).Label(), s.w.s.text)
+		s.set("C", x.r.AccountsNonCompliant, s.w.s.count)
+		s.set("D", x.r.OldestDays, s.w.s.count)
+		s.set("E", math.Round(x.score), s.w.s.count)
+		s.row++
+	}
+	if len(rules) == 0 {
+		s.set("A", "No rule is non-compliant in any account.", s.w.s.note)
+		s.row++
+	}
+	s.set("A", "Severity: AWS's for Security Hub controls, else the highest of the controls that run the same managed rule; unknown counts as low.", s.w.s.note)
+	s.row++
+}
+
+// slaByOU and slaByOwner write the findings past their SLA by the OU and
+// the owner of their account, with the change since the previous run.
+func (s *summarySheet) slaByOU() {
+	if sla := s.sum.SLA; sla != nil && sla.Past > 0 {
+		var prev map[string]int
+		if s.prev != nil && s.prev.SLA != nil {
+			prev = orEmpty(s.prev.SLA.ByOU) // none past is recorded as none
+		}
+		s.slaTable("Findings past their SLA by OU", "OU path", sla.ByOU, prev)
+	}
+}
+
+func (s *summarySheet) slaByOwner() {
+	if sla := s.sum.SLA; sla != nil && sla.Past > 0 && sla.OwnerTag != "" {
+		var prev map[string]int
+		if s.prev != nil && s.prev.SLA != nil && s.prev.SLA.OwnerTag == sla.OwnerTag {
+			prev = orEmpty(s.prev.SLA.ByOwner)
+		}
+		s.slaTable("Findings past their SLA by owner (account tag "+sla.OwnerTag+")", "Owner", sla.ByOwner, prev)
+	}
+}
+
+// slaTable writes the ten keys of m with most findings past their SLA.
+func (s *summarySheet) slaTable(title, key string, m, prev map[string]int) {
+	s.subtitle(title)
+	s.header(key, "Past their SLA", "Change")
+	for _, k := range topCounts(m, 10) {
+		s.set("A", k, s.w.s.text)
+		s.set("B", m[k], s.w.s.count)
+		switch {
+		case s.prev == nil:
+			s.set("C", firstRunText, s.w.s.text)
+		case prev == nil:
+			s.set("C", notRecordedText, s.w.s.note)
+		default:
+			d := m[k] - prev[k]
+			s.set("C", d, s.w.s.change(float64(d), upBad, false))
+		}
+		s.row++
+	}
+}
+
+// orEmpty returns m, or an empty map for nil: a summary leaves out a count
+// by key that has no key.
+func orEmpty(m map[string]int) map[string]int {
+	if m == nil {
+		return map[string]int{}
+	}
+	return m
 }

@@ -81,6 +81,8 @@ type Summary struct {
 	// ledger, ledger.bin beside this file). Absent from summaries written
 	// before the ledger was kept.
 	Ages *AgeTotals `json:"ages,omitempty"`
+	// SLA counts the open findings past their severity's SLA.
+	SLA *SLATotals `json:"sla,omitempty"`
 }
 
 // Evaluations counts rule evaluations (one per rule, account and region) by
@@ -318,6 +320,11 @@ type RuleSummary struct {
 	// non-compliant: its findings (before version 3: its rows on the
 	// resource sheet).
 	Resources int `json:"resources"`
+	// Severity is the rule's severity in the rule catalog (low, medium,
+	// high, critical), "" when it has none.
+	Severity string `json:"severity,omitempty"`
+	// OldestDays is the age of the rule's oldest open finding.
+	OldestDays int `json:"oldestDays,omitempty"`
 }
 
 // OUSummary is one OU path's figures (its own accounts, not its children's).

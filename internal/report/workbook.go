@@ -55,7 +55,7 @@ const (
 
 type styles struct {
 	title, subtitle, header, label, kpiLabel, kpiNote, text, wrap, note, noteWrap, count, pct, date, dateLeft, day, link int
-	green, amber, red                                                                  int
+	green, amber, red                                                                                                    int
 	// Change styles by tone (toneNone, toneGood, toneBad).
 	delta, deltaPP [3]int
 }
@@ -484,7 +484,7 @@ var resourceIDColumns = []column{
 
 var resourceColumns = append(slices.Clone(resourceIDColumns),
 	column{"Annotation", 50}, column{"Recorded at (UTC)", 21}, column{"New since last run", 11},
-	column{"First seen", 11}, column{"Age (days)", 9}, column{"Reopened", 9}, column{"Link", 18})
+	column{"First seen", 11}, column{"Age (days)", 9}, column{"Reopened", 9}, column{"Severity", 9}, column{"Link", 18})
 
 var resolvedColumns = append(slices.Clone(resourceIDColumns),
 	column{"Last annotation", 50}, column{"Last recorded at (UTC)", 22}, column{"Status", 30})
