@@ -235,7 +235,7 @@ func TestHandleMixedRun(t *testing.T) {
 		wantHeader := []string{"Rule", "Managed by", "Security Hub control", "Deployed names", "Source", "Identifier", "Conformance packs", "Accounts non-compliant", "Accounts compliant",
 			"Evaluations compliant", "Evaluations non-compliant", "Evaluations not applicable", "Evaluations insufficient data",
 			"Evaluation errors", "Non-compliant resources", "Compliance", "Accounts non-compliant change", "Resources change",
-			"Rule in AWS Config", "Documentation"}
+			"Rule in AWS Config", "Documentation", "Severity", "Oldest open finding (days)"}
 		if diff := cmp.Diff(wantHeader, r[0]); diff != "" {
 			t.Fatalf("Rules header (-want +got):\n%s", diff)
 		}

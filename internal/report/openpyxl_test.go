@@ -148,7 +148,7 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 		printArea, titles     string
 	}{
 		SheetAccounts:  {"Account ID", "B2", "A1:R8", 8, "", "$1:$1"},
-		SheetRules:     {"Rule", "B2", "A1:T12", 12, "", "$1:$1"},
+		SheetRules:     {"Rule", "B2", "A1:V12", 12, "", "$1:$1"},
 		SheetResources: {"Account ID", "B2", "A1:V7", 7, "", "$1:$1"},
 		SheetResolved:  {"Account ID", "B2", "A1:Q2", 2, "", "$1:$1"},
 		SheetCoverage:  {"Account ID", "B9", "A8:J22", 22, "$A$1:$H$19", "$8:$8"},

@@ -24,7 +24,7 @@ func (w *workbook) rules() error {
 		{"Evaluations compliant", 12}, {"Evaluations non-compliant", 13}, {"Evaluations not applicable", 13},
 		{"Evaluations insufficient data", 13}, {"Evaluation errors", 11}, {"Non-compliant resources", 13},
 		{"Compliance", 12}, {"Accounts non-compliant change", 14}, {"Resources change", 13},
-		{"Rule in AWS Config", 24}, {"Documentation", 20},
+		{"Rule in AWS Config", 24}, {"Documentation", 20}, {"Severity", 10}, {"Oldest open finding (days)", 12},
 	}
 	cells := make([][]any, len(rules))
 	ls := make([]lengths, len(cols))
@@ -44,6 +44,7 @@ func (w *workbook) rules() error {
 			w.change(r.AccountsNonCompliant, pa, hasPrev, upBad, "new rule"),
 			w.resourceChange(r.Resources, pr, hasPrev, "new rule"),
 			w.rulePageLink(r), w.link(managedRuleDocURL(r.Source, r.Identifier), "AWS documentation"),
+			w.severityCell(r.Severity), w.oldest(r),
 		}
 		for j, v := range cells[i] {
 			ls[j].addLen(w.cellWidth(v))
@@ -100,4 +101,12 @@ func (r *RuleSummary) accountsNonCompliant() int {
 		return 0
 	}
 	return r.AccountsNonCompliant
+}
+
+// oldest is the age of a rule's oldest open finding, blank without one.
+func (w *workbook) oldest(r *RuleSummary) any {
+	if r.Resources == 0 {
+		return nil
+	}
+	return w.num(r.OldestDays)
 }
