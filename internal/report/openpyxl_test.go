@@ -151,7 +151,7 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 		SheetRules:     {"Rule", "B2", "A1:V12", 12, "", "$1:$1"},
 		SheetResources: {"Account ID", "B2", "A1:V7", 7, "", "$1:$1"},
 		SheetResolved:  {"Account ID", "B2", "A1:Q2", 2, "", "$1:$1"},
-		SheetCoverage:  {"Account ID", "B9", "A8:J22", 22, "$A$1:$H$19", "$8:$8"},
+		SheetCoverage:  {"Account ID", "B10", "A9:J23", 23, "$A$1:$H$20", "$9:$9"},
 	}
 	for name, w := range wantTables {
 		g := got.Tables[name]

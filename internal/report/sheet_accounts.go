@@ -49,7 +49,7 @@ func (w *workbook) accounts() error {
 		cols = append(cols, column{tagTitle(k), 20})
 	}
 	cols = append(cols,
-		column{"Status", 17}, column{"Reason", 56}, column{"Detail (as recorded)", 30}, column{"Regions scanned", 10},
+		column{"Status", 17}, column{"Reason", 90}, column{"Detail (as recorded)", 30}, column{"Regions scanned", 10},
 		column{"Evaluations compliant", 12}, column{"Evaluations non-compliant", 13}, column{"Evaluations not applicable", 13},
 		column{"Evaluations insufficient data", 13}, column{"Non-compliant resources", 13}, column{"Findings (resource × rule)", 13},
 		column{"Compliance", 12}, column{"Compliance change", 16}, column{"Resources change", 16})
@@ -82,6 +82,25 @@ func (w *workbook) accounts() error {
 	return sw.Flush()
 }
 
+// accountReason is the Accounts sheet's reason, accountWhatToDo's with each
+// region cause's advice cut to what to do ("Config not enabled in
+// ap-southeast-2: enable AWS Config in the region, or drop the region from
+// `regions`"): the Coverage sheet says what is wrong in each region, and
+// most reasons then fit on a line, which keeps the printed sheet short.
+func accountReason(a *AccountSummary) string {
+	r := accountWhatToDo(a)
+	if a.Status != StatusPartial && a.Status != StatusNoData {
+		return r
+	}
+	for _, st := range coverageOrder {
+		advice := regionAdvice(st)
+		if _, action, ok := strings.Cut(advice, "; "); ok {
+			r = strings.ReplaceAll(r, ": "+advice, ": "+action)
+		}
+	}
+	return r
+}
+
 // accountRow is an account's row of the Accounts sheet; console adds a
 // link that signs in to the account through the access portal.
 func (w *workbook) accountRow(a *AccountSummary, keys []string, console bool) []any {
@@ -101,7 +120,7 @@ func (w *workbook) accountRow(a *AccountSummary, keys []string, console bool) []
 	if a.Status == StatusUnreachable || a.Status == StatusNotScanned {
 		detail = recordedDetail(a.Reason) // partly read accounts: the Coverage sheet has each region's
 	}
-	cells = append(cells, w.str(a.Status), w.wrapped(accountWhatToDo(a)), w.wrapped(detail))
+	cells = append(cells, w.str(a.Status), w.wrapped(accountReason(a)), w.str(detail))
 	if hasResults(a.Status) {
 		cells = append(cells, w.num(a.RegionsScanned),
 			w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),

@@ -19,9 +19,9 @@ import (
 const printedRows = 40
 
 // printAllHint says how to print more of a sheet than its print area.
-const printAllHint = "To print other rows, filter the table, select them and print the selection " +
-	"(Excel: File › Print › Print Selection; LibreOffice: File › Print › Selected cells); " +
-	"to print every row, clear the print area (Excel: Page Layout › Print Area › Clear Print Area; LibreOffice: Format › Print Ranges › Clear)."
+// It is short enough to print whole on the sheet's first page.
+const printAllHint = "To print your rows: filter the table, select them and print the selection " +
+	"(Excel: Print Selection; LibreOffice: Selected cells). To print every row, clear the print area."
 
 // printArea sets what printing a sheet prints: its columns 1…cols of rows
 // 1…last.
