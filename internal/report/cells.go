@@ -208,6 +208,13 @@ func (w *workbook) wrapped(v string) excelize.Cell {
 	return excelize.Cell{StyleID: w.s.wrap, Value: cellText(v)}
 }
 
+// clipped is a text cell whose text wraps within the row's height, which
+// it does not set: the start of a long recorded error shows in its column
+// instead of running across the empty cells beside it.
+func (w *workbook) clipped(v string) excelize.Cell {
+	return excelize.Cell{StyleID: w.s.clip, Value: cellText(v)}
+}
+
 // link is a cell that opens address and shows label (a HYPERLINK formula:
 // the stream writer has no hyperlinks), or nil without an address.
 func (w *workbook) link(address, label string) any {
@@ -233,23 +240,37 @@ const charsPerWidth = 1.2
 // rowOpts sets the height of a row whose wrapped cells (w.wrapped) need
 // more than one line in their columns: LibreOffice does not fit rows to
 // wrapped text on opening an .xlsx, and Excel keeps what it is told, so
-// the height is worked out here.
+// the height is worked out here. A row with a clipped cell (w.clipped) gets
+// its height too, so that no reader fits the row to that cell.
 func (w *workbook) rowOpts(cells []any, cols []column) []excelize.RowOpts {
-	lines := 1
+	lines, clipped := 1, false
 	for i, v := range cells {
 		c, ok := v.(excelize.Cell)
-		if !ok || c.StyleID != w.s.wrap || i >= len(cols) {
+		if !ok || i >= len(cols) {
 			continue
 		}
-		if s, ok := c.Value.(string); ok {
+		s, _ := c.Value.(string)
+		switch {
+		case c.StyleID == w.s.wrap:
 			lines = max(lines, wrapLines(s, int(cols[i].width*charsPerWidth)))
+		case c.StyleID == w.s.clip && s != "":
+			clipped = true
 		}
 	}
-	if lines == 1 {
+	if lines == 1 && !clipped {
 		return nil
 	}
-	return []excelize.RowOpts{{Height: float64(lines)*lineHeight + padHeight}}
+	return []excelize.RowOpts{{Height: rowHeight(lines)}}
 }
+
+// rowHeight is the height of a row of lines lines of text, at least the
+// sheets' default.
+func rowHeight(lines int) float64 {
+	return max(defaultRowHeight, float64(lines)*lineHeight+padHeight)
+}
+
+// defaultRowHeight is the height excelize gives rows (sheetFormatPr).
+const defaultRowHeight = 15
 
 // wrapLines is how many lines s takes wrapped at width characters, breaking
 // between words (and within a word longer than a line).

@@ -120,7 +120,7 @@ func (w *workbook) accountRow(a *AccountSummary, keys []string, console bool) []
 	if a.Status == StatusUnreachable || a.Status == StatusNotScanned {
 		detail = recordedDetail(a.Reason) // partly read accounts: the Coverage sheet has each region's
 	}
-	cells = append(cells, w.str(a.Status), w.wrapped(accountReason(a)), w.str(detail))
+	cells = append(cells, w.str(a.Status), w.wrapped(accountReason(a)), w.clipped(detail))
 	if hasResults(a.Status) {
 		cells = append(cells, w.num(a.RegionsScanned),
 			w.num(a.Compliant), w.num(a.NonCompliant), w.num(a.NotApplicable), w.num(a.InsufficientData),

@@ -100,9 +100,10 @@ func coveragePrinted(rows, gaps int) int {
 
 func (w *workbook) coverage() error {
 	// The error as recorded and the recorder come last, out of the
-	// printed columns: a page wide is then legible. They do not wrap:
-	// AWS's errors are long (two ARNs per AssumeRole denial) and would make
-	// rows a dozen lines high; the cell shows the whole error.
+	// printed columns: a page wide is then legible. The detail is clipped
+	// to its row: AWS's errors are long (two ARNs per AssumeRole denial)
+	// and would make rows a dozen lines high; the cell holds the whole
+	// error.
 	cols := []column{
 		{"Account ID", 15}, {"Account name", 28}, {"OU path", 30}, {"Region", 15}, {"Status", 19},
 		{"Reason", 56}, {"Rules", 9}, {"Non-compliant resources", 13}, {"Detail (as recorded)", 36}, {"Recorder", 26},
@@ -117,7 +118,7 @@ func (w *workbook) coverage() error {
 	for i, c := range rows {
 		a := &w.b.accounts[c.account]
 		cells[i] = []any{w.str(a.ID), w.str(a.Name), w.str(a.OUPath), w.str(c.region), w.str(c.status),
-			w.wrapped(whatToDo(c.status, c.reason)), w.num(c.rules), w.num(c.resources), w.str(recordedDetail(c.reason)), w.str(c.recorder)}
+			w.wrapped(whatToDo(c.status, c.reason)), w.num(c.rules), w.num(c.resources), w.clipped(recordedDetail(c.reason)), w.str(c.recorder)}
 		if !coverageHasResults(c.status) {
 			cells[i][6], cells[i][7] = nil, nil // no rule results: blank, not zero
 		}

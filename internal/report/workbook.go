@@ -58,6 +58,9 @@ type styles struct {
 	green, amber, red                                                                                                    int
 	// Change styles by tone (toneNone, toneGood, toneBad).
 	delta, deltaPP [3]int
+	// clip wraps text within the row's height, which it does not set
+	// (rowOpts): a long recorded error shows its start, not across the page.
+	clip int
 }
 
 // Font colours of good and bad changes: blue and orange, which readers
@@ -132,6 +135,7 @@ func newStyles(f *excelize.File) (styles, error) {
 	add(&s.kpiLabel, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 11}, Alignment: &excelize.Alignment{Vertical: "top"}})
 	add(&s.text, &excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
 	add(&s.wrap, &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	add(&s.clip, &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top", Horizontal: "left"}})
 	add(&s.note, &excelize.Style{Font: &excelize.Font{Italic: true, Color: "595959"}})
 	add(&s.kpiNote, &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top", Indent: 1}})
 	add(&s.noteWrap, &excelize.Style{Font: &excelize.Font{Italic: true, Color: "595959"}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
