@@ -51,8 +51,11 @@ func (w *workbook) summary() error {
 	}
 	for _, block := range []func(){s.title, s.headline, s.legend, s.trend, s.runDetails, s.figureTable,
 		s.comparison, s.fixFirst, s.slaByOU, s.slaByOwner, s.topRules, s.topAccounts, s.ouTable} {
+		before := s.row
 		block()
-		s.row++
+		if s.row > before { // a blank row after each block that wrote one
+			s.row++
+		}
 	}
 	if err := s.ouChart(); err != nil {
 		return err
