@@ -10,10 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	"github.com/config-report/config-report/internal/access"
 	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/deploy"
@@ -292,25 +289,10 @@ func (f *checkFlags) demoChecker(ctx context.Context, log *slog.Logger) (*prefli
 		return nil, "", nil, err
 	}
 	srv := orgsim.Start(o)
-	httpClient := newHTTPClient(f.concurrency)
-	role := func(name string) aws.Config {
-		cfg := srv.AWSConfig(o.HubRoleARN(name), demoRegion)
-		cfg.Logger = sdkLogger(log)
-		cfg.HTTPClient = httpClient
-		return cfg
-	}
-	pathStyle := func(o *s3.Options) { o.UsePathStyle = true }
-	// The bucket as the hub stack makes it: versioned; S3 encrypts and
-	// blocks public access by default.
-	bucket := s3.NewFromConfig(role(orgsim.DefaultFormatterRole), pathStyle)
-	if _, err := bucket.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(demoBucket)}); err != nil {
+	role, _, err := demoHub(ctx, srv, o, f.concurrency, log)
+	if err != nil {
 		srv.Close()
-		return nil, "", nil, fmt.Errorf("create the simulated report bucket: %w", err)
-	}
-	if _, err := bucket.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(demoBucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		srv.Close()
-		return nil, "", nil, fmt.Errorf("version the simulated report bucket: %w", err)
+		return nil, "", nil, err
 	}
 	names := envNames("demo")
 	names.Targets = []string{o.RootID} // a StackSet deployed to the whole organization
@@ -329,7 +311,7 @@ func (f *checkFlags) demoChecker(ctx context.Context, log *slog.Logger) (*prefli
 		ListAWS:   role(orgsim.DefaultListerRoleName),
 		ScanAWS:   role(orgsim.DefaultScannerRoleName),
 		HubAWS:    role(orgsim.DefaultFormatterRole),
-		S3Options: pathStyle,
+		S3Options: func(o *s3.Options) { o.UsePathStyle = true },
 	}
 	title := fmt.Sprintf("the simulated organization of 'config-report demo' (seed %d, %d accounts, %s)", spec.Seed, len(o.Accounts), strings.Join(spec.Regions, ","))
 	return c, title, srv.Close, nil

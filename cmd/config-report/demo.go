@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/config-report/config-report/internal/awsid"
 	"github.com/config-report/config-report/internal/orgsim"
@@ -111,18 +112,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	scanCfg := scanConfig(spec.Regions)
 	scanCfg.ConfigRate = *configRate
 
-	httpClient := newHTTPClient(*concurrency)
-	role := func(name string) aws.Config {
-		cfg := srv.AWSConfig(o.HubRoleARN(name), demoRegion)
-		cfg.Logger = sdkLogger(log)
-		cfg.HTTPClient = httpClient
-		return cfg
+	role, bucketClient, err := demoHub(ctx, srv, o, *concurrency, log)
+	if err != nil {
+		return err
 	}
 	pathStyle := func(o *s3.Options) { o.UsePathStyle = true }
-	bucketClient := s3.NewFromConfig(role(orgsim.DefaultFormatterRole), pathStyle)
-	if _, err := bucketClient.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(demoBucket)}); err != nil {
-		return fmt.Errorf("create the simulated report bucket: %w", err)
-	}
 	prevID, skipped, err := uploadPrevious(ctx, bucketClient, demoBucket, *out, "", *environment)
 	if err != nil {
 		return err
@@ -194,4 +188,27 @@ func checkConcurrency(n int) error {
 		return usagef("--concurrency must be from 1 to 10000, not %d", n)
 	}
 	return nil
+}
+
+// demoHub returns the AWS configuration of each hub role of the simulated
+// organization o served by srv, and a client of its report bucket, made as
+// the hub stack makes it: versioned (S3 encrypts and blocks public access
+// by default).
+func demoHub(ctx context.Context, srv *orgsim.Server, o *orgsim.Org, concurrency int, log *slog.Logger) (func(string) aws.Config, *s3.Client, error) {
+	httpClient := newHTTPClient(concurrency)
+	role := func(name string) aws.Config {
+		cfg := srv.AWSConfig(o.HubRoleARN(name), demoRegion)
+		cfg.Logger = sdkLogger(log)
+		cfg.HTTPClient = httpClient
+		return cfg
+	}
+	bucket := s3.NewFromConfig(role(orgsim.DefaultFormatterRole), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := bucket.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(demoBucket)}); err != nil {
+		return nil, nil, fmt.Errorf("create the simulated report bucket: %w", err)
+	}
+	if _, err := bucket.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(demoBucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		return nil, nil, fmt.Errorf("version the simulated report bucket: %w", err)
+	}
+	return role, bucket, nil
 }

@@ -81,10 +81,10 @@ func pythonWithOpenpyxl() string {
 	return ""
 }
 
-// TestOpenpyxlReadsWorkbook reads the workbook a second time with Python's
-// openpyxl, so that a file only excelize can read does not pass. Without
-// python3 and openpyxl the test skips, except under CI (CI set), where it fails.
-func TestOpenpyxlReadsWorkbook(t *testing.T) {
+// requireOpenpyxl returns a Python 3 with openpyxl; without one the test
+// skips, except under CI (CI set), where it fails.
+func requireOpenpyxl(t *testing.T) string {
+	t.Helper()
 	python := pythonWithOpenpyxl()
 	if python == "" {
 		if os.Getenv("CI") != "" {
@@ -92,6 +92,14 @@ func TestOpenpyxlReadsWorkbook(t *testing.T) {
 		}
 		t.Skip("python3 with openpyxl not available (Debian: apt-get install python3-openpyxl)")
 	}
+	return python
+}
+
+// TestOpenpyxlReadsWorkbook reads the workbook a second time with Python's
+// openpyxl, so that a file only excelize can read does not pass. Without
+// python3 and openpyxl the test skips, except under CI (CI set), where it fails.
+func TestOpenpyxlReadsWorkbook(t *testing.T) {
+	python := requireOpenpyxl(t)
 	c := runtest.NewS3(t)
 	newMixedRun(run1).put(t, c, run1)
 	if _, err := newHandler(t, c).Handle(context.Background(), In{RunID: run1, Bucket: runtest.Bucket}); err != nil {
@@ -217,13 +225,7 @@ print(json.dumps({
 // links, like the Accounts sheet's, sign in through the access portal, as
 // openpyxl reads them.
 func TestOpenpyxlReadsPrintAreaAndLinks(t *testing.T) {
-	python := pythonWithOpenpyxl()
-	if python == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 with openpyxl is needed under CI (Debian: apt-get install python3-openpyxl)")
-		}
-		t.Skip("python3 with openpyxl not available (Debian: apt-get install python3-openpyxl)")
-	}
+	python := requireOpenpyxl(t)
 	c := runtest.NewS3(t)
 	a := account("111111111111", "alpha", "Root", nil)
 	var res []run.Resource

@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -151,13 +150,7 @@ print(json.dumps(out))
 // TestPrintSetupAndFonts reads every sheet's print setup and the Summary's
 // fonts with openpyxl, a reader independent of excelize.
 func TestPrintSetupAndFonts(t *testing.T) {
-	python := pythonWithOpenpyxl()
-	if python == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 with openpyxl is needed under CI (Debian: apt-get install python3-openpyxl)")
-		}
-		t.Skip("python3 with openpyxl not available")
-	}
+	python := requireOpenpyxl(t)
 	out, err := exec.Command(python, "-c", summaryOpenpyxlScript, summaryWorkbook(t)).Output()
 	if err != nil {
 		t.Fatalf("openpyxl: %v", err)
