@@ -211,7 +211,7 @@ func (w *workbook) wrapped(v string) excelize.Cell {
 // clipped is a text cell whose text wraps within the row's height, which
 // it does not set: the start of a long recorded error shows in its column
 // instead of running across the empty cells beside it. Without text it is
-// no cell at all, as a blank str is: most rows have no recorded error.
+// no cell at all: most rows have no recorded error.
 func (w *workbook) clipped(v string) any {
 	if v == "" {
 		return nil
